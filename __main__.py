@@ -1,0 +1,20 @@
+"""The ghpublish stack: read config, build the org component, export its outputs."""
+
+import pulumi
+
+from components import GhpublishError, OrgPublishing
+
+config = pulumi.Config("ghpublish")
+try:
+    org = OrgPublishing(
+        "org",
+        {
+            "manifest": config.get("manifest") or "publishing.yaml",
+            "github_token": pulumi.Config("github").get_secret("token"),
+        },
+    )
+except GhpublishError as error:
+    raise pulumi.RunError(str(error)) from None
+
+pulumi.export("owner", org.owner)
+pulumi.export("repositories", org.repositories)

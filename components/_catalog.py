@@ -1,0 +1,121 @@
+"""The one catalog of GitHub Actions the generated workflows use.
+
+Each action is pinned to the full commit SHA of its current release, with the
+inputs that release declares in its ``action.yml``. To upgrade an action, change
+its row here (version, SHA and inputs together) and regenerate the golden files.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ActionPin", "CATALOG", "pin"]
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ActionPin:
+    """One action at one release, pinned by commit."""
+
+    action: str
+    version: str
+    sha: str
+    inputs: frozenset[str]
+
+    @property
+    def uses(self) -> str:
+        return f"{self.action}@{self.sha}"
+
+
+def _pin(action: str, version: str, sha: str, inputs: str) -> ActionPin:
+    return ActionPin(action, version, sha, frozenset(inputs.split()))
+
+
+# Sorted by action name; a test keeps it sorted and checks it against the actions' own files.
+CATALOG: dict[str, ActionPin] = {
+    p.action: p
+    for p in (
+        _pin(
+            "actions/attest-build-provenance",
+            "v4.1.0",
+            "a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32",
+            "create-storage-record github-token predicate predicate-path predicate-type"
+            " push-to-registry show-summary subject-checksums subject-digest subject-name"
+            " subject-path",
+        ),
+        _pin(
+            "actions/checkout",
+            "v7.0.1",
+            "3d3c42e5aac5ba805825da76410c181273ba90b1",
+            "allow-unsafe-pr-checkout clean fetch-depth fetch-tags filter github-server-url lfs"
+            " path persist-credentials ref repository set-safe-directory show-progress"
+            " sparse-checkout sparse-checkout-cone-mode ssh-key ssh-known-hosts ssh-strict"
+            " ssh-user submodules token",
+        ),
+        _pin(
+            "actions/setup-node",
+            "v7.0.0",
+            "820762786026740c76f36085b0efc47a31fe5020",
+            "architecture cache cache-dependency-path check-latest mirror mirror-token"
+            " node-version node-version-file package-manager-cache registry-url scope token",
+        ),
+        _pin(
+            "actions/setup-python",
+            "v7.0.0",
+            "5fda3b95a4ea91299a34e894583c3862153e4b97",
+            "allow-prereleases architecture cache cache-dependency-path check-latest"
+            " freethreaded pip-version python-version python-version-file token"
+            " update-environment",
+        ),
+        _pin(
+            "docker/build-push-action",
+            "v7.3.0",
+            "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a",
+            "add-hosts allow annotations attests build-args build-contexts builder cache-from"
+            " cache-to call cgroup-parent context file github-token labels load network"
+            " no-cache no-cache-filters outputs platforms provenance pull push sbom"
+            " secret-envs secret-files secrets shm-size ssh tags target ulimit",
+        ),
+        _pin(
+            "docker/login-action",
+            "v4.1.0",
+            "4907a6ddec9925e35a0a9e82d7399ccc52663121",
+            "ecr logout password registry registry-auth scope username",
+        ),
+        _pin(
+            "docker/metadata-action",
+            "v6.2.0",
+            "dc802804100637a589fabce1cb79ff13a1411302",
+            "annotations bake-target context flavor github-token images labels sep-annotations"
+            " sep-labels sep-tags tags",
+        ),
+        _pin(
+            "docker/setup-buildx-action",
+            "v4.3.0",
+            "37fe631027851001ddb9b187196cc803df7f5f0e",
+            "append buildkitd-config buildkitd-config-inline buildkitd-flags cache-binary"
+            " cleanup driver driver-opts endpoint keep-state name platforms use version",
+        ),
+        _pin(
+            "docker/setup-qemu-action",
+            "v4.2.0",
+            "96fe6ef7f33517b61c61be40b68a1882f3264fb8",
+            "cache-image image platforms reset",
+        ),
+        _pin(
+            "pulumi/actions",
+            "v7.0.0",
+            "8e5e406f4007fca908480587cb9893c07090f58d",
+            "always-include-summary cloud-url color command comment-on-pr comment-on-pr-number"
+            " comment-on-summary config-map continue-on-error debug diff edit-pr-comment exclude"
+            " exclude-dependents exclude-protected expect-no-changes github-token log-flow"
+            " log-verbosity message parallel plan policyPackConfigs policyPacks pulumi-version"
+            " pulumi-version-file refresh remove replace secrets-provider stack-name"
+            " suppress-outputs suppress-progress target target-dependents upsert work-dir",
+        ),
+    )
+}
+
+
+def pin(action: str) -> ActionPin:
+    """The catalog's pin of ``action`` (``owner/repo``)."""
+    return CATALOG[action]

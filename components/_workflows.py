@@ -1,0 +1,114 @@
+"""The workflows of the publishing standard: pure functions from spec to model.
+
+Add a workflow here (a function returning a :class:`Workflow`) and a golden
+file in ``tests/golden/``. No Pulumi import in this layer.
+"""
+
+from __future__ import annotations
+
+__all__ = ["NPM_REGISTRY", "RELEASE_PACKAGE_PATH", "header", "npm_release"]
+
+from ._catalog import pin
+from ._spec import STANDARD_VERSION, NpmSpec, RepositorySpec
+from ._workflow import Concurrency, Job, Permission, Step, Workflow, shell_join
+
+RELEASE_PACKAGE_PATH = ".github/workflows/release-package.yml"
+NPM_REGISTRY = "https://npm.pkg.github.com"
+
+_READ_CODE = Permission("contents", "read", "check out the repository")
+
+
+def header(repo: RepositorySpec, source: str) -> tuple[str, ...]:
+    """The first lines of every managed file: who manages it and where to change it."""
+    return (
+        f"Managed by ghpublish (publishing standard v{STANDARD_VERSION}). Do not edit by hand:",
+        "the next `pulumi up` overwrites changes made here. To change this file, edit",
+        f"{repo.path} ({repo.name}) in {source} and run `pulumi up`.",
+    )
+
+
+def _checkout() -> Step:
+    return Step(
+        name="Check out",
+        uses=pin("actions/checkout"),
+        with_={"persist-credentials": False},
+    )
+
+
+def _setup_node(npm: NpmSpec, *, publish: bool) -> Step:
+    registry = {"registry-url": NPM_REGISTRY, "scope": npm.scope} if publish else {}
+    return Step(
+        name="Set up Node.js",
+        uses=pin("actions/setup-node"),
+        # No dependency cache in release jobs: a poisoned cache would reach the package.
+        with_={"node-version": npm.node_version, **registry, "package-manager-cache": False},
+    )
+
+
+def _check_package_name(npm: NpmSpec, repo: RepositorySpec, source: str) -> Step:
+    # Manifest values reach the script through the environment only, never as code.
+    return Step(
+        name="Check the package name",
+        env={"PACKAGE": npm.package, "MANIFEST_KEY": f"{repo.path}.npm.package in {source}"},
+        run="\n".join(
+            [
+                'name="$(npm pkg get name | tr -d \'"\')"',
+                'if [ "$name" != "$PACKAGE" ]; then',
+                '  echo "::error file=package.json::package.json names \'$name\' but the manifest'
+                " publishes '$PACKAGE'; change one of them ($MANIFEST_KEY)\"",
+                "  exit 1",
+                "fi",
+                "",
+            ]
+        ),
+    )
+
+
+def npm_release(repo: RepositorySpec, source: str) -> Workflow:
+    """On a release: test, then publish the npm package to GitHub Packages."""
+    npm = repo.npm
+    if npm is None:
+        raise ValueError(f"{repo.name} publishes no npm package")
+    install = Step(name="Install dependencies", run=shell_join(npm.install_command))
+    test = Job(
+        id="test",
+        name="Test",
+        permissions=(_READ_CODE,),
+        steps=(
+            _checkout(),
+            _setup_node(npm, publish=False),
+            install,
+            Step(name="Test", run=shell_join(npm.test_command)),
+        ),
+    )
+    publish = Job(
+        id="publish",
+        name="Publish to GitHub Packages",
+        needs=("test",),
+        permissions=(
+            _READ_CODE,
+            Permission("packages", "write", "publish the package to GitHub Packages"),
+        ),
+        steps=(
+            _checkout(),
+            _setup_node(npm, publish=True),
+            _check_package_name(npm, repo, source),
+            install,
+            Step(
+                name="Publish",
+                run="npm publish",
+                env={"NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"},
+                ignore={
+                    "use-trusted-publishing": "GitHub Packages has no trusted publishing;"
+                    " GITHUB_TOKEN is its short-lived credential"
+                },
+            ),
+        ),
+    )
+    return Workflow(
+        name="Release package",
+        on={"release": {"types": list(npm.release_types)}},
+        concurrency=Concurrency("release-package-${{ github.ref }}", cancel_in_progress=False),
+        jobs=(test, publish),
+        header=header(repo, source),
+    )

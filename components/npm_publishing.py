@@ -1,0 +1,104 @@
+"""`NpmPublishing`: the release workflow that tests and publishes an npm package."""
+
+from __future__ import annotations
+
+__all__ = ["NpmPublishing", "NpmPublishingArgs"]
+
+from typing import TypedDict
+
+import pulumi
+from typing_extensions import NotRequired
+
+from ._base import Component, managed_file
+from ._manifest import RELEASE_TYPES, _command
+from ._spec import NODE_LTS, NpmSpec, RepositorySpec
+from ._workflow import render
+from ._workflows import RELEASE_PACKAGE_PATH, npm_release
+
+
+class NpmPublishingArgs(TypedDict):
+    """Publish an npm package to GitHub Packages (npm.pkg.github.com) on each release."""
+
+    owner: pulumi.Input[str]
+    """Login of the organization or user that owns the repository."""
+    repository: pulumi.Input[str]
+    """Name of the repository the workflow is committed to."""
+    branch: NotRequired[pulumi.Input[str]]
+    """Branch the workflow is committed to (default `main`)."""
+    package: NotRequired[pulumi.Input[str]]
+    """Scoped package name, `@<owner>/<name>` (default from the repository name)."""
+    node_version: NotRequired[pulumi.Input[str]]
+    """Node.js version used to test and publish (default the current LTS)."""
+    install_command: NotRequired[pulumi.Input[str]]
+    """One command that installs dependencies (default `npm ci`)."""
+    test_command: NotRequired[pulumi.Input[str]]
+    """One command that runs the tests (default `npm test`)."""
+    release_types: NotRequired[pulumi.Input[list[str]]]
+    """Release events that publish (default `["published"]`)."""
+    manifest_path: NotRequired[pulumi.Input[str]]
+    """Where the repository stands in the manifest, quoted in the file header."""
+    manifest_source: NotRequired[pulumi.Input[str]]
+    """The manifest file, quoted in the file header (default `publishing.yaml`)."""
+
+
+def _spec(args: NpmPublishingArgs) -> RepositorySpec:
+    owner, name = args["owner"], args["repository"]
+    types = tuple(args.get("release_types") or ["published"])
+    unknown = [t for t in types if t not in RELEASE_TYPES]
+    if unknown:
+        raise ValueError(f"release_types {unknown} are not release events; use {RELEASE_TYPES}")
+    npm = NpmSpec(
+        package=args.get("package") or f"@{owner.lower()}/{name.lower()}",  # type: ignore[union-attr]
+        node_version=str(args.get("node_version") or NODE_LTS),
+        install_command=_command(args.get("install_command") or "npm ci"),  # type: ignore[arg-type]
+        test_command=_command(args.get("test_command") or "npm test"),  # type: ignore[arg-type]
+        release_types=types,  # type: ignore[arg-type]
+    )
+    return RepositorySpec(
+        owner=owner,  # type: ignore[arg-type]
+        name=name,  # type: ignore[arg-type]
+        description="",
+        visibility="private",
+        default_branch=args.get("branch") or "main",  # type: ignore[arg-type]
+        adopt=False,
+        npm=npm,
+        container=None,
+        path=args.get("manifest_path") or f"the repository {name}",  # type: ignore[arg-type]
+    )
+
+
+class NpmPublishing(Component):
+    """Commits `.github/workflows/release-package.yml`: test, then publish on release."""
+
+    package: pulumi.Output[str]
+    """The npm package the workflow publishes."""
+    workflow_path: pulumi.Output[str]
+    """Path of the workflow file in the repository."""
+    workflow: pulumi.Output[str]
+    """The workflow's YAML text."""
+
+    WORKFLOW_PATH = RELEASE_PACKAGE_PATH
+
+    def __init__(
+        self, name: str, args: NpmPublishingArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(name, opts)
+        spec = _spec(args)
+        assert spec.npm is not None
+        content = render(npm_release(spec, args.get("manifest_source") or "publishing.yaml"))  # type: ignore[arg-type]
+        self.file = managed_file(
+            self,
+            "workflow",
+            name=name,
+            repository=spec.name,
+            branch=spec.default_branch,
+            path=RELEASE_PACKAGE_PATH,
+            content=content,
+        )
+        self.package_name = spec.npm.package
+        self.package = pulumi.Output.from_input(spec.npm.package)
+        self.workflow_path = pulumi.Output.from_input(RELEASE_PACKAGE_PATH)
+        self.workflow = pulumi.Output.from_input(content)
+        self.register_outputs(
+            {"package": self.package, "workflow_path": self.workflow_path, "workflow": self.workflow}
+        )

@@ -1,0 +1,1 @@
+"""Offline tooling of ghpublish: the recording mock engine and `make synth`."""

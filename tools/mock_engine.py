@@ -1,0 +1,167 @@
+"""Run a Pulumi program under the SDK's mock engine and record every registration.
+
+`RecordingMonitor` keeps the full `RegisterResourceRequest` (inputs and options
+such as protect, retainOnDelete, importId, dependencies), which the SDK's plain
+`Mocks.new_resource` does not see.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Invocation", "Registration", "RecordingMocks", "RecordingMonitor", "SECRET", "run_program"]
+
+import runpy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf.json_format import MessageToDict
+from pulumi.runtime import mocks, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+SECRET = "[secret]"
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def mask(value: Any) -> Any:
+    """The value with every Pulumi secret replaced by ``"[secret]"``."""
+    if isinstance(value, Mapping):
+        if value.get(_SECRET_SIG) == _SECRET_VALUE:
+            return SECRET
+        return {k: mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return value
+
+
+def has_unknowns(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(has_unknowns(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unknowns(v) for v in value)
+    return value == _UNKNOWN
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One resource as the program registered it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]  # raw: secrets still wrapped
+    protect: bool
+    retain_on_delete: bool
+    import_id: str
+    depends_on: tuple[str, ...]
+    provider: str
+    request: dict[str, Any] = field(repr=False)
+
+    @property
+    def plain_inputs(self) -> dict[str, Any]:
+        return mask(self.inputs)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    token: str
+    args: dict[str, Any]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Resources echo their inputs; provider functions are counted (each is an API call)."""
+
+    def __init__(self, outputs: Callable[[pulumi.runtime.MockResourceArgs], dict] | None = None):
+        self.invocations: list[Invocation] = []
+        self._outputs = outputs
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        extra = self._outputs(args) if self._outputs is not None else {}
+        return f"{args.name}-id", {**args.inputs, **extra}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, None]:
+        self.invocations.append(Invocation(args.token, dict(args.args)))
+        return {}, None
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """The SDK's mock monitor, keeping each full registration request."""
+
+    def __init__(self, mocks_: RecordingMocks) -> None:
+        super().__init__(mocks_)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            raw = MessageToDict(request, preserving_proto_field_name=False)
+            self.registrations.append(
+                Registration(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    custom=bool(request.custom),
+                    inputs=raw.get("object", {}),
+                    protect=bool(request.protect),
+                    retain_on_delete=bool(request.retainOnDelete),
+                    import_id=request.importId,
+                    depends_on=tuple(sorted(request.dependencies)),
+                    provider=request.provider,
+                    request=raw,
+                )
+            )
+        return response
+
+
+@dataclass
+class Run:
+    monitor: RecordingMonitor
+    mocks: RecordingMocks
+    outputs: dict[str, Any]
+
+    @property
+    def registrations(self) -> list[Registration]:
+        return self.monitor.registrations
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+
+def _resolve(value: Any) -> Any:
+    return _sync_await(pulumi.Output.from_input(value).future(with_unknowns=True))
+
+
+def run_program(
+    program: Path | Callable[[], None],
+    config: Mapping[str, str],
+    secret_keys: list[str] | None = None,
+    *,
+    preview: bool = False,
+    project: str = "ghpublish",
+    stack: str = "synth",
+    outputs: Callable[[pulumi.runtime.MockResourceArgs], dict] | None = None,
+) -> Run:
+    """Run a program (a ``__main__.py`` path or a function) under the recording mocks."""
+    mocks_ = RecordingMocks(outputs)
+    monitor = RecordingMonitor(mocks_)
+    settings.reset_options(project=project, stack=stack)
+    pulumi.runtime.set_all_config(dict(config), secret_keys or [])
+    pulumi.runtime.set_mocks(mocks_, project=project, stack=stack, preview=preview, monitor=monitor)
+
+    def body() -> None:
+        if callable(program):
+            program()
+        else:
+            runpy.run_path(str(program), run_name="__main__")
+
+    _sync_await(run_pulumi_func(body))
+    root = settings.get_root_resource()
+    exported = {k: _resolve(v) for k, v in sorted((root.outputs if root else {}).items())}
+    return Run(monitor, mocks_, exported)

@@ -1,0 +1,172 @@
+"""`make synth`: the stack's program, offline, under the recording mock engine.
+
+Writes ``OUT/plan.json`` (every resource with its inputs and options, secrets
+masked, sorted by URN) and ``OUT/files/<owner>/<repo>/<path>`` (every file the
+stack would commit), lints each generated workflow and prints one line per
+repository. Exit 0: clean; 1: a lint finding; 2: an invalid manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from tools.mock_engine import Run, run_program
+
+ROOT = Path(__file__).resolve().parent.parent
+FILE_TYPE = "github:index/repositoryFile:RepositoryFile"
+REPO_TYPE = "github:index/repository:Repository"
+# Set to a token to check it never reaches an output (the tests' sentinel).
+TOKEN_ENV = "GHPUBLISH_SYNTH_TOKEN"
+
+
+def plan(run: Run) -> dict[str, Any]:
+    resources = [
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "parent": r.parent,
+            "inputs": r.plain_inputs,
+            "options": {
+                "protect": r.protect,
+                "retainOnDelete": r.retain_on_delete,
+                "importId": r.import_id,
+                "dependsOn": list(r.depends_on),
+            },
+        }
+        for r in run.registrations
+    ]
+    return {"resources": sorted(resources, key=lambda r: r["urn"])}
+
+
+def files(run: Run) -> dict[str, str]:
+    """Every managed file, as ``<owner>/<repo>/<path>`` → content."""
+    owner = run.outputs["owner"]
+    out: dict[str, str] = {}
+    for r in run.of_type(FILE_TYPE):
+        inputs = r.plain_inputs
+        out[f"{owner}/{inputs['repository']}/{inputs['file']}"] = inputs["content"]
+    return dict(sorted(out.items()))
+
+
+def _tool(name: str) -> str:
+    here = Path(sys.executable).parent / name
+    return str(here) if here.exists() else name
+
+
+def lint(workflows: list[Path]) -> list[str]:
+    """Findings of zizmor (auditor persona, offline) and the workflow JSON schema."""
+    if not workflows:
+        return []
+    findings: list[str] = []
+    zizmor = subprocess.run(
+        [_tool("zizmor"), "--offline", "--persona", "auditor", "--format", "plain",
+         "--no-progress", *map(str, workflows)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if zizmor.returncode != 0:
+        findings.append(f"zizmor:\n{zizmor.stdout}{zizmor.stderr}".rstrip())
+    schema = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+         *map(str, workflows)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if schema.returncode != 0:
+        findings.append(f"check-jsonschema:\n{schema.stdout}{schema.stderr}".rstrip())
+    return findings
+
+
+def summary(run: Run) -> list[str]:
+    repos = run.outputs["repositories"]
+    per_parent: dict[str, int] = defaultdict(int)
+    adopted = {r.plain_inputs["name"] for r in run.of_type(REPO_TYPE) if r.import_id}
+    for r in run.registrations:
+        if r.custom and "$ghpublish:index:PublishingRepository$" in f"{r.urn}$":
+            pass
+        per_parent[r.name] += 0
+    lines = []
+    owner = run.outputs["owner"]
+    for name, repo in repos.items():
+        count = sum(
+            1
+            for r in run.registrations
+            if r.custom and r.name.startswith(f"org-{name}-")
+        )
+        how = "adopt" if name in adopted else "create"
+        packages = ", ".join(repo["packages"]) or "none"
+        lines.append(
+            f"{owner}/{name}: {how}, {count} resources, {len(repo['files'])} files,"
+            f" packages: {packages}"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--manifest", default=os.environ.get("MANIFEST") or "publishing.yaml")
+    parser.add_argument("--out", default=os.environ.get("OUT") or "build/synth")
+    parser.add_argument("--no-lint", action="store_true")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    config = {"ghpublish:manifest": args.manifest}
+    secret_keys = []
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        config["github:token"] = token
+        secret_keys.append("github:token")
+    try:
+        run = run_program(ROOT / "__main__.py", config, secret_keys)
+    except pulumi.RunError as error:
+        print(error, file=sys.stderr)
+        return 2
+
+    out = Path(args.out)
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "files").mkdir(parents=True)
+    (out / "plan.json").write_text(
+        json.dumps(plan(run), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    written = []
+    for rel, content in files(run).items():
+        path = out / "files" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        written.append(path)
+    elapsed = time.perf_counter() - started
+
+    for line in summary(run):
+        print(line)
+    print(
+        f"synth: {len(run.registrations)} resources, {len(written)} files in {out}"
+        f" ({elapsed:.2f}s)"
+    )
+    if args.no_lint:
+        return 0
+    workflows = [p for p in written if "/.github/workflows/" in p.as_posix()]
+    findings = lint(workflows)
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    print(f"lint: {len(workflows)} workflows, {'clean' if not findings else 'FINDINGS'}")
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
