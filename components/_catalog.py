@@ -7,7 +7,7 @@ its row here (version, SHA and inputs together) and regenerate the golden files.
 
 from __future__ import annotations
 
-__all__ = ["ActionPin", "CATALOG", "pin"]
+__all__ = ["CATALOG", "ActionPin", "pin"]
 
 from dataclasses import dataclass
 

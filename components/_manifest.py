@@ -136,6 +136,8 @@ Branch = Annotated[str, AfterValidator(_branch)]
 Description = Annotated[str, AfterValidator(_description)]
 NpmPackage = Annotated[str, AfterValidator(_npm_package)]
 NodeVersion = Annotated[str, BeforeValidator(_node_version)]
+
+
 def _check_command(value: str) -> str:
     _command(value)
     return value
@@ -217,9 +219,7 @@ class Repository(RepositoryDefaults):
 class Manifest(_Block):
     """publishing.yaml: how every repository of one GitHub owner tests and publishes."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, strict=True, title="ghpublish manifest"
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, title="ghpublish manifest")
 
     owner: Login = Field(description="Organization or user login that owns the repositories.")
     defaults: RepositoryDefaults = Field(
@@ -520,9 +520,7 @@ def parse_manifest(text: str, source: str) -> OrgSpec:
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
-        problems += [
-            (tuple(e["loc"]), _message(e)) for e in exc.errors(include_url=False)
-        ]
+        problems += [(tuple(e["loc"]), _message(e)) for e in exc.errors(include_url=False)]
         raise _issues(source, tree, problems) from None
     spec, more = _resolve(manifest, source)
     problems += more
@@ -553,4 +551,3 @@ def load_manifest(path: str | Path, source: str | None = None) -> OrgSpec:
             [ManifestIssue(name, None, "(file)", f"cannot be read ({exc}); fix the file")]
         ) from None
     return parse_manifest(text, name)
-

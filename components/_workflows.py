@@ -54,7 +54,7 @@ def _check_package_name(npm: NpmSpec, repo: RepositorySpec, source: str) -> Step
             [
                 'name="$(npm pkg get name | tr -d \'"\')"',
                 'if [ "$name" != "$PACKAGE" ]; then',
-                '  echo "::error file=package.json::package.json names \'$name\' but the manifest'
+                "  echo \"::error file=package.json::package.json names '$name' but the manifest"
                 " publishes '$PACKAGE'; change one of them ($MANIFEST_KEY)\"",
                 "  exit 1",
                 "fi",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 __all__ = ["NpmPublishing", "NpmPublishingArgs"]
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
-from typing_extensions import NotRequired
 
 from ._base import Component, managed_file
 from ._manifest import RELEASE_TYPES, _command
@@ -100,5 +99,9 @@ class NpmPublishing(Component):
         self.workflow_path = pulumi.Output.from_input(RELEASE_PACKAGE_PATH)
         self.workflow = pulumi.Output.from_input(content)
         self.register_outputs(
-            {"package": self.package, "workflow_path": self.workflow_path, "workflow": self.workflow}
+            {
+                "package": self.package,
+                "workflow_path": self.workflow_path,
+                "workflow": self.workflow,
+            }
         )

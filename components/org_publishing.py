@@ -4,11 +4,10 @@ from __future__ import annotations
 
 __all__ = ["OrgPublishing", "OrgPublishingArgs"]
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_github as github
-from typing_extensions import NotRequired
 
 from ._base import Component
 from ._manifest import load_manifest

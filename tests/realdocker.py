@@ -370,7 +370,7 @@ class Registry:
         return doc
 
     def image_config(self, repo: str, ref: str, platform: str = "linux/amd64") -> dict[str, Any]:
-        """The image config of a tag; for an index, the manifest for ``platform`` (else the first)."""
+        """A tag's image config; for an index, that of ``platform`` (else the first)."""
         doc = self.manifest(repo, ref)
         if doc.get("mediaType") in INDEX_MEDIA_TYPES or "manifests" in doc:
             entries = doc.get("manifests") or []

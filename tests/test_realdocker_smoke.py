@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from realdocker import (
     MANIFEST_MEDIA_TYPES,
     Engine,
@@ -121,11 +120,11 @@ def test_push_with_wrong_or_missing_credentials_raises(
     tag = f"{engine.registry}/{repo}:1.0.0"
     engine.build(context_dir, tags=[tag])
 
-    with pytest.raises(RegistryAuthError, match="no basic auth credentials|unauthorized"):
+    with pytest.raises(RegistryAuthError, match=r"no basic auth credentials|unauthorized"):
         engine.push(tag)  # no credentials at all
 
     engine.set_credentials(engine.registry, engine.username, "not-the-password")
-    with pytest.raises(RegistryAuthError, match="unauthorized|authentication required") as excinfo:
+    with pytest.raises(RegistryAuthError, match=r"unauthorized|authentication required") as excinfo:
         engine.push(tag)
     assert "push" in str(excinfo.value)
 

@@ -7,9 +7,19 @@ such as protect, retainOnDelete, importId, dependencies), which the SDK's plain
 
 from __future__ import annotations
 
-__all__ = ["Invocation", "Registration", "RecordingMocks", "RecordingMonitor", "SECRET", "run_program"]
+__all__ = [
+    "SECRET",
+    "Invocation",
+    "RecordingMocks",
+    "RecordingMonitor",
+    "Registration",
+    "run_program",
+]
 
+import asyncio
+import contextlib
 import runpy
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,9 +106,18 @@ class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, mocks_: RecordingMocks) -> None:
         super().__init__(mocks_)
         self.registrations: list[Registration] = []
+        # Event loops the SDK's mock creates in executor threads: closed after the run so
+        # that none is left for the garbage collector to close at interpreter exit.
+        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
+    def _note_loop(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with contextlib.suppress(RuntimeError):  # this thread made no loop
+                self.thread_loops.add(asyncio.get_event_loop())
+
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
+        self._note_loop()
         if request.type != "pulumi:pulumi:Stack":
             raw = MessageToDict(request, preserving_proto_field_name=False)
             self.registrations.append(
@@ -161,7 +180,12 @@ def run_program(
         else:
             runpy.run_path(str(program), run_name="__main__")
 
-    _sync_await(run_pulumi_func(body))
+    try:
+        _sync_await(run_pulumi_func(body))
+    finally:
+        for loop in monitor.thread_loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
     root = settings.get_root_resource()
     exported = {k: _resolve(v) for k, v in sorted((root.outputs if root else {}).items())}
     return Run(monitor, mocks_, exported)

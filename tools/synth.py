@@ -71,8 +71,16 @@ def lint(workflows: list[Path]) -> list[str]:
         return []
     findings: list[str] = []
     zizmor = subprocess.run(
-        [_tool("zizmor"), "--offline", "--persona", "auditor", "--format", "plain",
-         "--no-progress", *map(str, workflows)],
+        [
+            _tool("zizmor"),
+            "--offline",
+            "--persona",
+            "auditor",
+            "--format",
+            "plain",
+            "--no-progress",
+            *map(str, workflows),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -80,8 +88,12 @@ def lint(workflows: list[Path]) -> list[str]:
     if zizmor.returncode != 0:
         findings.append(f"zizmor:\n{zizmor.stdout}{zizmor.stderr}".rstrip())
     schema = subprocess.run(
-        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-         *map(str, workflows)],
+        [
+            _tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, workflows),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -102,11 +114,7 @@ def summary(run: Run) -> list[str]:
     lines = []
     owner = run.outputs["owner"]
     for name, repo in repos.items():
-        count = sum(
-            1
-            for r in run.registrations
-            if r.custom and r.name.startswith(f"org-{name}-")
-        )
+        count = sum(1 for r in run.registrations if r.custom and r.name.startswith(f"org-{name}-"))
         how = "adopt" if name in adopted else "create"
         packages = ", ".join(repo["packages"]) or "none"
         lines.append(
@@ -155,8 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in summary(run):
         print(line)
     print(
-        f"synth: {len(run.registrations)} resources, {len(written)} files in {out}"
-        f" ({elapsed:.2f}s)"
+        f"synth: {len(run.registrations)} resources, {len(written)} files in {out} ({elapsed:.2f}s)"
     )
     if args.no_lint:
         return 0
