@@ -1,38 +1,16 @@
-"""The workflows of the publishing standard: pure functions from spec to model.
-
-Add a workflow here (a function returning a :class:`Workflow`) and a golden
-file in ``tests/golden/``. No Pulumi import in this layer.
-"""
+"""The npm release workflow: test, then publish to GitHub Packages on release."""
 
 from __future__ import annotations
 
-__all__ = ["NPM_REGISTRY", "RELEASE_PACKAGE_PATH", "header", "npm_release"]
+__all__ = ["NPM_REGISTRY", "RELEASE_PACKAGE_PATH", "npm_release"]
 
-from ._catalog import pin
-from ._spec import STANDARD_VERSION, NpmSpec, RepositorySpec
-from ._workflow import Concurrency, Job, Permission, Step, Workflow, shell_join
+from .._catalog import pin
+from .._spec import NpmSpec, RepositorySpec
+from .._workflow import Concurrency, Job, Permission, Step, Workflow, shell_join
+from .common import READ_CODE, checkout, header
 
 RELEASE_PACKAGE_PATH = ".github/workflows/release-package.yml"
 NPM_REGISTRY = "https://npm.pkg.github.com"
-
-_READ_CODE = Permission("contents", "read", "check out the repository")
-
-
-def header(repo: RepositorySpec, source: str) -> tuple[str, ...]:
-    """The first lines of every managed file: who manages it and where to change it."""
-    return (
-        f"Managed by ghpublish (publishing standard v{STANDARD_VERSION}). Do not edit by hand:",
-        "the next `pulumi up` overwrites changes made here. To change this file, edit",
-        f"{repo.path} ({repo.name}) in {source} and run `pulumi up`.",
-    )
-
-
-def _checkout() -> Step:
-    return Step(
-        name="Check out",
-        uses=pin("actions/checkout"),
-        with_={"persist-credentials": False},
-    )
 
 
 def _setup_node(npm: NpmSpec, *, publish: bool) -> Step:
@@ -73,9 +51,9 @@ def npm_release(repo: RepositorySpec, source: str) -> Workflow:
     test = Job(
         id="test",
         name="Test",
-        permissions=(_READ_CODE,),
+        permissions=(READ_CODE,),
         steps=(
-            _checkout(),
+            checkout(),
             _setup_node(npm, publish=False),
             install,
             Step(name="Test", run=shell_join(npm.test_command)),
@@ -86,11 +64,11 @@ def npm_release(repo: RepositorySpec, source: str) -> Workflow:
         name="Publish to GitHub Packages",
         needs=("test",),
         permissions=(
-            _READ_CODE,
+            READ_CODE,
             Permission("packages", "write", "publish the package to GitHub Packages"),
         ),
         steps=(
-            _checkout(),
+            checkout(),
             _setup_node(npm, publish=True),
             _check_package_name(npm, repo, source),
             install,

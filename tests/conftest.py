@@ -1,0 +1,78 @@
+"""The recording mock engine, as fixtures: run the real program on a manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools.mock_engine import Registration, Run, run_program  # noqa: E402
+
+PROGRAM = ROOT / "__main__.py"
+EXAMPLE = ROOT / "publishing.yaml"
+SENTINEL = "ghp_SENTINEL0do0not0leak0000000000000000"
+
+RunManifest = Callable[..., Run]
+
+
+@pytest.fixture
+def run_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunManifest:
+    """Run `__main__.py` under the recording mocks on manifest text (dedented)."""
+
+    def run(text: str, *, token: str | None = None, preview: bool = False, **kw: object) -> Run:
+        (tmp_path / "publishing.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+        monkeypatch.chdir(tmp_path)
+        config = {"ghpublish:manifest": "publishing.yaml"}
+        secret_keys = []
+        if token is not None:
+            config["github:token"] = token
+            secret_keys.append("github:token")
+        return run_program(PROGRAM, config, secret_keys, preview=preview, **kw)  # type: ignore[arg-type]
+
+    return run
+
+
+@pytest.fixture
+def example_run(monkeypatch: pytest.MonkeyPatch) -> Run:
+    """The example manifest, as the stack would run it."""
+    monkeypatch.chdir(ROOT)
+    return run_program(
+        PROGRAM,
+        {"ghpublish:manifest": "publishing.yaml", "github:token": SENTINEL},
+        ["github:token"],
+    )
+
+
+def one(run: Run, type_: str, name: str) -> Registration:
+    """The one registration of ``type_`` named ``name``."""
+    found = [r for r in run.registrations if r.type == type_ and r.name == name]
+    names = [r.name for r in run.registrations]
+    assert len(found) == 1, f"{len(found)} {type_} named {name}: {names}"
+    return found[0]
+
+
+def synth(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    """`python -m tools.synth` in a separate process, as `make synth` runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "tools.synth", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def load_plan(out: Path) -> dict[str, object]:
+    return json.loads((out / "plan.json").read_text(encoding="utf-8"))
