@@ -12,6 +12,7 @@ import pulumi_github as github
 from ._base import Component
 from ._manifest import load_manifest
 from ._spec import OrgSpec, RepositorySpec
+from ._workflow import shell_join
 from .publishing_repository import NpmSettingsArgs, PublishingRepository, PublishingRepositoryArgs
 
 
@@ -40,8 +41,8 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
         npm: NpmSettingsArgs = {
             "package": repo.npm.package,
             "node_version": repo.npm.node_version,
-            "install_command": " ".join(repo.npm.install_command),
-            "test_command": " ".join(repo.npm.test_command),
+            "install_command": shell_join(repo.npm.install_command),
+            "test_command": shell_join(repo.npm.test_command),
             "release_types": list(repo.npm.release_types),
         }
         args["npm"] = npm

@@ -15,13 +15,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.mock_engine import Registration, Run, run_program  # noqa: E402
+from tools.mock_engine import Registration, Run, run_program, shutdown  # noqa: E402
 
 PROGRAM = ROOT / "__main__.py"
 EXAMPLE = ROOT / "publishing.yaml"
 SENTINEL = "ghp_SENTINEL0do0not0leak0000000000000000"
 
 RunManifest = Callable[..., Run]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutdown()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ __all__ = [
     "RecordingMonitor",
     "Registration",
     "run_program",
+    "shutdown",
 ]
 
 import asyncio
@@ -153,6 +154,22 @@ class Run:
         return [r for r in self.registrations if r.type == type_]
 
 
+_THREAD_LOOPS: set[asyncio.AbstractEventLoop] = set()
+
+
+def shutdown() -> None:
+    """Close the event loops the SDK's mock made in executor threads; call once, at exit.
+
+    Left open, the garbage collector closes them at interpreter exit and prints an
+    "Exception ignored" traceback; closed earlier, a later run in the same process
+    would find its thread's loop closed.
+    """
+    for loop in _THREAD_LOOPS:
+        if not loop.is_running() and not loop.is_closed():
+            loop.close()
+    _THREAD_LOOPS.clear()
+
+
 def _resolve(value: Any) -> Any:
     return _sync_await(pulumi.Output.from_input(value).future(with_unknowns=True))
 
@@ -183,9 +200,7 @@ def run_program(
     try:
         _sync_await(run_pulumi_func(body))
     finally:
-        for loop in monitor.thread_loops:
-            if not loop.is_running() and not loop.is_closed():
-                loop.close()
+        _THREAD_LOOPS.update(monitor.thread_loops)
     root = settings.get_root_resource()
     exported = {k: _resolve(v) for k, v in sorted((root.outputs if root else {}).items())}
     return Run(monitor, mocks_, exported)

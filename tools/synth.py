@@ -21,7 +21,7 @@ from typing import Any
 
 import pulumi
 
-from tools.mock_engine import Run, run_program
+from tools.mock_engine import Run, run_program, shutdown
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE_TYPE = "github:index/repositoryFile:RepositoryFile"
@@ -176,4 +176,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        code = main()
+    finally:
+        shutdown()
+    sys.exit(code)

@@ -1,0 +1,357 @@
+"""The manifest: defaults merged key by key, and every bad input named precisely."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from components import ManifestError, parse_manifest
+from tools.schema import SCHEMA_PATH, schema_text
+
+GOOD = """\
+owner: Acme-Corp
+defaults:
+  visibility: internal
+  npm:
+    node_version: 22
+    release_types: [created]
+repositories:
+  - name: widgets
+    npm: {}
+  - name: gadgets
+    visibility: public
+    default_branch: trunk
+    npm:
+      node_version: "20.11"
+      test_command: npm run test -- --grep "a b"
+  - name: docs
+    npm: false
+"""
+
+
+def parse(text: str):
+    return parse_manifest(textwrap.dedent(text), "publishing.yaml")
+
+
+def errors(text: str) -> list[str]:
+    with pytest.raises(ManifestError) as info:
+        parse(text)
+    return [str(issue) for issue in info.value.issues]
+
+
+def test_defaults_merge_key_by_key_and_builtins_fill_the_rest() -> None:
+    spec = parse(GOOD)
+    widgets, gadgets, docs = spec.repositories
+    assert (widgets.visibility, widgets.default_branch, widgets.adopt) == (
+        "internal",
+        "main",
+        False,
+    )
+    assert widgets.npm is not None
+    assert widgets.npm.package == "@acme-corp/widgets"
+    assert widgets.npm.node_version == "22"
+    assert widgets.npm.release_types == ("created",)
+    assert widgets.npm.install_command == ("npm", "ci")
+    assert widgets.npm.test_command == ("npm", "test")
+    assert gadgets.visibility == "public" and gadgets.default_branch == "trunk"
+    assert gadgets.npm is not None
+    # The repository's own value wins; the rest of the block still comes from defaults.
+    assert gadgets.npm.node_version == "20.11"
+    assert gadgets.npm.release_types == ("created",)
+    assert gadgets.npm.test_command == ("npm", "run", "test", "--", "--grep", "a b")
+    assert docs.npm is None
+    assert [r.path for r in spec.repositories] == [f"repositories[{i}]" for i in range(3)]
+
+
+def test_no_defaults_block_uses_builtin_defaults() -> None:
+    spec = parse("owner: acme\nrepositories:\n  - name: a\n    npm: {}\n")
+    (repo,) = spec.repositories
+    assert (repo.description, repo.visibility, repo.default_branch) == ("", "private", "main")
+    assert repo.npm is not None
+    assert (repo.npm.node_version, repo.npm.release_types) == ("24", ("published",))
+
+
+BAD: list[tuple[str, str, list[str]]] = [
+    (
+        "typo-in-repository-key",
+        "owner: acme\nrepositories:\n  - name: a\n    visibilty: public\n",
+        [
+            "publishing.yaml:4: repositories[0].visibilty: unknown key 'visibilty'; did you"
+            " mean 'visibility'? expected one of: adopt, container, default_branch,"
+            " description, name, npm, visibility"
+        ],
+    ),
+    (
+        "typo-in-npm-key",
+        "owner: acme\nrepositories:\n  - name: a\n    npm:\n      pakage: x\n",
+        [
+            "publishing.yaml:5: repositories[0].npm.pakage: unknown key 'pakage'; did you mean"
+            " 'package'? expected one of: enabled, install_command, node_version, package,"
+            " release_types, test_command"
+        ],
+    ),
+    (
+        "typo-at-top-level",
+        "owner: acme\nrepositorys: []\n",
+        [
+            "publishing.yaml:1: repositories: is required; add it",
+            "publishing.yaml:2: repositorys: unknown key 'repositorys'; did you mean"
+            " 'repositories'? expected one of: defaults, owner, repositories",
+        ],
+    ),
+    (
+        "package-in-defaults",
+        "owner: acme\ndefaults:\n  npm:\n    package: '@acme/x'\nrepositories: []\n",
+        [
+            "publishing.yaml:4: defaults.npm.package: unknown key 'package'; expected one of:"
+            " enabled, install_command, node_version, release_types, test_command"
+        ],
+    ),
+    (
+        "missing-owner",
+        "repositories: []\n",
+        ["publishing.yaml:1: owner: is required; add it"],
+    ),
+    (
+        "missing-name",
+        "owner: acme\nrepositories:\n  - description: x\n",
+        ["publishing.yaml:3: repositories[0].name: is required; add it"],
+    ),
+    (
+        "owner-not-a-login",
+        "owner: -acme\nrepositories: []\n",
+        [
+            "publishing.yaml:1: owner: '-acme' is not a GitHub login; expected 1 to 39"
+            " letters, digits or single hyphens, not starting or ending with a hyphen"
+        ],
+    ),
+    (
+        "repository-name-github-refuses",
+        "owner: acme\nrepositories:\n  - name: my repo\n",
+        [
+            "publishing.yaml:3: repositories[0].name: 'my repo' is not a repository name"
+            " GitHub accepts; expected 1 to 100 letters, digits, '.', '-' or '_', not '.' or"
+            " '..' and not ending in '.git'"
+        ],
+    ),
+    (
+        "repository-name-too-long",
+        "owner: acme\nrepositories:\n  - name: " + "a" * 101 + "\n",
+        [
+            "publishing.yaml:3: repositories[0].name: '" + "a" * 101 + "' is not a"
+            " repository name GitHub accepts; expected 1 to 100 letters, digits, '.', '-' or"
+            " '_', not '.' or '..' and not ending in '.git'"
+        ],
+    ),
+    (
+        "repository-name-ending-in-git",
+        "owner: acme\nrepositories:\n  - name: tools.git\n",
+        [
+            "publishing.yaml:3: repositories[0].name: 'tools.git' is not a repository name"
+            " GitHub accepts; expected 1 to 100 letters, digits, '.', '-' or '_', not '.' or"
+            " '..' and not ending in '.git'"
+        ],
+    ),
+    (
+        "duplicate-repository-case-insensitive",
+        "owner: acme\nrepositories:\n  - name: Widgets\n  - name: widgets\n",
+        [
+            "publishing.yaml:4: repositories[1].name: 'widgets' is already declared at"
+            " repositories[0] (names are case-insensitive on GitHub); remove one of them"
+        ],
+    ),
+    (
+        "visibility-not-allowed",
+        "owner: acme\nrepositories:\n  - name: a\n    visibility: secret\n",
+        [
+            "publishing.yaml:4: repositories[0].visibility: 'secret' is not allowed; expected"
+            " 'public', 'private' or 'internal'"
+        ],
+    ),
+    (
+        "adopt-wrong-type",
+        "owner: acme\nrepositories:\n  - name: a\n    adopt: 'yes'\n",
+        ["publishing.yaml:4: repositories[0].adopt: expected true or false, got 'yes' (a string)"],
+    ),
+    (
+        "description-wrong-type",
+        "owner: acme\nrepositories:\n  - name: a\n    description: 12\n",
+        [
+            "publishing.yaml:4: repositories[0].description: expected a string, got 12 (a whole number)"
+        ],
+    ),
+    (
+        "description-multiline",
+        'owner: acme\nrepositories:\n  - name: a\n    description: "one\\ntwo"\n',
+        [
+            "publishing.yaml:4: repositories[0].description: 'one\\ntwo' is not a description"
+            " GitHub accepts; expected one line of at most 350 characters"
+        ],
+    ),
+    (
+        "branch-name-invalid",
+        "owner: acme\nrepositories:\n  - name: a\n    default_branch: 'feature..x'\n",
+        [
+            "publishing.yaml:4: repositories[0].default_branch: 'feature..x' is not a valid"
+            " branch name; expected letters, digits, '.', '-', '_' and '/' as git allows them,"
+            " such as 'main'"
+        ],
+    ),
+    (
+        "repositories-not-a-list",
+        "owner: acme\nrepositories:\n  name: a\n",
+        ["publishing.yaml:2: repositories: expected a list, got a mapping"],
+    ),
+    (
+        "npm-package-outside-scope",
+        "owner: Acme\nrepositories:\n  - name: a\n  - name: b\n    npm:\n      package: '@other/b'\n",
+        [
+            "publishing.yaml:6: repositories[1].npm.package: '@other/b' is outside the owner's"
+            " scope; expected '@acme/<name>' (GitHub Packages publishes npm packages only under"
+            " the owner's scope)"
+        ],
+    ),
+    (
+        "npm-package-unscoped",
+        "owner: acme\nrepositories:\n  - name: a\n    npm:\n      package: widgets\n",
+        [
+            "publishing.yaml:5: repositories[0].npm.package: 'widgets' is not a scoped npm"
+            " package name; expected '@<owner>/<name>' in lowercase letters, digits, '-', '.',"
+            " '_' or '~'"
+        ],
+    ),
+    (
+        "npm-default-package-invalid",
+        "owner: acme\nrepositories:\n  - name: .github\n    npm: {}\n",
+        [
+            "publishing.yaml:4: repositories[0].npm: the default package name '@acme/.github'"
+            " is not a valid npm name; set npm.package to a name such as '@acme/github'"
+        ],
+    ),
+    (
+        "npm-duplicate-package",
+        "owner: acme\nrepositories:\n  - name: a\n    npm: {package: '@acme/x'}\n"
+        "  - name: b\n    npm: {package: '@acme/x'}\n",
+        [
+            "publishing.yaml:6: repositories[1].npm.package: '@acme/x' is already published by"
+            " repositories[0]; give each repository its own npm.package"
+        ],
+    ),
+    (
+        "node-version-invalid",
+        "owner: acme\ndefaults:\n  npm:\n    node_version: latest-ish\nrepositories: []\n",
+        [
+            "publishing.yaml:4: defaults.npm.node_version: 'latest-ish' is not a Node.js"
+            " version; expected a version such as '24' or '24.11' or an alias such as 'lts/*'"
+        ],
+    ),
+    (
+        "command-with-shell-syntax",
+        "owner: acme\nrepositories:\n  - name: a\n    npm:\n      test_command: npm test && rm -rf /\n",
+        [
+            "publishing.yaml:5: repositories[0].npm.test_command: 'npm test && rm -rf /' is"
+            " not a single command (shell syntax is not run, every word is quoted); put the"
+            " steps in a package.json script and name it, such as 'npm run ci-test'"
+        ],
+    ),
+    (
+        "command-with-substitution",
+        "owner: acme\nrepositories:\n  - name: a\n    npm:\n      install_command: npm ci $(id)\n",
+        [
+            "publishing.yaml:5: repositories[0].npm.install_command: 'npm ci $(id)' is not a"
+            " single command (shell syntax is not run, every word is quoted); put the steps in"
+            " a package.json script and name it, such as 'npm run ci-test'"
+        ],
+    ),
+    (
+        "command-unclosed-quote",
+        'owner: acme\nrepositories:\n  - name: a\n    npm:\n      test_command: "npm test \'x"\n',
+        [
+            'publishing.yaml:5: repositories[0].npm.test_command: "npm test \'x" is not a'
+            " command line (No closing quotation); close its quotes"
+        ],
+    ),
+    (
+        "release-type-unknown",
+        "owner: acme\nrepositories:\n  - name: a\n    npm:\n      release_types: [deleted]\n",
+        [
+            "publishing.yaml:5: repositories[0].npm.release_types[0]: 'deleted' is not"
+            " allowed; expected 'created', 'published', 'released' or 'prereleased'"
+        ],
+    ),
+    (
+        "release-types-empty",
+        "owner: acme\nrepositories:\n  - name: a\n    npm:\n      release_types: []\n",
+        [
+            "publishing.yaml:5: repositories[0].npm.release_types: is empty; expected at least"
+            " one item"
+        ],
+    ),
+    (
+        "expression-in-a-value",
+        "owner: acme\nrepositories:\n  - name: a\n    description: 'x ${{ secrets.T }}'\n",
+        [
+            "publishing.yaml:4: repositories[0].description: 'x ${{ secrets.T }}' holds '${{',"
+            " which GitHub Actions would evaluate as an expression; remove it (manifest values"
+            " are never expressions)"
+        ],
+    ),
+    (
+        "duplicate-yaml-key",
+        "owner: acme\nowner: other\nrepositories: []\n",
+        [
+            "publishing.yaml:2: (top level): is not valid YAML: while constructing a mapping"
+            ' found duplicate key "owner" with value "other" (original value: "acme"); fix it'
+        ],
+    ),
+    (
+        "not-a-mapping",
+        "- owner: acme\n",
+        [
+            "publishing.yaml:1: (top level): expected a mapping with keys owner, defaults and"
+            " repositories, got a list"
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_manifest_is_rejected_with_an_exact_message(text: str, expected: list[str]) -> None:
+    assert errors(text) == expected
+
+
+def test_several_errors_are_reported_together_in_file_order() -> None:
+    with pytest.raises(ManifestError) as info:
+        parse(
+            "owner: acme\nrepositories:\n  - name: 'a b'\n    visibility: hidden\n"
+            "  - name: ok\n    adopt: 1\n"
+        )
+    message = str(info.value)
+    assert message.splitlines()[0] == "publishing.yaml: 3 errors in the manifest"
+    assert [line.split(":")[1] for line in message.splitlines()[1:]] == ["3", "4", "6"]
+
+
+def test_missing_file_names_the_config_key(tmp_path) -> None:
+    from components import load_manifest
+
+    with pytest.raises(ManifestError) as info:
+        load_manifest(tmp_path / "nope.yaml", "nope.yaml")
+    assert str(info.value.issues[0]) == (
+        "nope.yaml: (file): does not exist; create it or point the stack config"
+        " 'ghpublish:manifest' (MANIFEST= for make) at the manifest"
+    )
+
+
+def test_committed_json_schema_is_current() -> None:
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), "run `make schema`"
+
+
+def test_json_schema_forbids_unknown_keys_and_documents_fields() -> None:
+    schema = json.loads(schema_text())
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == {"owner", "repositories"}
+    repository = schema["$defs"]["Repository"]
+    assert repository["additionalProperties"] is False
+    assert repository["properties"]["name"]["description"]

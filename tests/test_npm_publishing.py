@@ -1,0 +1,107 @@
+"""NpmPublishing: the release workflow that tests, then publishes to GitHub Packages."""
+
+from __future__ import annotations
+
+import yaml
+from conftest import RunManifest, one
+
+from components._catalog import CATALOG
+from components._workflow import expressions
+
+FILE = "github:index/repositoryFile:RepositoryFile"
+
+MANIFEST = """\
+owner: Acme-Corp
+repositories:
+  - name: widgets
+    default_branch: trunk
+    npm:
+      node_version: 22
+      install_command: npm ci --ignore-scripts
+      test_command: "npm run test -- --grep 'a: b # c'"
+      release_types: [created, published]
+"""
+
+
+def _workflow(run_manifest: RunManifest, text: str = MANIFEST) -> tuple[dict, str, dict]:
+    run = run_manifest(text)
+    file = one(run, FILE, "org-widgets-npm-workflow")
+    content = file.plain_inputs["content"]
+    return yaml.safe_load(content), content, file.plain_inputs
+
+
+def test_workflow_file_is_committed_to_the_default_branch(run_manifest: RunManifest) -> None:
+    _, _, inputs = _workflow(run_manifest)
+    assert inputs["file"] == ".github/workflows/release-package.yml"
+    assert inputs["repository"] == "widgets"
+    assert inputs["branch"] == "trunk"
+    assert inputs["overwriteOnCreate"] is True
+    assert inputs["commitMessage"] == "ghpublish: manage .github/workflows/release-package.yml"
+    assert inputs["commitAuthor"] == "ghpublish"
+
+
+def test_release_triggers_test_then_publish(run_manifest: RunManifest) -> None:
+    workflow, _, _ = _workflow(run_manifest)
+    assert workflow[True] == {"release": {"types": ["created", "published"]}}  # PyYAML: on=True
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["test", "publish"]
+    assert jobs["publish"]["needs"] == ["test"]
+    runs = [s.get("run") for s in jobs["test"]["steps"]]
+    assert runs[-2:] == ["npm ci --ignore-scripts", "npm run test -- --grep 'a: b # c'"]
+    publish = jobs["publish"]["steps"][-1]
+    assert publish["run"] == "npm publish"
+    assert publish["env"] == {"NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    setup = next(s for s in jobs["publish"]["steps"] if "setup-node" in s.get("uses", ""))
+    assert setup["with"]["registry-url"] == "https://npm.pkg.github.com"
+    assert setup["with"]["scope"] == "@acme-corp"
+    assert setup["with"]["node-version"] == "22"
+
+
+def test_least_privilege_per_job(run_manifest: RunManifest) -> None:
+    workflow, _, _ = _workflow(run_manifest)
+    assert workflow["permissions"] == {}
+    assert workflow["jobs"]["test"]["permissions"] == {"contents": "read"}
+    assert workflow["jobs"]["publish"]["permissions"] == {"contents": "read", "packages": "write"}
+
+
+def test_hardening(run_manifest: RunManifest) -> None:
+    workflow, content, _ = _workflow(run_manifest)
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    for job in workflow["jobs"].values():
+        assert 0 < job["timeout-minutes"] <= 30
+        for step in job["steps"]:
+            uses = step.get("uses")
+            if uses is None:
+                continue
+            action, sha = uses.split("@")
+            assert CATALOG[action].sha == sha
+            assert set(step.get("with", {})) <= CATALOG[action].inputs
+            if action == "actions/checkout":
+                assert step["with"]["persist-credentials"] is False
+            if action == "actions/setup-node":
+                assert step["with"]["package-manager-cache"] is False
+                assert "cache" not in step["with"]
+    # No manifest text inside an expression: only these fixed ones appear.
+    assert sorted(set(expressions(content))) == [
+        "${{ github.ref }}",
+        "${{ secrets.GITHUB_TOKEN }}",
+    ]
+
+
+def test_package_name_check_gets_manifest_values_through_env(run_manifest: RunManifest) -> None:
+    workflow, _, _ = _workflow(run_manifest)
+    check = next(
+        s for s in workflow["jobs"]["publish"]["steps"] if s["name"] == "Check the package name"
+    )
+    assert check["env"]["PACKAGE"] == "@acme-corp/widgets"
+    assert "@acme-corp" not in check["run"]
+
+
+def test_component_outputs(run_manifest: RunManifest) -> None:
+    run = run_manifest(MANIFEST)
+    assert run.outputs["repositories"]["widgets"]["packages"] == ["@acme-corp/widgets"]
+    assert (
+        ".github/workflows/release-package.yml" in run.outputs["repositories"]["widgets"]["files"]
+    )
+    component = one(run, "ghpublish:index:NpmPublishing", "org-widgets-npm")
+    assert component.parent.endswith("::org-widgets")

@@ -1,0 +1,49 @@
+"""OrgPublishing: the manifest → one GitHub provider and a component per repository."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+from conftest import SENTINEL, RunManifest
+
+MANIFEST = """\
+owner: Acme-Corp
+repositories:
+  - name: a
+    npm: {}
+  - name: b
+"""
+
+
+def test_one_provider_for_the_owner_with_the_token_as_a_secret(run_manifest: RunManifest) -> None:
+    run = run_manifest(MANIFEST, token=SENTINEL)
+    (provider,) = run.of_type("pulumi:providers:github")
+    assert provider.plain_inputs["owner"] == "Acme-Corp"
+    assert provider.plain_inputs["token"] == "[secret]"
+    assert SENTINEL not in repr(run.outputs)
+    for reg in run.registrations:
+        if reg.custom and reg.type.startswith("github:"):
+            assert reg.provider.startswith(provider.urn), reg.urn
+
+
+def test_a_component_per_repository_under_the_org(run_manifest: RunManifest) -> None:
+    run = run_manifest(MANIFEST)
+    (org,) = run.of_type("ghpublish:index:OrgPublishing")
+    members = run.of_type("ghpublish:index:PublishingRepository")
+    assert sorted(m.name for m in members) == ["org-a", "org-b"]
+    assert all(m.parent == org.urn for m in members)
+
+
+def test_stack_outputs(run_manifest: RunManifest) -> None:
+    outputs = run_manifest(MANIFEST).outputs
+    assert outputs["owner"] == "Acme-Corp"
+    assert list(outputs["repositories"]) == ["a", "b"]
+    assert outputs["repositories"]["b"]["packages"] == []
+
+
+def test_invalid_manifest_stops_the_program_with_the_message(run_manifest: RunManifest) -> None:
+    with pytest.raises(pulumi.RunError) as info:
+        run_manifest("owner: acme\nrepositories:\n  - name: a\n    npm: {package: x}\n")
+    assert "publishing.yaml:4: repositories[0].npm.package: 'x' is not a scoped npm" in str(
+        info.value
+    )
