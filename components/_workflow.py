@@ -18,7 +18,7 @@ __all__ = [
     "shell_join",
 ]
 
-import io
+import functools
 import re
 import shlex
 from collections.abc import Mapping, Sequence
@@ -26,9 +26,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import yaml as yaml11
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
 from ._catalog import ActionPin
 from ._errors import WorkflowError
@@ -121,43 +118,115 @@ def shell_join(argv: Sequence[str]) -> str:
     return shlex.join(argv)
 
 
-def _scalar(value: object) -> object:
-    """A string as a block when it has lines, quoted when any YAML reader could mistake it."""
-    if not isinstance(value, str) or isinstance(value, (LiteralScalarString,)):
-        return value
-    if "\n" in value:
-        return LiteralScalarString(value)
-    try:
-        # YAML 1.1 readers (PyYAML among them) take `on`, `yes`, `0x1`, `1_000` for
-        # non-strings: quote whatever one of them would not read back as this string.
-        same = yaml11.safe_load(value) == value
-    except yaml11.YAMLError:
-        same = False
-    return value if same else SingleQuotedScalarString(value)
+class _Map(list):  # type: ignore[type-arg]
+    """A block mapping: ``(key, value, comment)`` in a fixed order."""
 
 
-def _mapping(pairs: Sequence[tuple[str, object]]) -> CommentedMap:
+class _Seq(list):  # type: ignore[type-arg]
+    """A block sequence of mappings (the steps of a job)."""
+
+
+def _empty(value: object) -> bool:
+    return value is None or value == "" or (isinstance(value, (Mapping, list, tuple)) and not value)
+
+
+def _mapping(
+    pairs: Sequence[tuple[str, object]], comments: Mapping[str, str] | None = None
+) -> _Map:
     """A mapping in the given key order, without empty values."""
-    out = CommentedMap()
-    for key, value in pairs:
-        if value is None or value == "" or value == () or value == [] or value == {}:
-            continue
-        out[key] = _scalar(value)
-    return out
+    notes = comments or {}
+    return _Map((k, v, notes.get(k)) for k, v in pairs if not _empty(v))
 
 
 def _plain(value: object) -> object:
     if isinstance(value, Mapping):
         return _mapping([(str(k), _plain(v)) for k, v in value.items()])
-    if isinstance(value, (list, tuple)):
-        seq = CommentedSeq([_scalar(_plain(v)) for v in value])
-        seq.fa.set_flow_style()
-        return seq
+    if isinstance(value, list):
+        return tuple(value)
     return value
 
 
-def _step(step: Step) -> CommentedMap:
-    out = _mapping(
+_WIDTH = 1 << 30  # never fold a line, least of all inside an expression
+
+
+class _Dumper(getattr(yaml11, "CSafeDumper", yaml11.SafeDumper)):  # type: ignore[misc]
+    pass
+
+
+@functools.lru_cache(maxsize=8192)
+def _scalar(value: Scalar) -> str:
+    """One scalar as YAML text: plain where every reader reads it back as this very value.
+
+    PyYAML resolves with YAML 1.1 rules, so `on`, `yes`, `0x1` or `1_000` are quoted
+    for the readers that would take them for non-strings; nothing is ever folded.
+    """
+    text: str = yaml11.dump(value, Dumper=_Dumper, width=_WIDTH, allow_unicode=True)
+    return text.removesuffix("\n...\n").removesuffix("\n")
+
+
+@functools.lru_cache(maxsize=1024)
+def _flow(values: tuple[Scalar, ...]) -> str:
+    text: str = yaml11.dump(
+        list(values),
+        Dumper=_Dumper,
+        default_flow_style=True,
+        width=_WIDTH,
+        allow_unicode=True,
+    )
+    return text.removesuffix("\n")
+
+
+_BLOCK_SAFE = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f\ufeff]*")
+
+
+def _block(value: str, pad: str) -> list[str] | None:
+    """A multi-line string as a literal block, or None where a block cannot hold it."""
+    if not _BLOCK_SAFE.fullmatch(value) or "\r" in value or value.startswith((" ", "\n")):
+        return None
+    body = value.rstrip("\n")
+    trailing = len(value) - len(body)
+    chomp = {0: "-", 1: ""}.get(trailing, "+")
+    lines = [f"{pad}{line}" if line else "" for line in body.split("\n")]
+    return [f"|{chomp}", *lines, *([""] * (trailing - 1 if trailing > 1 else 0))]
+
+
+def _emit(node: _Map, indent: int, out: list[str]) -> None:
+    pad = " " * indent
+    for key, value, comment in node:
+        tail = f"  # {comment}" if comment else ""
+        if isinstance(value, _Map):
+            if value:
+                out.append(f"{pad}{key}:{tail}")
+                _emit(value, indent + 2, out)
+            else:
+                out.append(f"{pad}{key}: {{}}{tail}")
+        elif isinstance(value, _Seq):
+            out.append(f"{pad}{key}:{tail}")
+            for item in value:
+                lines: list[str] = []
+                _emit(item, indent + 4, lines)
+                lines[0] = f"{pad}  - {lines[0][indent + 4 :]}"
+                out.extend(lines)
+        elif isinstance(value, tuple):
+            out.append(f"{pad}{key}: {_flow(value)}{tail}")
+        elif isinstance(value, str) and "\n" in value and (block := _block(value, pad + "  ")):
+            out.append(f"{pad}{key}: {block[0]}{tail}")
+            out.extend(block[1:])
+        else:
+            out.append(f"{pad}{key}: {_scalar(value)}{tail}")  # type: ignore[arg-type]
+
+
+def _step(step: Step) -> _Map:
+    comments = {}
+    if step.uses is not None:
+        comments["uses"] = step.uses.version
+    if step.ignore:
+        if step.run is None or "\n" in step.run:
+            raise WorkflowError(f"step {step.name!r}: audit ignores go on a one-line 'run'")
+        audits = ",".join(sorted(step.ignore))
+        reasons = "; ".join(step.ignore[a] for a in sorted(step.ignore))
+        comments["run"] = f"zizmor: ignore[{audits}] -- {reasons}"
+    return _mapping(
         [
             ("name", step.name),
             ("id", step.id),
@@ -166,34 +235,25 @@ def _step(step: Step) -> CommentedMap:
             ("with", _mapping(list(step.with_.items()))),
             ("env", _mapping(list(step.env.items()))),
             ("run", step.run),
-        ]
+        ],
+        comments,
     )
-    if step.uses is not None:
-        out.yaml_add_eol_comment(step.uses.version, "uses")
-    if step.ignore:
-        if step.run is None or "\n" in step.run:
-            raise WorkflowError(f"step {step.name!r}: audit ignores go on a one-line 'run'")
-        audits = ",".join(sorted(step.ignore))
-        reasons = "; ".join(step.ignore[a] for a in sorted(step.ignore))
-        out.yaml_add_eol_comment(f"zizmor: ignore[{audits}] -- {reasons}", "run")
-    return out
 
 
-def _permissions(perms: Sequence[Permission]) -> CommentedMap:
-    out = CommentedMap()
+def _permissions(perms: Sequence[Permission]) -> _Map:
+    out = _Map()
     for perm in sorted(perms, key=lambda p: p.scope):
-        if perm.scope in out:
+        if any(key == perm.scope for key, _, _ in out):
             raise WorkflowError(f"permission {perm.scope!r} is granted twice")
-        out[perm.scope] = perm.level
-        out.yaml_add_eol_comment(perm.reason, perm.scope)
+        out.append((perm.scope, perm.level, perm.reason))
     return out
 
 
-def _job(job: Job) -> CommentedMap:
+def _job(job: Job) -> _Map:
     out = _mapping(
         [
             ("name", job.name),
-            ("needs", _plain(list(job.needs))),
+            ("needs", tuple(job.needs)),
             ("if", job.if_),
             ("runs-on", job.runs_on),
             ("timeout-minutes", job.timeout_minutes),
@@ -201,47 +261,44 @@ def _job(job: Job) -> CommentedMap:
         ]
     )
     # An empty permissions block is meaningful (no access at all): never dropped.
-    out["permissions"] = _permissions(job.permissions)
+    out.append(("permissions", _permissions(job.permissions), None))
     if job.outputs:
-        out["outputs"] = _mapping(list(job.outputs.items()))
-    out["steps"] = CommentedSeq([_step(step) for step in job.steps])
+        out.append(("outputs", _mapping(list(job.outputs.items())), None))
+    out.append(("steps", _Seq(_step(step) for step in job.steps), None))
     return out
 
 
-def _workflow(workflow: Workflow) -> CommentedMap:
+def _workflow(workflow: Workflow) -> _Map:
     out = _mapping([("name", workflow.name), ("on", _plain(workflow.on))])
-    out["permissions"] = CommentedMap()
+    out.append(("permissions", _Map(), None))
     if workflow.concurrency is not None:
-        out["concurrency"] = _mapping(
-            [
-                ("group", workflow.concurrency.group),
-                ("cancel-in-progress", workflow.concurrency.cancel_in_progress),
-            ]
+        out.append(
+            (
+                "concurrency",
+                _mapping(
+                    [
+                        ("group", workflow.concurrency.group),
+                        ("cancel-in-progress", workflow.concurrency.cancel_in_progress),
+                    ]
+                ),
+                None,
+            )
         )
     if workflow.env:
-        out["env"] = _mapping(list(workflow.env.items()))
-    out["jobs"] = _mapping([(job.id, _job(job)) for job in workflow.jobs])
+        out.append(("env", _mapping(list(workflow.env.items())), None))
+    out.append(("jobs", _mapping([(job.id, _job(job)) for job in workflow.jobs]), None))
     return out
-
-
-def _emitter() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.width = 1 << 16  # never fold a line, least of all inside an expression
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.explicit_start = False
-    return yaml
-
-
-_YAML = _emitter()
 
 
 def render(workflow: Workflow) -> str:
-    """The workflow as YAML text, byte-identical for the same model."""
-    buf = io.StringIO()
-    for line in workflow.header:
-        buf.write(f"# {line}\n" if line else "#\n")
-    _YAML.dump(_workflow(workflow), buf)
-    return buf.getvalue()
+    """The workflow as YAML text, byte-identical for the same model.
+
+    Structure (block mappings, the steps' sequence, comments) is laid out here;
+    every scalar is written by PyYAML, so quoting follows a real YAML library.
+    """
+    lines = [f"# {line}" if line else "#" for line in workflow.header]
+    _emit(_workflow(workflow), 0, lines)
+    return "\n".join(lines) + "\n"
 
 
 def expressions(text: str) -> list[str]:

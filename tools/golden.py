@@ -21,9 +21,10 @@ def generate() -> dict[str, str]:
 
 
 def main() -> int:
+    generated = generate()
     if GOLDEN.exists():
         shutil.rmtree(GOLDEN)
-    for rel, content in generate().items():
+    for rel, content in generated.items():
         path = GOLDEN / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
