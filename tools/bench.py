@@ -1,0 +1,175 @@
+"""`make bench`: program evaluation at 10, 100 and 1,000 repositories against the SDK floor.
+
+For each size it generates a manifest of fully featured repositories, runs the
+stack's program under the mock engine in a fresh process (ours), then a floor
+program that registers the same number of resources of the same types with
+trivial inputs under the same engine (floor), and reports wall time, resources,
+resources per repository, ms per resource, peak RSS, invokes and ours/floor.
+Writes build/bench/results.json and build/bench/time.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "build" / "bench"
+SIZES = (10, 100, 1000)
+
+# What a fully featured repository declares: every block of the standard on.
+FULL_DEFAULTS = """\
+defaults:
+  visibility: private
+  npm: {}
+  container: {}
+"""
+
+
+def manifest(repos: int) -> str:
+    lines = ["owner: bench-org", FULL_DEFAULTS.rstrip(), "repositories:"]
+    for i in range(repos):
+        lines.append(f"  - name: service-{i:04d}")
+        lines.append(f"    description: Service number {i}")
+    return "\n".join(lines) + "\n"
+
+
+def _measure(program: Any, config: dict[str, str]) -> dict[str, Any]:
+    from tools.mock_engine import run_program
+
+    started = time.perf_counter()
+    run = run_program(program, config)
+    elapsed = time.perf_counter() - started
+    return {
+        "seconds": elapsed,
+        "resources": len(run.registrations),
+        "custom": sum(1 for r in run.registrations if r.custom),
+        "invokes": len(run.mocks.invocations),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "types": sorted(Counter((r.type, r.custom) for r in run.registrations).items()),
+    }
+
+
+def _floor_program(types: list[tuple[tuple[str, bool], int]]) -> Any:
+    def program() -> None:
+        import pulumi
+
+        i = 0
+        for (type_, custom), count in types:
+            for _ in range(count):
+                i += 1
+                if custom:
+                    pulumi.CustomResource(type_, f"r{i}", {"value": str(i)})
+                else:
+                    pulumi.ComponentResource(type_, f"r{i}")
+
+    return program
+
+
+def worker(kind: str, path: Path) -> int:
+    # Imports are start-up, paid once whatever the size: both sides pay them before timing.
+    import components  # noqa: F401
+    import tools.mock_engine  # noqa: F401
+
+    if kind == "ours":
+        result = _measure(ROOT / "__main__.py", {"ghpublish:manifest": str(path)})
+    else:
+        types = [((t, c), n) for (t, c), n in json.loads(path.read_text())]
+        result = _measure(_floor_program(types), {})
+    print(json.dumps(result))
+    return 0
+
+
+def _run_worker(kind: str, path: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.bench", "--worker", kind, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench worker {kind} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _plot(results: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["repositories"] for r in results]
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    ax.plot(sizes, [r["ours"]["seconds"] for r in results], "o-", label="ghpublish")
+    ax.plot(sizes, [r["floor"]["seconds"] for r in results], "s--", label="SDK floor")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("repositories")
+    ax.set_ylabel("program evaluation (s)")
+    ax.set_title("Evaluation time under the mock engine")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", nargs=2, metavar=("KIND", "PATH"))
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    args = parser.parse_args(argv)
+    if args.worker:
+        return worker(args.worker[0], Path(args.worker[1]))
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    results = []
+    header = (
+        f"{'repos':>6} {'resources':>9} {'res/repo':>8} {'ours s':>8} {'floor s':>8}"
+        f" {'ratio':>6} {'ms/res':>7} {'floor ms/res':>12} {'RSS MB':>7} {'floor RSS':>9}"
+        f" {'invokes':>7}"
+    )
+    print(header)
+    for size in (int(s) for s in args.sizes.split(",")):
+        path = OUT / f"manifest-{size}.yaml"
+        path.write_text(manifest(size), encoding="utf-8")
+        ours = _run_worker("ours", path)
+        types_path = OUT / f"types-{size}.json"
+        types_path.write_text(json.dumps(ours["types"]), encoding="utf-8")
+        floor = _run_worker("floor", types_path)
+        row = {
+            "repositories": size,
+            "ours": ours,
+            "floor": floor,
+            "ratio": ours["seconds"] / floor["seconds"],
+            "resources_per_repository": ours["custom"] / size,
+        }
+        results.append(row)
+        print(
+            f"{size:>6} {ours['resources']:>9} {row['resources_per_repository']:>8.2f}"
+            f" {ours['seconds']:>8.2f} {floor['seconds']:>8.2f} {row['ratio']:>6.2f}"
+            f" {1000 * ours['seconds'] / ours['resources']:>7.2f}"
+            f" {1000 * floor['seconds'] / floor['resources']:>12.2f}"
+            f" {ours['peak_rss_mb']:>7.0f} {floor['peak_rss_mb']:>9.0f} {ours['invokes']:>7}"
+        )
+    if len(results) >= 2:
+        first, last = results[-2], results[-1]
+        growth = last["ours"]["seconds"] / first["ours"]["seconds"]
+        scale = last["repositories"] / first["repositories"]
+        print(f"growth {first['repositories']} -> {last['repositories']}: {growth:.2f}x for {scale:.0f}x")
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    _plot(results, OUT / "time.png")
+    print(f"wrote {OUT / 'results.json'} and {OUT / 'time.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
