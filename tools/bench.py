@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -57,16 +58,49 @@ def _measure(program: Any, config: dict[str, str]) -> dict[str, Any]:
     }
 
 
+_PACKAGES = {
+    "github": "pulumi_github",
+    "docker-build": "pulumi_docker_build",
+    "docker": "pulumi_docker",
+}
+
+
+def _resource_class(type_: str) -> Any:
+    """The SDK class that registers ``type_`` (`pkg:module:Name` or `pulumi:providers:pkg`)."""
+    import importlib
+
+    parts = type_.split(":")
+    if parts[:2] == ["pulumi", "providers"]:
+        return importlib.import_module(_PACKAGES[parts[2]]).Provider
+    return getattr(importlib.import_module(_PACKAGES[parts[0]]), parts[-1])
+
+
+def _trivial(cls: Any, name: str) -> Any:
+    """An instance of ``cls`` with a placeholder for each required input and nothing else."""
+    inputs: dict[str, str] = {}
+    while True:
+        try:
+            return cls(name, **inputs)
+        except TypeError as error:
+            missing = re.search(r"Missing required property '(\w+)'", str(error))
+            if missing is None:
+                raise
+            inputs[re.sub(r"(?<!^)(?=[A-Z])", "_", missing.group(1)).lower()] = "x"
+
+
 def _floor_program(types: list[tuple[tuple[str, bool], int]]) -> Any:
+    """Same number of resources of the same types, through the same SDK classes, trivial inputs."""
+
     def program() -> None:
         import pulumi
 
         i = 0
         for (type_, custom), count in types:
+            cls = _resource_class(type_) if custom else None
             for _ in range(count):
                 i += 1
-                if custom:
-                    pulumi.CustomResource(type_, f"r{i}", {"value": str(i)})
+                if cls is not None:
+                    _trivial(cls, f"r{i}")
                 else:
                     pulumi.ComponentResource(type_, f"r{i}")
 
@@ -164,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         first, last = results[-2], results[-1]
         growth = last["ours"]["seconds"] / first["ours"]["seconds"]
         scale = last["repositories"] / first["repositories"]
-        print(f"growth {first['repositories']} -> {last['repositories']}: {growth:.2f}x for {scale:.0f}x")
+        print(
+            f"growth {first['repositories']} -> {last['repositories']}:"
+            f" {growth:.2f}x for {scale:.0f}x"
+        )
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     _plot(results, OUT / "time.png")
     print(f"wrote {OUT / 'results.json'} and {OUT / 'time.png'}")
