@@ -104,9 +104,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
 class RecordingMonitor(mocks.MockMonitor):
     """The SDK's mock monitor, keeping each full registration request."""
 
-    def __init__(self, mocks_: RecordingMocks) -> None:
+    def __init__(
+        self, mocks_: RecordingMocks, on_register: Callable[[Registration], None] | None = None
+    ) -> None:
         super().__init__(mocks_)
         self.registrations: list[Registration] = []
+        self.on_register = on_register
         # Event loops the SDK's mock creates in executor threads: closed after the run so
         # that none is left for the garbage collector to close at interpreter exit.
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
@@ -137,6 +140,8 @@ class RecordingMonitor(mocks.MockMonitor):
                     request=raw,
                 )
             )
+            if self.on_register is not None:
+                self.on_register(self.registrations[-1])
         return response
 
 
@@ -183,10 +188,15 @@ def run_program(
     project: str = "ghpublish",
     stack: str = "synth",
     outputs: Callable[[pulumi.runtime.MockResourceArgs], dict] | None = None,
+    on_register: Callable[[Registration], None] | None = None,
 ) -> Run:
-    """Run a program (a ``__main__.py`` path or a function) under the recording mocks."""
+    """Run a program (a ``__main__.py`` path or a function) under the recording mocks.
+
+    ``outputs`` adds provider outputs to a resource's echoed inputs; ``on_register`` is
+    called with each registration as it arrives (progress).
+    """
     mocks_ = RecordingMocks(outputs)
-    monitor = RecordingMonitor(mocks_)
+    monitor = RecordingMonitor(mocks_, on_register)
     settings.reset_options(project=project, stack=stack)
     pulumi.runtime.set_all_config(dict(config), secret_keys or [])
     pulumi.runtime.set_mocks(mocks_, project=project, stack=stack, preview=preview, monitor=monitor)
