@@ -7,7 +7,7 @@ MANIFEST ?= publishing.yaml
 OUT ?= build/synth
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: synth test lint schema golden preview clean
+.PHONY: synth test lint schema golden preview clean diff fuzz package-schema policy-preview
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,20 @@ $(STAMP): requirements.txt
 
 synth: $(STAMP) ## the stack under the mock engine: plan.json, files, lint, summary
 	$(BIN)/python -m tools.synth --manifest $(MANIFEST) --out $(OUT)
+
+# `make diff BASE=<git ref>`: the manifest at BASE vs the working tree (tools/diff.py).
+# FORMAT=markdown for a job summary, OUTPUT=file appends to a file, EXIT_ZERO=1 exits 0 on
+# changes. The tool exits 0 (no change), 3 (changes) or 2 (invalid); make turns 3 into 2.
+BASE ?=
+FORMAT ?= text
+OUTPUT ?=
+EXIT_ZERO ?=
+diff: $(STAMP) ## what the manifest change at BASE..working tree does: resources, files
+	@$(BIN)/python -m tools.diff --base "$(BASE)" --manifest "$(MANIFEST)" --format "$(FORMAT)" \
+	  $(if $(OUTPUT),--output "$(OUTPUT)") $(if $(EXIT_ZERO),--exit-zero)
+
+fuzz: $(STAMP) ## the property tests with many more generated manifests (tests/test_fuzz.py)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q
 
 test: $(STAMP) lint ## the whole test suite
 	$(BIN)/python -m pytest
@@ -29,6 +43,13 @@ schema: $(STAMP) ## regenerate schema/publishing.schema.json from the manifest m
 
 golden: $(STAMP) ## regenerate tests/golden/ from the example manifest (review the diff!)
 	$(BIN)/python -m tools.golden
+
+package-schema: $(STAMP) ## regenerate schema/package.schema.json (the component package)
+	$(BIN)/python -m tools.package_schema
+
+policy-preview: $(STAMP) ## pulumi preview with the policy pack (needs the Pulumi CLI)
+	@command -v pulumi >/dev/null 2>&1 || { echo "make policy-preview needs the Pulumi CLI"; exit 2; }
+	pulumi preview --diff --policy-pack policy
 
 preview: $(STAMP) ## pulumi preview --diff of the current stack (needs the Pulumi CLI)
 	@command -v pulumi >/dev/null 2>&1 || { \

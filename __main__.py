@@ -11,6 +11,8 @@ try:
         {
             "manifest": config.get("manifest") or "publishing.yaml",
             "github_token": pulumi.Config("github").get_secret("token"),
+            "registry_token": config.get_secret("registryToken"),
+            "registry_username": config.get("registryUsername"),
         },
     )
 except GhpublishError as error:

@@ -2,25 +2,52 @@
 
 from ._errors import GhpublishError, ManifestError, ManifestIssue
 from ._manifest import load_manifest, parse_manifest
+from .container_image import ContainerImage, ContainerImageArgs
+from .container_publishing import (
+    BuildFromPulumiArgs,
+    ContainerPublishing,
+    ContainerPublishingArgs,
+    ContainerSettingsArgs,
+)
+from .manifest_pipeline import ManifestPipeline, ManifestPipelineArgs, PipelineSettingsArgs
 from .npm_publishing import NpmPublishing, NpmPublishingArgs
 from .org_publishing import OrgPublishing, OrgPublishingArgs
+from .org_standards import OrgStandards, OrgStandardsArgs
 from .publishing_repository import (
+    ActionsSettingsArgs,
+    EnvironmentSettingsArgs,
     NpmSettingsArgs,
     PublishingRepository,
     PublishingRepositoryArgs,
 )
+from .repository_standards import RepositoryStandards, RepositoryStandardsArgs
 
 __all__ = [
+    "ActionsSettingsArgs",
+    "BuildFromPulumiArgs",
+    "ContainerImage",
+    "ContainerImageArgs",
+    "ContainerPublishing",
+    "ContainerPublishingArgs",
+    "ContainerSettingsArgs",
+    "EnvironmentSettingsArgs",
     "GhpublishError",
     "ManifestError",
     "ManifestIssue",
+    "ManifestPipeline",
+    "ManifestPipelineArgs",
     "NpmPublishing",
     "NpmPublishingArgs",
     "NpmSettingsArgs",
     "OrgPublishing",
     "OrgPublishingArgs",
+    "OrgStandards",
+    "OrgStandardsArgs",
+    "PipelineSettingsArgs",
     "PublishingRepository",
     "PublishingRepositoryArgs",
+    "RepositoryStandards",
+    "RepositoryStandardsArgs",
     "load_manifest",
     "parse_manifest",
 ]

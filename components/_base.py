@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-__all__ = ["COMMIT_AUTHOR", "COMMIT_EMAIL", "PACKAGE", "Component", "managed_file", "type_token"]
+__all__ = [
+    "COMMIT_AUTHOR",
+    "COMMIT_EMAIL",
+    "MANAGED_HEADER",
+    "PACKAGE",
+    "Component",
+    "managed_file",
+    "type_token",
+]
 
 from collections.abc import Sequence
 
 import pulumi
 import pulumi_github as github
 
+from ._errors import GhpublishError
+
 # The package name in every type token: `ghpublish:index:<ClassName>`.
 PACKAGE = "ghpublish"
 COMMIT_AUTHOR = "ghpublish"
 COMMIT_EMAIL = "ghpublish@users.noreply.github.com"
+# Every managed file opens with this (then the standard's version and where to change it).
+MANAGED_HEADER = "# Managed by ghpublish (publishing standard v"
 
 
 def type_token(class_name: str) -> str:
@@ -30,9 +42,17 @@ class Component(pulumi.ComponentResource):
         self._depends_on: Sequence[pulumi.Resource] = (
             [deps] if isinstance(deps, pulumi.Resource) else list(deps or [])  # type: ignore[arg-type]
         )
+        # Where managed files are committed instead of the default branch (the pull-request
+        # rollout's branch): decided by the repository's component, inherited by its children.
+        parent = opts.parent if opts is not None else None
+        self._rollout_branch: str | None = getattr(parent, "_rollout_branch", None)
 
     def _child(self, **extra: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, depends_on=list(self._depends_on), **extra)
+        # ghpublish never deletes from GitHub: a resource that leaves the manifest (a
+        # repository removed, a block turned off) is left as it is and no longer managed.
+        extra.setdefault("retain_on_delete", True)
+        more = list(extra.pop("depends_on", None) or [])  # type: ignore[call-overload]
+        return pulumi.ResourceOptions(parent=self, depends_on=[*self._depends_on, *more], **extra)
 
 
 def managed_file(
@@ -45,11 +65,22 @@ def managed_file(
     path: str,
     content: str,
 ) -> github.RepositoryFile:
-    """One file ghpublish commits and keeps, named `<component>-<role>`."""
+    """One file ghpublish commits and keeps, named `<component>-<role>`.
+
+    ``branch`` is the repository's default branch; under `rollout: pull_request` the file
+    goes to the rollout branch the repository's component set (and its children's
+    ``depends_on`` includes). The content must open with the managed-file header, so that
+    whoever opens the file knows not to edit it by hand.
+    """
+    if not content.startswith(MANAGED_HEADER):
+        raise GhpublishError(
+            f"{path}: a managed file must start with the ghpublish header"
+            f" ({MANAGED_HEADER!r}…); build it with the workflows' `header()`"
+        )
     return github.RepositoryFile(
         f"{name}-{role}",
         repository=repository,
-        branch=branch,
+        branch=owner._rollout_branch or branch,
         file=path,
         content=content,
         commit_message=f"ghpublish: manage {path}",

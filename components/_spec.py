@@ -6,16 +6,30 @@ Everything downstream (workflows, components) reads these frozen values only.
 from __future__ import annotations
 
 __all__ = [
+    "DEFAULT_PLATFORMS",
+    "DRIFT_SCHEDULE",
+    "GHCR",
     "NODE_LTS",
+    "PIPELINE_PYTHON",
+    "PULUMI_CLI",
+    "RELEASE_ENVIRONMENT",
+    "RELEASE_TAGS",
+    "ROLLOUT_BRANCH",
     "STANDARD_VERSION",
+    "ActionsSpec",
     "ContainerSpec",
+    "EnvironmentSpec",
     "NpmSpec",
     "OrgSpec",
+    "OrgStandardsSpec",
+    "PipelineSpec",
+    "PulumiBuildSpec",
     "RepositorySpec",
 ]
 
+import posixpath
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 # The version of the publishing standard the generated files follow.
 STANDARD_VERSION = "1"
@@ -34,17 +48,100 @@ class NpmSpec:
     install_command: tuple[str, ...]
     test_command: tuple[str, ...]
     release_types: tuple[str, ...]
+    # The package's intended visibility: always the repository's, whose access it inherits.
+    visibility: Visibility = "private"
 
     @property
     def scope(self) -> str:
         return self.package.split("/", 1)[0]
 
 
+# The registry images go to unless the manifest names another (GitHub Enterprise Server,
+# a test registry), and the platform built unless it lists others.
+GHCR = "ghcr.io"
+DEFAULT_PLATFORMS = ("linux/amd64",)
+
+
+@dataclass(frozen=True)
+class PulumiBuildSpec:
+    """Building and pushing the image from `pulumi up` too (the ContainerImage component)."""
+
+    # A local directory holding the repository's files, relative to the Pulumi program;
+    # None: BuildKit reads the repository's git URL at `ref` directly.
+    path: str | None
+    # The git ref built when `path` is None (a branch or a tag).
+    ref: str | None
+    # Tags pushed, without the image name.
+    tags: tuple[str, ...]
+    # Registry cache (`<image>:buildcache`) read and written by the build.
+    cache: bool = True
+
+
 @dataclass(frozen=True)
 class ContainerSpec:
-    """Container image publishing (content defined by the container work)."""
+    """One container image built from the repository and pushed to a registry."""
 
-    settings: tuple[tuple[str, Any], ...] = ()
+    # `<registry>/<namespace>/<image>`, always lowercase.
+    registry: str
+    namespace: str
+    image: str
+    # Build context, a directory inside the repository, and the Dockerfile relative to it.
+    context: str = "."
+    dockerfile: str = "Dockerfile"
+    platforms: tuple[str, ...] = DEFAULT_PLATFORMS
+    build_args: tuple[tuple[str, str], ...] = ()
+    target: str | None = None
+    build_from_pulumi: PulumiBuildSpec | None = None
+
+    @property
+    def ref(self) -> str:
+        """The image reference without a tag, such as `ghcr.io/acme-widgets/widgets`."""
+        return f"{self.registry}/{self.namespace}/{self.image}"
+
+    @property
+    def dockerfile_path(self) -> str:
+        """The Dockerfile's path from the repository root."""
+        return posixpath.normpath(posixpath.join(self.context, self.dockerfile))
+
+
+# Every publishing job runs in this environment; it deploys release tags only, which the
+# tag ruleset protects from deletion and force-push.
+RELEASE_ENVIRONMENT = "release"
+RELEASE_TAGS = "v*"
+# The branch the `rollout: pull_request` files are committed to, and the pull request's head.
+ROLLOUT_BRANCH = "ghpublish/standardize"
+Rollout = Literal["direct", "pull_request"]
+
+
+@dataclass(frozen=True)
+class ActionsSpec:
+    """The `GITHUB_TOKEN` and GitHub Actions policy of a repository (or of the organization)."""
+
+    # Default permissions of `GITHUB_TOKEN`: `read` is the standard.
+    default_token: Literal["read", "write"] = "read"
+    # Whether workflows may approve (and create) pull requests.
+    approve_pull_requests: bool = False
+    # Action patterns allowed beside GitHub's own and the catalog's pins.
+    allow: tuple[str, ...] = ()
+    # Every action must be pinned to a full commit SHA.
+    sha_pinning: bool = True
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """The `release` environment's protection: who approves a publishing job."""
+
+    reviewer_teams: tuple[int, ...] = ()
+    reviewer_users: tuple[int, ...] = ()
+    prevent_self_review: bool = True
+
+
+@dataclass(frozen=True)
+class OrgStandardsSpec:
+    """Organization-wide Actions policy and, optionally, a ruleset requiring managed checks."""
+
+    actions: ActionsSpec = ActionsSpec()
+    require_checks: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +156,9 @@ class RepositorySpec:
     container: ContainerSpec | None
     # Where this repository stands in the manifest, for messages and file headers.
     path: str
+    actions: ActionsSpec = ActionsSpec()
+    environment: EnvironmentSpec = EnvironmentSpec()
+    rollout: Rollout = "direct"
 
     @property
     def full_name(self) -> str:
@@ -69,9 +169,36 @@ class RepositorySpec:
         return f"https://github.com/{self.full_name}"
 
 
+# The manifest repository's pipeline defaults: the Pulumi CLI matching the SDK pinned in
+# requirements.txt, the Python the program runs on, a weekday-morning drift check.
+PULUMI_CLI = "3.272.0"
+PIPELINE_PYTHON = "3.11"
+DRIFT_SCHEDULE = "17 6 * * 1-5"
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """The manifest repository's own workflows: review, `pulumi up`, drift check."""
+
+    # The repository (one of `repositories`) that holds the manifest and this program.
+    repository: str
+    # The Pulumi stack the workflows preview and update.
+    stack: str = "org"
+    # Cron (UTC) of the scheduled `pulumi preview --refresh --expect-no-changes`.
+    drift_schedule: str = DRIFT_SCHEDULE
+    python_version: str = PIPELINE_PYTHON
+    pulumi_version: str = PULUMI_CLI
+    # Where it stands in the manifest, for file headers.
+    path: str = "manifest_repository"
+
+
 @dataclass(frozen=True)
 class OrgSpec:
     owner: str
     repositories: tuple[RepositorySpec, ...]
     # The manifest as named in the stack config, quoted in generated headers.
     source: str
+    # The manifest repository's pipeline, when `manifest_repository` names one.
+    pipeline: PipelineSpec | None = None
+    # Organization-wide standards, when the manifest has an `org_standards` block.
+    standards: OrgStandardsSpec | None = None

@@ -141,6 +141,9 @@ def _mapping(
 def _plain(value: object) -> object:
     if isinstance(value, Mapping):
         return _mapping([(str(k), _plain(v)) for k, v in value.items()])
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        # A block sequence of mappings, such as `on.schedule: [{cron: ...}]`.
+        return _Seq(_plain(v) for v in value)
     if isinstance(value, list):
         return tuple(value)
     return value

@@ -13,6 +13,8 @@ from ._base import Component
 from ._manifest import load_manifest
 from ._spec import OrgSpec, RepositorySpec
 from ._workflow import shell_join
+from .container_publishing import BuildFromPulumiArgs, ContainerSettingsArgs
+from .org_standards import OrgStandards, OrgStandardsArgs, pull_request_checks
 from .publishing_repository import NpmSettingsArgs, PublishingRepository, PublishingRepositoryArgs
 
 
@@ -23,6 +25,10 @@ class OrgPublishingArgs(TypedDict):
     """Path of the manifest (`publishing.yaml`), relative to the program."""
     github_token: NotRequired[pulumi.Input[str]]
     """Token for the GitHub provider, a secret (default: the provider's own settings)."""
+    registry_token: NotRequired[pulumi.Input[str]]
+    """Token images built from Pulumi are pushed with, a secret (default `github_token`)."""
+    registry_username: NotRequired[pulumi.Input[str]]
+    """User name for the registry (default the owner login)."""
 
 
 def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryArgs:
@@ -36,6 +42,18 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
         "adopt": repo.adopt,
         "manifest_path": repo.path,
         "manifest_source": source,
+        "actions": {
+            "default_token": repo.actions.default_token,
+            "approve_pull_requests": repo.actions.approve_pull_requests,
+            "allow": list(repo.actions.allow),
+            "sha_pinning": repo.actions.sha_pinning,
+        },
+        "environment": {
+            "reviewer_teams": list(repo.environment.reviewer_teams),
+            "reviewer_users": list(repo.environment.reviewer_users),
+            "prevent_self_review": repo.environment.prevent_self_review,
+        },
+        "rollout": repo.rollout,
     }
     if repo.npm is not None:
         npm: NpmSettingsArgs = {
@@ -44,8 +62,30 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
             "install_command": shell_join(repo.npm.install_command),
             "test_command": shell_join(repo.npm.test_command),
             "release_types": list(repo.npm.release_types),
+            "visibility": repo.npm.visibility,
         }
         args["npm"] = npm
+    if repo.container is not None:
+        image = repo.container
+        container: ContainerSettingsArgs = {
+            "image": image.image,
+            "context": image.context,
+            "dockerfile": image.dockerfile,
+            "platforms": list(image.platforms),
+            "build_args": dict(image.build_args),
+            "registry": image.registry,
+        }
+        if image.target is not None:
+            container["target"] = image.target
+        build = image.build_from_pulumi
+        if build is not None:
+            from_pulumi: BuildFromPulumiArgs = {"tags": list(build.tags), "cache": build.cache}
+            if build.path is not None:
+                from_pulumi["path"] = build.path
+            if build.ref is not None:
+                from_pulumi["ref"] = build.ref
+            container["build_from_pulumi"] = from_pulumi
+        args["container"] = container
     return args
 
 
@@ -55,7 +95,8 @@ class OrgPublishing(Component):
     owner: pulumi.Output[str]
     """The organization or user login."""
     repositories: pulumi.Output[dict[str, dict[str, object]]]
-    """Per repository name: its `url`, the `files` it manages and the `packages` it publishes."""
+    """Per repository name: its `url`, the `files` it manages, the `packages` and the container
+    `images` it publishes."""
 
     def __init__(
         self, name: str, args: OrgPublishingArgs, opts: pulumi.ResourceOptions | None = None
@@ -71,16 +112,61 @@ class OrgPublishing(Component):
             opts=pulumi.ResourceOptions(parent=self),
         )
         children = pulumi.ResourceOptions(parent=self, providers={"github": self.provider})
-        self.members: dict[str, PublishingRepository] = {
-            repo.name: PublishingRepository(
-                f"{name}-{repo.name}", repository_args(repo, source), opts=children
-            )
-            for repo in self.spec.repositories
+        # Images built from Pulumi push with the registry token, else the GitHub token.
+        registry_token = args.get("registry_token")
+        registry_token = registry_token if registry_token is not None else token
+        credentials: ContainerSettingsArgs = {
+            "registry_username": args.get("registry_username") or self.spec.owner
         }
+        if registry_token is not None:
+            credentials["registry_password"] = pulumi.Output.secret(registry_token)
+        if token is not None:
+            credentials["git_token"] = pulumi.Output.secret(token)
+        self.members: dict[str, PublishingRepository] = {}
+        for repo in self.spec.repositories:
+            member_args = repository_args(repo, source)
+            pipeline = self.spec.pipeline
+            if pipeline is not None and pipeline.repository == repo.name:
+                member_args["pipeline"] = {
+                    "stack": pipeline.stack,
+                    "drift_schedule": pipeline.drift_schedule,
+                    "python_version": pipeline.python_version,
+                    "pulumi_version": pipeline.pulumi_version,
+                }
+            if "container" in member_args:
+                member_args["container"] = {**member_args["container"], **credentials}  # type: ignore[typeddict-item]
+            self.members[repo.name] = PublishingRepository(
+                f"{name}-{repo.name}", member_args, opts=children
+            )
+        standards = self.spec.standards
+        if standards is not None:
+            org_args: OrgStandardsArgs = {
+                "organization": self.spec.owner,
+                "default_token": standards.actions.default_token,
+                "approve_pull_requests": standards.actions.approve_pull_requests,
+                "allowed_actions": list(standards.actions.allow),
+                "sha_pinning": standards.actions.sha_pinning,
+            }
+            if standards.require_checks:
+                # Only where files arrive by pull request: a required check on the default
+                # branch would refuse ghpublish's own direct commits.
+                org_args["required_checks"] = {
+                    repo.name: list(pull_request_checks(repo))
+                    for repo in self.spec.repositories
+                    if repo.rollout == "pull_request"
+                }
+            self.standards = OrgStandards(f"{name}-org-standards", org_args, opts=children)
         self.owner = pulumi.Output.from_input(self.spec.owner)
         self.repositories = pulumi.Output.from_input(
             {
-                repo_name: {"url": member.url, "files": member.files, "packages": member.packages}
+                repo_name: {
+                    "url": member.url,
+                    "files": member.files,
+                    "packages": member.packages,
+                    "images": member.images,
+                    "rollout": member.rollout,
+                    "public_packages": member.public_packages,
+                }
                 for repo_name, member in sorted(self.members.items())
             }
         )

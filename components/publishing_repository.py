@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["NpmSettingsArgs", "PublishingRepository", "PublishingRepositoryArgs"]
+__all__ = [
+    "ActionsSettingsArgs",
+    "EnvironmentSettingsArgs",
+    "NpmSettingsArgs",
+    "PublishingRepository",
+    "PublishingRepositoryArgs",
+]
 
 from typing import NotRequired, TypedDict
 
@@ -10,7 +16,19 @@ import pulumi
 import pulumi_github as github
 
 from ._base import Component
+from ._rollout import ROLLOUT_BRANCH, open_pull_request, rollout_branch
+from .container_image import ContainerImage, ContainerImageArgs
+from .container_publishing import (
+    ContainerPublishing,
+    ContainerPublishingArgs,
+    ContainerSettingsArgs,
+)
+from .manifest_pipeline import ManifestPipeline, ManifestPipelineArgs, PipelineSettingsArgs
 from .npm_publishing import NpmPublishing, NpmPublishingArgs
+from .repository_standards import RepositoryStandards, RepositoryStandardsArgs
+
+# The branch GitHub gives a new repository (auto_init): renamed only if another is declared.
+GITHUB_FIRST_BRANCH = "main"
 
 
 class NpmSettingsArgs(TypedDict):
@@ -26,6 +44,33 @@ class NpmSettingsArgs(TypedDict):
     """One command that runs the tests (default `npm test`)."""
     release_types: NotRequired[pulumi.Input[list[str]]]
     """Release events that publish (default `["published"]`)."""
+    visibility: NotRequired[pulumi.Input[str]]
+    """The package's intended visibility, the repository's (reported, not set: GitHub has no
+    API for it)."""
+
+
+class ActionsSettingsArgs(TypedDict):
+    """The repository's `GITHUB_TOKEN` and Actions settings; every key has a default."""
+
+    default_token: NotRequired[pulumi.Input[str]]
+    """Default `GITHUB_TOKEN` permissions, `read` or `write` (default `read`)."""
+    approve_pull_requests: NotRequired[pulumi.Input[bool]]
+    """Whether workflows may create and approve pull requests (default false)."""
+    allow: NotRequired[pulumi.Input[list[str]]]
+    """Action patterns allowed beside GitHub's own and the catalog's pins (default none)."""
+    sha_pinning: NotRequired[pulumi.Input[bool]]
+    """Every action must be pinned to a full commit SHA (default true)."""
+
+
+class EnvironmentSettingsArgs(TypedDict):
+    """Protection of the `release` environment; every key has a default."""
+
+    reviewer_teams: NotRequired[pulumi.Input[list[int]]]
+    """IDs of teams that may approve a publishing job (default none)."""
+    reviewer_users: NotRequired[pulumi.Input[list[int]]]
+    """IDs of users that may approve a publishing job (default none)."""
+    prevent_self_review: NotRequired[pulumi.Input[bool]]
+    """Whoever started a publishing job cannot approve it (default true)."""
 
 
 class PublishingRepositoryArgs(TypedDict):
@@ -45,6 +90,18 @@ class PublishingRepositoryArgs(TypedDict):
     """The repository exists already: import it, never create it (default false)."""
     npm: NotRequired[pulumi.Input[NpmSettingsArgs]]
     """Publish an npm package to GitHub Packages on release (default off)."""
+    container: NotRequired[pulumi.Input[ContainerSettingsArgs]]
+    """Build a container image and push it to the registry on release (default off)."""
+    actions: NotRequired[pulumi.Input[ActionsSettingsArgs]]
+    """`GITHUB_TOKEN` and allowed actions (default the standard: read-only, selected, SHA)."""
+    environment: NotRequired[pulumi.Input[EnvironmentSettingsArgs]]
+    """Protection of the `release` environment publishing jobs run in (default none)."""
+    rollout: NotRequired[pulumi.Input[str]]
+    """`direct`: commit to the default branch (default); `pull_request`: commit to
+    `ghpublish/standardize` and open one pull request."""
+    pipeline: NotRequired[pulumi.Input[PipelineSettingsArgs]]
+    """This repository holds the manifest: commit its review, `pulumi up` and drift check
+    workflows (default off)."""
     manifest_path: NotRequired[pulumi.Input[str]]
     """Where the repository stands in the manifest, quoted in file headers."""
     manifest_source: NotRequired[pulumi.Input[str]]
@@ -60,6 +117,12 @@ class PublishingRepository(Component):
     """Paths of the files ghpublish manages in the repository, sorted."""
     packages: pulumi.Output[list[str]]
     """Packages the repository publishes, sorted."""
+    images: pulumi.Output[list[str]]
+    """Container images the repository publishes (`<registry>/<owner>/<image>`), sorted."""
+    rollout: pulumi.Output[str]
+    """How the managed files reach the repository: `direct` or `pull_request`."""
+    public_packages: pulumi.Output[list[str]]
+    """Packages published as public (irreversible on GitHub), sorted."""
 
     def __init__(
         self,
@@ -90,25 +153,36 @@ class PublishingRepository(Component):
                 import_=repo_name if adopt else None,
             ),
         )
-        self.default_branch = github.BranchDefault(
-            f"{name}-default-branch",
-            repository=repo_name,
-            branch=branch,
-            # A new repository's first branch is renamed to the declared one; an adopted
-            # repository must already have it.
-            rename=None if adopt else True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.repository]),
-        )
-        after_repo = pulumi.ResourceOptions(
-            parent=self, depends_on=[self.repository, self.default_branch]
-        )
+        # The default branch is managed only when it must change: a new repository whose
+        # declared branch is not GitHub's first one is renamed. An adopted repository keeps
+        # its default branch, which `default_branch` names (never switched under its users).
+        ready: list[pulumi.Resource] = [self.repository]
+        if not adopt and branch != GITHUB_FIRST_BRANCH:
+            self.default_branch = github.BranchDefault(
+                f"{name}-default-branch",
+                repository=repo_name,
+                branch=branch,
+                rename=True,
+                opts=self._child(depends_on=[self.repository]),
+            )
+            ready.append(self.default_branch)
+        rollout = args.get("rollout") or "direct"
+        publishes = any(args.get(k) is not None for k in ("npm", "container", "pipeline"))
+        if rollout == "pull_request" and publishes:
+            self.rollout_branch = rollout_branch(
+                self, name, repository=repo_name, base=branch, depends_on=ready
+            )
+            ready.append(self.rollout_branch)
+            # Children's managed files go to the rollout branch (see `managed_file`).
+            self._rollout_branch = ROLLOUT_BRANCH
+        after_repo = pulumi.ResourceOptions(parent=self, depends_on=ready)
 
         files: list[str] = []
         packages: list[str] = []
         npm = args.get("npm")
         if npm is not None:
             npm_args: NpmPublishingArgs = {
-                **npm,  # type: ignore[typeddict-item]
+                **{k: v for k, v in npm.items() if k != "visibility"},  # type: ignore[union-attr, typeddict-item]
                 "owner": owner,
                 "repository": repo_name,
                 "branch": branch,
@@ -119,7 +193,89 @@ class PublishingRepository(Component):
             files.append(NpmPublishing.WORKFLOW_PATH)
             packages.append(self.npm.package_name)
 
+        images: list[str] = []
+        container = args.get("container")
+        if container is not None:
+            where = {"owner": owner, "repository": repo_name, "branch": branch}
+            container_args: ContainerPublishingArgs = {
+                **container,  # type: ignore[typeddict-item]
+                **where,
+                "manifest_path": path,
+                "manifest_source": source,
+            }
+            self.container = ContainerPublishing(
+                f"{name}-container", container_args, opts=after_repo
+            )
+            files.append(ContainerPublishing.WORKFLOW_PATH)
+            images.append(self.container.image_ref)
+            if container.get("build_from_pulumi") is not None:  # type: ignore[union-attr]
+                image_args: ContainerImageArgs = {**container, **where}  # type: ignore[typeddict-item]
+                self.image = ContainerImage(f"{name}-image", image_args, opts=after_repo)
+
+        pipeline = args.get("pipeline")
+        if pipeline is not None:
+            pipeline_args: ManifestPipelineArgs = {
+                **pipeline,  # type: ignore[typeddict-item]
+                "repository": repo_name,
+                "branch": branch,
+                "manifest_source": source,
+            }
+            self.pipeline = ManifestPipeline(f"{name}-pipeline", pipeline_args, opts=after_repo)
+            files.extend(ManifestPipeline.WORKFLOW_PATHS)
+
+        actions: ActionsSettingsArgs = args.get("actions") or {}  # type: ignore[assignment]
+        environment: EnvironmentSettingsArgs = args.get("environment") or {}  # type: ignore[assignment]
+        standards_args: RepositoryStandardsArgs = {
+            "repository": repo_name,
+            "default_token": actions.get("default_token") or "read",
+            "approve_pull_requests": bool(actions.get("approve_pull_requests", False)),
+            "allowed_actions": list(actions.get("allow") or []),  # type: ignore[arg-type]
+            "sha_pinning": actions.get("sha_pinning", True) is not False,
+            # Only a repository that publishes has jobs to run in the `release` environment.
+            "release_environment": args.get("npm") is not None or args.get("container") is not None,
+            **environment,  # type: ignore[typeddict-item]
+        }
+        self.standards = RepositoryStandards(
+            f"{name}-standards",
+            standards_args,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.repository]),
+        )
+        if rollout == "pull_request" and publishes:
+            # The pull request waits for every file of the children that commit some.
+            committed = [
+                getattr(self, role)
+                for role in ("npm", "container", "pipeline")
+                if hasattr(self, role)
+            ]
+            self.pull_request = open_pull_request(
+                self,
+                name,
+                repository=repo_name,
+                base=branch,
+                paths=files,
+                source=source,
+                files=committed,
+            )
+        # A package made public cannot be made private again: reported for the summary.
+        public = [
+            self.npm.package_name
+            for _ in [npm]
+            if npm is not None and npm.get("visibility") == "public"  # type: ignore[union-attr]
+        ]
+
         self.url = pulumi.Output.from_input(f"https://github.com/{owner}/{repo_name}")
         self.files = pulumi.Output.from_input(sorted(files))
         self.packages = pulumi.Output.from_input(sorted(packages))
-        self.register_outputs({"url": self.url, "files": self.files, "packages": self.packages})
+        self.images = pulumi.Output.from_input(sorted(images))
+        self.rollout = pulumi.Output.from_input(rollout)
+        self.public_packages = pulumi.Output.from_input(sorted(public))
+        self.register_outputs(
+            {
+                "url": self.url,
+                "files": self.files,
+                "packages": self.packages,
+                "images": self.images,
+                "rollout": self.rollout,
+                "public_packages": self.public_packages,
+            }
+        )

@@ -79,8 +79,8 @@ BAD: list[tuple[str, str, list[str]]] = [
         "owner: acme\nrepositories:\n  - name: a\n    visibilty: public\n",
         [
             "publishing.yaml:4: repositories[0].visibilty: unknown key 'visibilty'; did you"
-            " mean 'visibility'? expected one of: adopt, container, default_branch,"
-            " description, name, npm, visibility"
+            " mean 'visibility'? expected one of: actions, adopt, container, default_branch,"
+            " description, environment, name, npm, rollout, visibility"
         ],
     ),
     (
@@ -89,7 +89,7 @@ BAD: list[tuple[str, str, list[str]]] = [
         [
             "publishing.yaml:5: repositories[0].npm.pakage: unknown key 'pakage'; did you mean"
             " 'package'? expected one of: enabled, install_command, node_version, package,"
-            " release_types, test_command"
+            " release_types, test_command, visibility"
         ],
     ),
     (
@@ -98,7 +98,8 @@ BAD: list[tuple[str, str, list[str]]] = [
         [
             "publishing.yaml:1: repositories: is required; add it",
             "publishing.yaml:2: repositorys: unknown key 'repositorys'; did you mean"
-            " 'repositories'? expected one of: defaults, owner, repositories",
+            " 'repositories'? expected one of: defaults, manifest_repository, org_standards,"
+            " owner, repositories",
         ],
     ),
     (
@@ -106,7 +107,7 @@ BAD: list[tuple[str, str, list[str]]] = [
         "owner: acme\ndefaults:\n  npm:\n    package: '@acme/x'\nrepositories: []\n",
         [
             "publishing.yaml:4: defaults.npm.package: unknown key 'package'; expected one of:"
-            " enabled, install_command, node_version, release_types, test_command"
+            " enabled, install_command, node_version, release_types, test_command, visibility"
         ],
     ),
     (

@@ -42,10 +42,17 @@ def test_workflow_file_is_committed_to_the_default_branch(run_manifest: RunManif
 
 def test_release_triggers_test_then_publish(run_manifest: RunManifest) -> None:
     workflow, _, _ = _workflow(run_manifest)
-    assert workflow[True] == {"release": {"types": ["created", "published"]}}  # PyYAML: on=True
+    assert workflow[True] == {  # PyYAML: on=True
+        "pull_request": {"branches": ["trunk"]},
+        "release": {"types": ["created", "published"]},
+    }
     jobs = workflow["jobs"]
     assert list(jobs) == ["test", "publish"]
     assert jobs["publish"]["needs"] == ["test"]
+    # Pull requests run the tests only; releases publish from the `release` environment.
+    assert jobs["publish"]["if"] == "github.event_name == 'release'"
+    assert jobs["publish"]["environment"] == "release"
+    assert "if" not in jobs["test"] and jobs["test"]["name"] == "npm test"
     runs = [s.get("run") for s in jobs["test"]["steps"]]
     assert runs[-2:] == ["npm ci --ignore-scripts", "npm run test -- --grep 'a: b # c'"]
     publish = jobs["publish"]["steps"][-1]
@@ -91,10 +98,14 @@ def test_hardening(run_manifest: RunManifest) -> None:
 def test_package_name_check_gets_manifest_values_through_env(run_manifest: RunManifest) -> None:
     workflow, _, _ = _workflow(run_manifest)
     check = next(
-        s for s in workflow["jobs"]["publish"]["steps"] if s["name"] == "Check the package name"
+        s
+        for s in workflow["jobs"]["publish"]["steps"]
+        if s["name"] == "Check the package name and repository"
     )
     assert check["env"]["PACKAGE"] == "@acme-corp/widgets"
-    assert "@acme-corp" not in check["run"]
+    assert check["env"]["REPOSITORY"] == "Acme-Corp/widgets"
+    assert "@acme-corp" not in check["run"] and "Acme-Corp" not in check["run"]
+    assert 'npm pkg get repository | grep -qiF "$REPOSITORY"' in check["run"]
 
 
 def test_component_outputs(run_manifest: RunManifest) -> None:

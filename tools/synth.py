@@ -22,6 +22,7 @@ from typing import Any
 import pulumi
 
 from tools.mock_engine import Run, run_program, shutdown
+from tools.progress import repository_progress
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE_TYPE = "github:index/repositoryFile:RepositoryFile"
@@ -105,23 +106,69 @@ def lint(workflows: list[Path]) -> list[str]:
 
 def summary(run: Run) -> list[str]:
     repos = run.outputs["repositories"]
-    per_parent: dict[str, int] = defaultdict(int)
     adopted = {r.plain_inputs["name"] for r in run.of_type(REPO_TYPE) if r.import_id}
+    # Custom resources per PublishingRepository component, found by walking up the parents
+    # (a name prefix would count `org-widgets-cli-…` under `widgets` too).
+    parents = {r.urn: r.parent for r in run.registrations}
+    components = {
+        r.urn: r.name for r in run.registrations if r.type == "ghpublish:index:PublishingRepository"
+    }
+    per_component: dict[str, int] = defaultdict(int)
     for r in run.registrations:
-        if r.custom and "$ghpublish:index:PublishingRepository$" in f"{r.urn}$":
-            pass
-        per_parent[r.name] += 0
+        if not r.custom:
+            continue
+        urn = r.parent
+        while urn and urn not in components:
+            urn = parents.get(urn, "")
+        if urn:
+            per_component[components[urn]] += 1
     lines = []
     owner = run.outputs["owner"]
     for name, repo in repos.items():
-        count = sum(1 for r in run.registrations if r.custom and r.name.startswith(f"org-{name}-"))
+        count = per_component[f"org-{name}"]
         how = "adopt" if name in adopted else "create"
-        packages = ", ".join(repo["packages"]) or "none"
+        public = set(repo.get("public_packages") or [])
+        packages = (
+            ", ".join(
+                f"{p} (PUBLIC: irreversible, GitHub cannot make it private again)"
+                if p in public
+                else p
+                for p in repo["packages"]
+            )
+            or "none"
+        )
+        images = ", ".join(repo.get("images") or []) or "none"
         lines.append(
             f"{owner}/{name}: {how}, {count} resources, {len(repo['files'])} files,"
-            f" packages: {packages}"
+            f" packages: {packages}, images: {images}{_files_way(run, name, repo)}"
         )
     return lines
+
+
+def _files_way(run: Run, name: str, repo: dict[str, Any]) -> str:
+    """Which way the repository's managed files go: to which branch, directly or by PR."""
+    branches = sorted(
+        {
+            r.plain_inputs["branch"]
+            for r in run.of_type(FILE_TYPE)
+            if r.plain_inputs.get("repository") == name
+        }
+    )
+    if not branches:
+        return ""
+    if repo.get("rollout") == "pull_request":
+        return f"; files by pull request from {', '.join(branches)}"
+    return f"; files committed directly to {', '.join(branches)}"
+
+
+def _count_repositories(manifest: str) -> int:
+    """How many repositories the bar counts to (only asked for when it is shown)."""
+    from components import GhpublishError, load_manifest
+
+    try:
+        return len(load_manifest(manifest).repositories)
+    except GhpublishError:
+        return 0  # the program reports it
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         config["github:token"] = token
         secret_keys.append("github:token")
     try:
-        run = run_program(ROOT / "__main__.py", config, secret_keys)
+        with repository_progress(lambda: _count_repositories(args.manifest)) as on_register:
+            run = run_program(ROOT / "__main__.py", config, secret_keys, on_register=on_register)
     except pulumi.RunError as error:
         print(error, file=sys.stderr)
         return 2

@@ -16,7 +16,8 @@ def header(repo: RepositorySpec, source: str) -> tuple[str, ...]:
     return (
         f"Managed by ghpublish (publishing standard v{STANDARD_VERSION}). Do not edit by hand:",
         "the next `pulumi up` overwrites changes made here. To change this file, edit",
-        f"{repo.path} ({repo.name}) in {source} and run `pulumi up`.",
+        # By name, not by position: removing another repository changes no other file.
+        f"the repository '{repo.name}' under repositories in {source} and run `pulumi up`.",
     )
 
 

@@ -1,0 +1,217 @@
+"""The manifest repository's pipeline: review on pull requests, `pulumi up`, drift check.
+
+Three workflows of the repository that holds the manifest and this program:
+
+- ``ghpublish-review.yml``: on a pull request, ``make synth`` (lint included) and
+  ``make diff BASE=<base sha>`` in markdown to the job summary; read-only, no secrets;
+- ``ghpublish-up.yml``: on the default branch, ``make synth`` then ``pulumi up`` through
+  ``pulumi/actions``, with the backend and the GitHub credentials from repository secrets;
+- ``ghpublish-drift.yml``: on a schedule, ``pulumi preview --refresh --expect-no-changes``,
+  which fails (and says so in the job summary) when GitHub was changed by hand.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DEPLOY_PATH",
+    "DRIFT_PATH",
+    "PIPELINE_ENVIRONMENT",
+    "PIPELINE_PATHS",
+    "PIPELINE_SECRETS",
+    "REVIEW_PATH",
+    "pipeline_deploy",
+    "pipeline_drift",
+    "pipeline_review",
+    "pipeline_workflows",
+]
+
+from .._catalog import pin
+from .._spec import STANDARD_VERSION, PipelineSpec
+from .._workflow import Concurrency, Job, Step, Workflow
+from .common import READ_CODE, checkout
+
+REVIEW_PATH = ".github/workflows/ghpublish-review.yml"
+DEPLOY_PATH = ".github/workflows/ghpublish-up.yml"
+DRIFT_PATH = ".github/workflows/ghpublish-drift.yml"
+PIPELINE_PATHS = (REVIEW_PATH, DEPLOY_PATH, DRIFT_PATH)
+
+# The environment the `pulumi` jobs run in: its secrets reach only jobs on the default
+# branch (ManifestPipeline creates it with that deployment branch policy).
+PIPELINE_ENVIRONMENT = "ghpublish"
+# Secrets (of the environment, or of the repository) the `pulumi` steps read, by the
+# environment variable they fill.
+PIPELINE_SECRETS = {
+    # A token that can administer the owner's repositories (see README, "The pipeline").
+    "GITHUB_TOKEN": "GHPUBLISH_GITHUB_TOKEN",
+    # Pulumi Cloud access token; empty for a self-managed backend.
+    "PULUMI_ACCESS_TOKEN": "PULUMI_ACCESS_TOKEN",
+    # Passphrase of the stack's secrets provider; empty when it is not `passphrase`.
+    "PULUMI_CONFIG_PASSPHRASE": "PULUMI_CONFIG_PASSPHRASE",
+}
+# The backend URL (`pulumi login <url>`); empty for Pulumi Cloud.
+BACKEND_SECRET = "PULUMI_BACKEND_URL"
+# `up` and the drift check never run at once: the stack is locked while either runs.
+STACK_CONCURRENCY = "ghpublish-pulumi"
+
+
+def _secret(name: str) -> str:
+    return "${{ secrets." + name + " }}"
+
+
+def header(pipeline: PipelineSpec, source: str) -> tuple[str, ...]:
+    """The first lines of each pipeline workflow: who manages it and where to change it."""
+    return (
+        f"Managed by ghpublish (publishing standard v{STANDARD_VERSION}). Do not edit by hand:",
+        "the next `pulumi up` overwrites changes made here. To change this file, edit",
+        f"{pipeline.path} ({pipeline.repository}) in {source} and run `pulumi up`.",
+    )
+
+
+def _prepare(pipeline: PipelineSpec, *, history: bool = False) -> tuple[Step, ...]:
+    """Check out, set up Python, then `make synth`: the venv, the offline plan and its lint."""
+    checkout_step = checkout()
+    if history:
+        # The diff reads the manifest at the base commit: fetch the whole history.
+        checkout_step = Step(
+            name=checkout_step.name,
+            uses=checkout_step.uses,
+            with_={**checkout_step.with_, "fetch-depth": 0},
+        )
+    return (
+        checkout_step,
+        Step(
+            name="Set up Python",
+            uses=pin("actions/setup-python"),
+            with_={"python-version": pipeline.python_version},
+        ),
+        # `make synth` installs the pinned requirements into .venv (which `pulumi` then
+        # uses), runs the program offline under the mock engine and lints every workflow.
+        Step(name="Synthesize and lint", run='make synth MANIFEST="$MANIFEST"'),
+    )
+
+
+def _pulumi(pipeline: PipelineSpec, command: str, **extra: str | bool) -> Step:
+    return Step(
+        name=f"pulumi {command}",
+        uses=pin("pulumi/actions"),
+        with_={
+            "command": command,
+            "stack-name": pipeline.stack,
+            "pulumi-version": pipeline.pulumi_version,
+            "cloud-url": _secret(BACKEND_SECRET),
+            "diff": True,
+            "comment-on-summary": True,
+            **extra,
+        },
+        env={var: _secret(secret) for var, secret in PIPELINE_SECRETS.items()},
+    )
+
+
+def _env(source: str) -> dict[str, str]:
+    # The manifest path reaches scripts through the environment only, never as code.
+    return {"MANIFEST": source}
+
+
+def pipeline_review(pipeline: PipelineSpec, branch: str, source: str) -> Workflow:
+    """On a pull request: synth, lint and the manifest diff in the job summary; no secrets."""
+    diff = Step(
+        name="Diff against the base commit",
+        env={"BASE": "${{ github.event.pull_request.base.sha }}"},
+        # EXIT_ZERO: a change is what a pull request is for; an invalid manifest still fails.
+        run=(
+            'make diff BASE="$BASE" MANIFEST="$MANIFEST" FORMAT=markdown'
+            ' OUTPUT="$GITHUB_STEP_SUMMARY" EXIT_ZERO=1'
+        ),
+    )
+    job = Job(
+        id="review",
+        name="Synthesize and diff",
+        permissions=(READ_CODE,),
+        steps=(*_prepare(pipeline, history=True), diff),
+    )
+    return Workflow(
+        name="ghpublish review",
+        on={"pull_request": {"branches": [branch]}},
+        concurrency=Concurrency(
+            "ghpublish-review-${{ github.event.pull_request.number }}", cancel_in_progress=True
+        ),
+        env=_env(source),
+        jobs=(job,),
+        header=header(pipeline, source),
+    )
+
+
+def pipeline_deploy(pipeline: PipelineSpec, branch: str, source: str) -> Workflow:
+    """On the default branch: synth, then `pulumi up` with the org administration token."""
+    job = Job(
+        id="up",
+        name="pulumi up",
+        permissions=(READ_CODE,),
+        timeout_minutes=30,
+        environment=PIPELINE_ENVIRONMENT,
+        steps=(*_prepare(pipeline), _pulumi(pipeline, "up")),
+    )
+    return Workflow(
+        name="ghpublish up",
+        on={"push": {"branches": [branch]}},
+        concurrency=Concurrency(STACK_CONCURRENCY, cancel_in_progress=False),
+        env=_env(source),
+        jobs=(job,),
+        header=header(pipeline, source),
+    )
+
+
+def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
+    """On a schedule: fail and report when GitHub no longer matches the stack."""
+    report = Step(
+        name="Report drift",
+        if_="failure()",
+        run="\n".join(
+            [
+                "echo '::error title=Drift::GitHub differs from the stack (changed by hand?)."
+                " See the preview in the job summary; run `pulumi up` to restore the manifest,"
+                " or change the manifest to keep the change.'",
+                "{",
+                "  echo '## Drift detected'",
+                "  echo",
+                "  echo 'GitHub differs from what the manifest declares (changed by hand?).'",
+                "  echo 'Run `pulumi up` (or re-run the ghpublish up workflow) to restore it,'",
+                "  echo 'or change the manifest in a pull request to keep the change.'",
+                '} >> "$GITHUB_STEP_SUMMARY"',
+                "",
+            ]
+        ),
+    )
+    job = Job(
+        id="drift",
+        name="Drift check",
+        permissions=(READ_CODE,),
+        timeout_minutes=30,
+        environment=PIPELINE_ENVIRONMENT,
+        steps=(
+            *_prepare(pipeline),
+            _pulumi(
+                pipeline,
+                "preview",
+                **{"refresh": True, "expect-no-changes": True, "always-include-summary": True},
+            ),
+            report,
+        ),
+    )
+    return Workflow(
+        name="ghpublish drift check",
+        on={"schedule": [{"cron": pipeline.drift_schedule}]},
+        concurrency=Concurrency(STACK_CONCURRENCY, cancel_in_progress=False),
+        env=_env(source),
+        jobs=(job,),
+        header=header(pipeline, source),
+    )
+
+
+def pipeline_workflows(pipeline: PipelineSpec, branch: str, source: str) -> dict[str, Workflow]:
+    """Every pipeline workflow by its path in the manifest repository."""
+    return {
+        REVIEW_PATH: pipeline_review(pipeline, branch, source),
+        DEPLOY_PATH: pipeline_deploy(pipeline, branch, source),
+        DRIFT_PATH: pipeline_drift(pipeline, source),
+    }

@@ -1,0 +1,190 @@
+"""`ContainerPublishing`: the workflow that builds a container image and pushes it on release."""
+
+from __future__ import annotations
+
+__all__ = [
+    "BuildFromPulumiArgs",
+    "ContainerPublishing",
+    "ContainerPublishingArgs",
+    "ContainerSettingsArgs",
+    "container_spec",
+]
+
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+
+from ._base import Component, managed_file
+from ._manifest import (
+    _build_args,
+    _image_name,
+    _local_path,
+    _platform,
+    _registry_host,
+    _repo_path,
+    _stage,
+    _tag,
+    default_tags,
+)
+from ._spec import DEFAULT_PLATFORMS, GHCR, ContainerSpec, PulumiBuildSpec, RepositorySpec
+from ._workflow import render
+from ._workflows import DOCKER_PUBLISH_PATH, docker_publish
+
+
+class BuildFromPulumiArgs(TypedDict):
+    """Building and pushing the image from `pulumi up` as well (the ContainerImage component)."""
+
+    path: NotRequired[pulumi.Input[str]]
+    """A local directory with the repository's files, relative to the Pulumi program
+    (default: BuildKit reads the repository's git URL at `ref`)."""
+    ref: NotRequired[pulumi.Input[str]]
+    """Git branch or tag built from the git URL (default the default branch)."""
+    tags: NotRequired[pulumi.Input[list[str]]]
+    """Tags pushed (default: the ref, and `latest` for the default branch)."""
+    cache: NotRequired[pulumi.Input[bool]]
+    """Read and write a registry cache, `<image>:buildcache` (default true)."""
+
+
+class ContainerSettingsArgs(TypedDict):
+    """The container image of one repository; every key has a default."""
+
+    image: NotRequired[pulumi.Input[str]]
+    """Image name under the owner (default the repository name, lowercased)."""
+    context: NotRequired[pulumi.Input[str]]
+    """Build context, a directory of the repository (default `.`)."""
+    dockerfile: NotRequired[pulumi.Input[str]]
+    """Dockerfile, relative to the context (default `Dockerfile`)."""
+    platforms: NotRequired[pulumi.Input[list[str]]]
+    """Platforms built (default `["linux/amd64"]`)."""
+    build_args: NotRequired[pulumi.Input[dict[str, str]]]
+    """Build arguments (default none)."""
+    target: NotRequired[pulumi.Input[str]]
+    """Build stage to stop at (default the last)."""
+    registry: NotRequired[pulumi.Input[str]]
+    """Registry host (default `ghcr.io`)."""
+    build_from_pulumi: NotRequired[pulumi.Input[BuildFromPulumiArgs]]
+    """Also build and push from `pulumi up` (default off)."""
+    registry_username: NotRequired[pulumi.Input[str]]
+    """User name for the registry when building from Pulumi (default the owner login)."""
+    registry_password: NotRequired[pulumi.Input[str]]
+    """Token for the registry when building from Pulumi, a secret (default: the host's
+    Docker credentials)."""
+    git_token: NotRequired[pulumi.Input[str]]
+    """Token BuildKit reads a private repository's git URL with, a secret (default none)."""
+
+
+class ContainerPublishingArgs(ContainerSettingsArgs):
+    """Build a container image on pull requests; build, push and attest it on release."""
+
+    owner: pulumi.Input[str]
+    """Login of the organization or user that owns the repository."""
+    repository: pulumi.Input[str]
+    """Name of the repository the workflow is committed to."""
+    branch: NotRequired[pulumi.Input[str]]
+    """Branch the workflow is committed to, the default branch (default `main`)."""
+    manifest_path: NotRequired[pulumi.Input[str]]
+    """Where the repository stands in the manifest, quoted in the file header."""
+    manifest_source: NotRequired[pulumi.Input[str]]
+    """The manifest file, quoted in the file header (default `publishing.yaml`)."""
+
+
+def _pulumi_build(build: Mapping[str, object], branch: str) -> PulumiBuildSpec:
+    path = build.get("path")
+    ref = build.get("ref")
+    if path is not None and ref is not None:
+        raise ValueError(f"build_from_pulumi sets both path {path!r} and ref {ref!r}; keep one")
+    if path is not None:
+        _local_path(path)  # type: ignore[arg-type]
+    else:
+        ref = ref or branch
+    tags = build.get("tags")
+    if tags:
+        resolved = tuple(dict.fromkeys(_tag(t) for t in tags))  # type: ignore[attr-defined]
+    elif ref is not None:
+        resolved = default_tags(ref, branch)  # type: ignore[arg-type]
+    else:
+        resolved = ("latest",)
+    return PulumiBuildSpec(
+        path=path,  # type: ignore[arg-type]
+        ref=ref,  # type: ignore[arg-type]
+        tags=resolved,
+        cache=build.get("cache") is not False,
+    )
+
+
+def container_spec(
+    owner: str, repository: str, settings: ContainerSettingsArgs, branch: str = "main"
+) -> ContainerSpec:
+    """The resolved image of component arguments: the manifest's rules and defaults."""
+    platforms: Sequence[str] = settings.get("platforms") or DEFAULT_PLATFORMS  # type: ignore[assignment]
+    build_args: dict[str, str] = _build_args(dict(settings.get("build_args") or {}))  # type: ignore[arg-type]
+    target = settings.get("target")
+    build = settings.get("build_from_pulumi")
+    return ContainerSpec(
+        registry=_registry_host(settings.get("registry") or GHCR),  # type: ignore[arg-type]
+        namespace=owner.lower(),
+        image=_image_name(settings.get("image") or repository.lower()),  # type: ignore[arg-type]
+        context=_repo_path(settings.get("context") or "."),  # type: ignore[arg-type]
+        dockerfile=_repo_path(settings.get("dockerfile") or "Dockerfile"),  # type: ignore[arg-type]
+        platforms=tuple(dict.fromkeys(_platform(p) for p in platforms)),
+        build_args=tuple(sorted(build_args.items())),
+        target=_stage(target) if target is not None else None,  # type: ignore[arg-type]
+        build_from_pulumi=_pulumi_build(build, branch) if build is not None else None,  # type: ignore[arg-type]
+    )
+
+
+def _spec(args: ContainerPublishingArgs) -> RepositorySpec:
+    owner: str = args["owner"]  # type: ignore[assignment]
+    name: str = args["repository"]  # type: ignore[assignment]
+    branch: str = args.get("branch") or "main"  # type: ignore[assignment]
+    return RepositorySpec(
+        owner=owner,
+        name=name,
+        description="",
+        visibility="private",
+        default_branch=branch,
+        adopt=False,
+        npm=None,
+        container=container_spec(owner, name, args, branch),
+        path=args.get("manifest_path") or f"the repository {name}",  # type: ignore[arg-type]
+    )
+
+
+class ContainerPublishing(Component):
+    """Commits `.github/workflows/docker-publish.yml`: build on pull requests; on `v*.*.*`
+    tags and published releases build, push to the registry with `GITHUB_TOKEN` and attest."""
+
+    image: pulumi.Output[str]
+    """The image reference without a tag, lowercase (`ghcr.io/<owner>/<image>`)."""
+    workflow_path: pulumi.Output[str]
+    """Path of the workflow file in the repository."""
+    workflow: pulumi.Output[str]
+    """The workflow's YAML text."""
+
+    WORKFLOW_PATH = DOCKER_PUBLISH_PATH
+
+    def __init__(
+        self, name: str, args: ContainerPublishingArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(name, opts)
+        spec = _spec(args)
+        assert spec.container is not None
+        self.spec = spec.container
+        content = render(docker_publish(spec, args.get("manifest_source") or "publishing.yaml"))  # type: ignore[arg-type]
+        self.file = managed_file(
+            self,
+            "workflow",
+            name=name,
+            repository=spec.name,
+            branch=spec.default_branch,
+            path=DOCKER_PUBLISH_PATH,
+            content=content,
+        )
+        self.image_ref = spec.container.ref
+        self.image = pulumi.Output.from_input(spec.container.ref)
+        self.workflow_path = pulumi.Output.from_input(DOCKER_PUBLISH_PATH)
+        self.workflow = pulumi.Output.from_input(content)
+        self.register_outputs(
+            {"image": self.image, "workflow_path": self.workflow_path, "workflow": self.workflow}
+        )

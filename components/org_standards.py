@@ -1,0 +1,150 @@
+"""`OrgStandards`: the organization-wide side of the publishing standard.
+
+The organization's Actions policy (GitHub's own actions and the catalog's pins, by SHA),
+a read-only default `GITHUB_TOKEN` that cannot approve pull requests, and optionally org
+rulesets that require the managed workflows' pull-request checks on the default branch of
+the repositories that have them. Needs an organization owner (not a user account).
+"""
+
+__all__ = [
+    "GITHUB_ACTIONS_APP_ID",
+    "OrgStandards",
+    "OrgStandardsArgs",
+    "pull_request_checks",
+]
+
+import re
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_github as github
+
+from ._base import Component
+from ._spec import RepositorySpec
+from ._workflow import Workflow
+from ._workflows import docker_publish, npm_release
+from .repository_standards import standard_allowed_actions
+
+# The GitHub Actions app: a required check must come from a workflow, not any status.
+GITHUB_ACTIONS_APP_ID = 15368
+_RUNS_ON_PULL_REQUESTS = (None, "github.event_name == 'pull_request'")
+
+
+def _workflows(repo: RepositorySpec) -> list[Workflow]:
+    found = []
+    if repo.npm is not None:
+        found.append(npm_release(repo, ""))
+    if repo.container is not None:
+        found.append(docker_publish(repo, ""))
+    return found
+
+
+def pull_request_checks(repo: RepositorySpec) -> tuple[str, ...]:
+    """Names of the managed jobs that run on a pull request to the default branch: the
+    checks a pull request of the repository reports, read from the workflow models."""
+    checks: set[str] = set()
+    for workflow in _workflows(repo):
+        if "pull_request" not in workflow.on:
+            continue
+        runs = {job.id for job in workflow.jobs if job.if_ in _RUNS_ON_PULL_REQUESTS}
+        for job in workflow.jobs:
+            if job.id in runs and all(need in runs for need in job.needs):
+                checks.add(job.name)
+    return tuple(sorted(checks))
+
+
+def _slug(checks: tuple[str, ...]) -> str:
+    return "+".join(re.sub(r"[^a-z0-9]+", "-", check.lower()).strip("-") for check in checks)
+
+
+class OrgStandardsArgs(TypedDict):
+    """Organization-wide Actions settings and the rulesets requiring managed checks."""
+
+    organization: pulumi.Input[str]
+    """The organization's login."""
+    default_token: NotRequired[pulumi.Input[str]]
+    """Default `GITHUB_TOKEN` permissions of every repository, `read` or `write` (default
+    `read`)."""
+    approve_pull_requests: NotRequired[pulumi.Input[bool]]
+    """Whether workflows may create and approve pull requests (default false)."""
+    allowed_actions: NotRequired[pulumi.Input[list[str]]]
+    """Action patterns allowed beside GitHub's own and the catalog's pins (default none)."""
+    sha_pinning: NotRequired[pulumi.Input[bool]]
+    """Every action must be pinned to a full commit SHA (default true)."""
+    required_checks: NotRequired[pulumi.Input[dict[str, list[str]]]]
+    """Per repository name, the checks its pull requests must pass (default none: no
+    ruleset)."""
+
+
+class OrgStandards(Component):
+    """`ActionsOrganizationPermissions`, `ActionsOrganizationWorkflowPermissions` and one
+    `OrganizationRuleset` per set of required checks."""
+
+    allowed_actions: pulumi.Output[list[str]]
+    """The actions allowed beside GitHub-owned ones."""
+    rulesets: pulumi.Output[list[str]]
+    """Names of the org rulesets requiring managed checks, sorted."""
+
+    def __init__(
+        self, name: str, args: OrgStandardsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(name, opts)
+        organization = args["organization"]
+        allowed = standard_allowed_actions(args.get("allowed_actions") or [])  # type: ignore[arg-type]
+        self.actions_permissions = github.ActionsOrganizationPermissions(
+            f"{name}-actions-permissions",
+            enabled_repositories="all",
+            allowed_actions="selected",
+            allowed_actions_config={
+                "github_owned_allowed": True,
+                "verified_allowed": False,
+                "patterns_alloweds": allowed,
+            },
+            sha_pinning_required=args.get("sha_pinning", True) is not False,
+            opts=self._child(),
+        )
+        self.workflow_permissions = github.ActionsOrganizationWorkflowPermissions(
+            f"{name}-workflow-permissions",
+            organization_slug=organization,
+            default_workflow_permissions=args.get("default_token") or "read",
+            can_approve_pull_request_reviews=bool(args.get("approve_pull_requests", False)),
+            opts=self._child(),
+        )
+
+        # Org rulesets apply the same checks to every repository they target: one ruleset
+        # per distinct set of checks, each targeting exactly the repositories that have it.
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for repository, checks in sorted((args.get("required_checks") or {}).items()):  # type: ignore[union-attr]
+            if checks:
+                groups.setdefault(tuple(sorted(checks)), []).append(repository)
+        names: list[str] = []
+        self.rulesets_resources: list[github.OrganizationRuleset] = []
+        for checks, repositories in sorted(groups.items()):
+            ruleset_name = f"ghpublish: managed checks ({', '.join(checks)})"
+            names.append(ruleset_name)
+            self.rulesets_resources.append(
+                github.OrganizationRuleset(
+                    f"{name}-checks-{_slug(checks)}",
+                    name=ruleset_name,
+                    target="branch",
+                    enforcement="active",
+                    conditions={
+                        "ref_name": {"includes": ["~DEFAULT_BRANCH"], "excludes": []},
+                        "repository_name": {"includes": repositories, "excludes": []},
+                    },
+                    rules={
+                        "required_status_checks": {
+                            "required_checks": [
+                                {"context": check, "integration_id": GITHUB_ACTIONS_APP_ID}
+                                for check in checks
+                            ],
+                            "do_not_enforce_on_create": True,
+                        }
+                    },
+                    opts=self._child(),
+                )
+            )
+
+        self.allowed_actions = pulumi.Output.from_input(allowed)
+        self.rulesets = pulumi.Output.from_input(sorted(names))
+        self.register_outputs({"allowed_actions": self.allowed_actions, "rulesets": self.rulesets})

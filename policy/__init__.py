@@ -1,0 +1,1 @@
+"""The ghpublish policy pack: the publishing standard, enforced on any stack."""

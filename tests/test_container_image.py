@@ -1,0 +1,234 @@
+"""`ContainerImage`: the BuildKit image `pulumi up` builds and pushes, and its credentials."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from conftest import PROGRAM, ROOT, SENTINEL, load_plan, one, synth
+
+from components import ContainerImage
+from tools.mock_engine import SECRET, Run, run_program
+
+IMAGE = "docker-build:index:Image"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+REGISTRY_SENTINEL = "ghp_REGISTRY0SENTINEL0do0not0leak000000000"
+
+MANIFEST = """\
+owner: Acme-Widgets
+repositories:
+  - name: Widgets-CLI
+    default_branch: trunk
+    container:
+      image: widgets/cli
+      context: app
+      dockerfile: build/Dockerfile
+      platforms: [linux/amd64, linux/arm64]
+      build_args: {VERSION: "1.2.3"}
+      target: runtime
+      build_from_pulumi: BUILD
+  - name: api
+    container: {}
+"""
+
+
+def run(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    build: str = "{ref: v1.2.3}",
+    config: dict[str, str] | None = None,
+) -> Run:
+    (tmp_path / "publishing.yaml").write_text(MANIFEST.replace("BUILD", build), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    config = {"ghpublish:manifest": "publishing.yaml", **(config or {})}
+    secret_keys = [k for k in config if k in ("github:token", "ghpublish:registryToken")]
+    return run_program(PROGRAM, config, secret_keys)
+
+
+def image(result: Run) -> dict[str, Any]:
+    return one(result, IMAGE, "org-Widgets-CLI-image-image").inputs
+
+
+def secret_value(node: Any) -> Any:
+    assert isinstance(node, dict) and SECRET_SIG in node, f"not a Pulumi secret: {node!r}"
+    return node["value"]
+
+
+def test_git_context_build_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = image(run(tmp_path, monkeypatch))
+    ref = "ghcr.io/acme-widgets/widgets/cli"
+    assert inputs == {
+        "push": True,
+        "buildOnPreview": False,
+        "network": "default",
+        # BuildKit reads the repository's git URL at the ref, in the context directory.
+        "context": {"location": "https://github.com/Acme-Widgets/Widgets-CLI.git#v1.2.3:app"},
+        "dockerfile": {"location": "build/Dockerfile"},
+        "tags": [f"{ref}:1.2.3"],
+        "labels": {
+            "org.opencontainers.image.source": "https://github.com/Acme-Widgets/Widgets-CLI"
+        },
+        "platforms": ["linux/amd64", "linux/arm64"],
+        "buildArgs": {"VERSION": "1.2.3"},
+        "target": "runtime",
+        "cacheFrom": [{"registry": {"ref": f"{ref}:buildcache"}}],
+        "cacheTo": [
+            {
+                "registry": {
+                    "ref": f"{ref}:buildcache",
+                    "mode": "max",
+                    "imageManifest": True,
+                    "ociMediaTypes": True,
+                    "ignoreError": True,
+                }
+            }
+        ],
+    }
+
+
+def test_local_path_context_without_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = image(run(tmp_path, monkeypatch, "{path: ../src, tags: [dev, '2'], cache: false}"))
+    assert inputs["context"] == {"location": "../src/app"}
+    assert inputs["dockerfile"] == {"location": "../src/app/build/Dockerfile"}
+    assert inputs["tags"] == [
+        "ghcr.io/acme-widgets/widgets/cli:dev",
+        "ghcr.io/acme-widgets/widgets/cli:2",
+    ]
+    assert "cacheFrom" not in inputs and "cacheTo" not in inputs
+
+
+def test_only_repositories_that_ask_build_from_pulumi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run(tmp_path, monkeypatch)
+    assert [r.name for r in result.of_type(IMAGE)] == ["org-Widgets-CLI-image-image"]
+    assert result.outputs["repositories"]["api"]["images"] == ["ghcr.io/acme-widgets/api"]
+    assert result.outputs["repositories"]["Widgets-CLI"]["images"] == [
+        "ghcr.io/acme-widgets/widgets/cli"
+    ]
+    off = run(tmp_path, monkeypatch, "false")
+    assert off.of_type(IMAGE) == []
+
+
+def test_registry_token_from_config_is_a_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run(
+        tmp_path,
+        monkeypatch,
+        config={
+            "github:token": SENTINEL,
+            "ghpublish:registryToken": REGISTRY_SENTINEL,
+            "ghpublish:registryUsername": "release-bot",
+        },
+    )
+    inputs = image(result)
+    (registry,) = inputs["registries"]
+    assert (registry["address"], registry["username"]) == ("ghcr.io", "release-bot")
+    assert secret_value(registry["password"]) == REGISTRY_SENTINEL
+    # BuildKit reads a private repository's git URL with the GitHub token, also secret.
+    assert secret_value(inputs["secrets"]) == {"GIT_AUTH_TOKEN.github.com": SENTINEL}
+    plain = one(result, IMAGE, "org-Widgets-CLI-image-image").plain_inputs
+    assert plain["registries"][0]["password"] == SECRET
+    assert plain["secrets"] == SECRET
+    assert SENTINEL not in json.dumps(plain) and REGISTRY_SENTINEL not in json.dumps(plain)
+
+
+def test_registry_token_falls_back_to_the_github_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = image(run(tmp_path, monkeypatch, config={"github:token": SENTINEL}))
+    (registry,) = inputs["registries"]
+    assert registry["username"] == "Acme-Widgets"
+    assert secret_value(registry["password"]) == SENTINEL
+
+
+def test_without_a_token_the_hosts_docker_credentials_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = image(run(tmp_path, monkeypatch))
+    assert "registries" not in inputs and "secrets" not in inputs
+
+
+def test_a_local_path_gets_no_git_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = image(run(tmp_path, monkeypatch, "{path: .}", config={"github:token": SENTINEL}))
+    assert "secrets" not in inputs
+    assert secret_value(inputs["registries"][0]["password"]) == SENTINEL
+
+
+def test_component_outputs_and_defaults() -> None:
+    def program() -> None:
+        c = ContainerImage("i", {"owner": "Acme", "repository": "Svc"})
+        pulumi.export("image", c.image)
+        pulumi.export("refs", c.refs)
+
+    result = run_program(program, {})
+    (built,) = result.of_type(IMAGE)
+    assert built.parent.endswith("ContainerImage::i")
+    assert built.inputs["context"] == {"location": "https://github.com/Acme/Svc.git#main"}
+    assert "dockerfile" not in built.inputs
+    assert result.outputs == {
+        "image": "ghcr.io/acme/svc",
+        "refs": ["ghcr.io/acme/svc:main", "ghcr.io/acme/svc:latest"],
+    }
+
+
+def test_example_repository_stays_small(example_run: Run) -> None:
+    """A repository with npm, a container workflow and an image: the image is the only extra."""
+    urns = {r.urn: r for r in example_run.registrations}
+
+    def under(r: Any, name: str) -> bool:
+        parent = r.parent
+        while parent:
+            if parent.endswith(f"::{name}"):
+                return True
+            parent = urns[parent].parent if parent in urns else ""
+        return False
+
+    cli = [r for r in example_run.registrations if r.custom and under(r, "org-widgets-cli")]
+    npm_only = [r for r in example_run.registrations if r.custom and under(r, "org-widgets")]
+    # The container block adds its workflow file and, with build_from_pulumi, the image.
+    extra = sorted(r.type for r in cli)
+    for r in npm_only:
+        extra.remove(r.type)
+    assert extra == [IMAGE, "github:index/repositoryFile:RepositoryFile"]
+    # A fully featured repository stays within 8 custom resources, the image aside.
+    assert len(cli) - 1 <= 8
+
+
+def test_synth_masks_the_registry_token_and_lists_images(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = synth("--out", str(out), "--no-lint", env={"GHPUBLISH_SYNTH_TOKEN": SENTINEL})
+    assert result.returncode == 0, result.stderr
+    assert SENTINEL not in result.stdout + result.stderr
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert SENTINEL not in path.read_text(encoding="utf-8"), path
+    lines = {line.split(":", 1)[0]: line for line in result.stdout.splitlines()}
+    cli = re.fullmatch(
+        r"Acme-Widgets/widgets-cli: create, (\d+) resources, 2 files,"
+        r" packages: @acme-widgets/widgets-cli, images: ghcr\.io/acme-widgets/widgets/cli;"
+        r" files committed directly to main",
+        lines["Acme-Widgets/widgets-cli"],
+    )
+    widgets = re.fullmatch(
+        r"Acme-Widgets/widgets: create, (\d+) resources, 1 files,"
+        r" packages: @acme-widgets/widgets, images: none; files committed directly to main",
+        lines["Acme-Widgets/widgets"],
+    )
+    assert cli and widgets, result.stdout
+    # Counted per component, not by name prefix (`org-widgets-cli-…` is not under widgets):
+    # the same npm repository plus a workflow file and an image.
+    assert int(cli[1]) - int(widgets[1]) == 2
+    images = [r for r in load_plan(out)["resources"] if r["type"] == IMAGE]  # type: ignore[index]
+    assert images and all(i["inputs"]["registries"][0]["password"] == SECRET for i in images)
+    assert ROOT.exists()
+
+
+def test_stack_reads_the_registry_token_as_a_secret() -> None:
+    main = (ROOT / "__main__.py").read_text(encoding="utf-8")
+    assert 'config.get_secret("registryToken")' in main

@@ -1,0 +1,271 @@
+"""The manifest's `container` block: defaults, merging, and every bad value named exactly."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from components import ManifestError, parse_manifest
+from components._spec import ContainerSpec, PulumiBuildSpec
+
+
+def parse(text: str):
+    return parse_manifest(textwrap.dedent(text), "publishing.yaml")
+
+
+def errors(text: str) -> list[str]:
+    with pytest.raises(ManifestError) as info:
+        parse(text)
+    return [str(issue) for issue in info.value.issues]
+
+
+def test_defaults_and_lowercase_references() -> None:
+    spec = parse(
+        """\
+        owner: Acme-Widgets
+        repositories:
+          - name: API-Server
+            container: {}
+        """
+    )
+    (repo,) = spec.repositories
+    assert repo.container == ContainerSpec(
+        registry="ghcr.io",
+        namespace="acme-widgets",
+        image="api-server",
+        context=".",
+        dockerfile="Dockerfile",
+        platforms=("linux/amd64",),
+        build_args=(),
+        target=None,
+        build_from_pulumi=None,
+    )
+    assert repo.container.ref == "ghcr.io/acme-widgets/api-server"
+
+
+def test_org_defaults_merge_key_by_key_and_false_turns_off() -> None:
+    spec = parse(
+        """\
+        owner: acme
+        defaults:
+          container:
+            platforms: [linux/amd64, linux/arm64, linux/amd64]
+            registry: containers.example.com:5000
+            build_args: {B: "2", A: "1"}
+        repositories:
+          - name: a
+            container:
+              image: tools/a
+              context: app
+              dockerfile: build/Dockerfile
+              target: runtime
+          - name: b
+          - name: c
+            container: false
+        """
+    )
+    a, b, c = spec.repositories
+    assert a.container is not None and b.container is not None
+    assert a.container.ref == "containers.example.com:5000/acme/tools/a"
+    assert a.container.platforms == ("linux/amd64", "linux/arm64")  # duplicates dropped
+    assert a.container.build_args == (("A", "1"), ("B", "2"))  # sorted
+    assert (a.container.context, a.container.dockerfile_path) == ("app", "app/build/Dockerfile")
+    assert a.container.target == "runtime"
+    assert b.container.ref == "containers.example.com:5000/acme/b"
+    assert c.container is None
+
+
+@pytest.mark.parametrize(
+    ("block", "branch", "expected"),
+    [
+        ("true", "main", PulumiBuildSpec(None, "main", ("main", "latest"))),
+        ("{ref: v1.2.3}", "main", PulumiBuildSpec(None, "v1.2.3", ("1.2.3",))),
+        ("{ref: release/2}", "trunk", PulumiBuildSpec(None, "release/2", ("release-2",))),
+        ("{}", "trunk", PulumiBuildSpec(None, "trunk", ("trunk", "latest"))),
+        (
+            "{path: ../src, cache: false}",
+            "main",
+            PulumiBuildSpec("../src", None, ("latest",), False),
+        ),
+        ("{tags: [a, b, a]}", "main", PulumiBuildSpec(None, "main", ("a", "b"))),
+        ("false", "main", None),
+    ],
+)
+def test_build_from_pulumi(block: str, branch: str, expected: PulumiBuildSpec | None) -> None:
+    spec = parse(
+        f"""\
+        owner: acme
+        repositories:
+          - name: a
+            default_branch: {branch}
+            container:
+              build_from_pulumi: {block}
+        """
+    )
+    assert spec.repositories[0].container is not None
+    assert spec.repositories[0].container.build_from_pulumi == expected
+
+
+BAD: list[tuple[str, str, list[str]]] = [
+    (
+        "capital-image",
+        "owner: acme\nrepositories:\n  - name: a\n    container: {image: Widgets}\n",
+        [
+            "publishing.yaml:4: repositories[0].container.image: 'Widgets' is not an image name;"
+            " expected lowercase letters and digits separated by '.', '_', '__' or '-', with '/'"
+            " between path parts, such as 'widgets'; use 'widgets' (registries refuse capitals)"
+        ],
+    ),
+    (
+        "bad-image",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n      image: my--/app\n",
+        [
+            "publishing.yaml:5: repositories[0].container.image: 'my--/app' is not an image"
+            " name; expected lowercase letters and digits separated by '.', '_', '__' or '-',"
+            " with '/' between path parts, such as 'widgets'"
+        ],
+    ),
+    (
+        "default-image-invalid",
+        "owner: acme\nrepositories:\n  - name: _Tools.\n    container: {}\n",
+        [
+            "publishing.yaml:4: repositories[0].container: the default image name '_tools.' is"
+            " not a valid image name; set container.image to a name such as 'tools'"
+        ],
+    ),
+    (
+        "bad-platform",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n"
+        "      platforms: [linux/amd64, linux/arm64/v8]\n",
+        [
+            "publishing.yaml:5: repositories[0].container.platforms[1]: 'linux/arm64/v8' is not"
+            " a platform the image can be built for; did you mean 'linux/arm64'? expected one"
+            " of: linux/386, linux/amd64, linux/arm/v6, linux/arm/v7, linux/arm64,"
+            " linux/mips64le, linux/ppc64le, linux/riscv64, linux/s390x"
+        ],
+    ),
+    (
+        "empty-platforms",
+        "owner: acme\ndefaults:\n  container:\n    platforms: []\nrepositories: []\n",
+        ["publishing.yaml:4: defaults.container.platforms: is empty; expected at least one item"],
+    ),
+    (
+        "registry-with-scheme",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n"
+        "      registry: https://ghcr.io\n",
+        [
+            "publishing.yaml:5: repositories[0].container.registry: 'https://ghcr.io' is not a"
+            " registry host; expected a lowercase host name with an optional port and no scheme"
+            " or path, such as 'ghcr.io' or 'containers.example.com:5000'"
+        ],
+    ),
+    (
+        "registry-bad-port",
+        "owner: acme\nrepositories:\n  - name: a\n    container: {registry: 'localhost:70000'}\n",
+        [
+            "publishing.yaml:4: repositories[0].container.registry: 'localhost:70000' is not a"
+            " registry host; expected a lowercase host name with an optional port and no scheme"
+            " or path, such as 'ghcr.io' or 'containers.example.com:5000'"
+        ],
+    ),
+    (
+        "context-escapes",
+        "owner: acme\nrepositories:\n  - name: a\n    container: {context: ../other}\n",
+        [
+            "publishing.yaml:4: repositories[0].container.context: '../other' is not a path"
+            " inside the repository; expected a relative path with '/' separators and no '..',"
+            " such as '.' or 'docker/app'"
+        ],
+    ),
+    (
+        "build-arg-name",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n"
+        "      build_args: {1VERSION: x}\n",
+        [
+            "publishing.yaml:5: repositories[0].container.build_args: '1VERSION' is not a build"
+            " argument name; expected letters, digits and '_', not starting with a digit, such"
+            " as 'APP_VERSION'"
+        ],
+    ),
+    (
+        "build-arg-number",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n      build_args: {V: 1}\n",
+        [
+            "publishing.yaml:5: repositories[0].container.build_args.V: expected a string, got 1 (a"
+            " whole number)"
+        ],
+    ),
+    (
+        "bad-target",
+        "owner: acme\nrepositories:\n  - name: a\n    container: {target: 'my stage'}\n",
+        [
+            "publishing.yaml:4: repositories[0].container.target: 'my stage' is not a build stage"
+            " name; expected the name after 'AS' in a 'FROM' line of the Dockerfile, such as"
+            " 'runtime'"
+        ],
+    ),
+    (
+        "typo-in-container-key",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n      platform: [linux/amd64]\n",
+        [
+            "publishing.yaml:5: repositories[0].container.platform: unknown key 'platform'; did"
+            " you mean 'platforms'? expected one of: build_args, build_from_pulumi, context,"
+            " dockerfile, enabled, image, platforms, registry, target"
+        ],
+    ),
+    (
+        "image-in-defaults",
+        "owner: acme\ndefaults:\n  container: {image: x}\nrepositories: []\n",
+        [
+            "publishing.yaml:3: defaults.container.image: unknown key 'image'; expected one of:"
+            " build_args, build_from_pulumi, context, dockerfile, enabled, platforms, registry,"
+            " target"
+        ],
+    ),
+    (
+        "pulumi-path-and-ref",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n      build_from_pulumi:\n"
+        "        path: ../a\n        ref: main\n",
+        [
+            "publishing.yaml:5: repositories[0].container.build_from_pulumi: sets both path"
+            " '../a' and ref 'main'; a local path is built as it is, a ref is read from the"
+            " repository's git URL: keep one"
+        ],
+    ),
+    (
+        "pulumi-bad-tag",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n      build_from_pulumi:\n"
+        "        tags: [.hidden]\n",
+        [
+            "publishing.yaml:6: repositories[0].container.build_from_pulumi.tags[0]: '.hidden'"
+            " is not an image tag; expected up to 128 letters, digits, '_', '.' or '-', not"
+            " starting with '.' or '-', such as '1.2.3' or 'latest'"
+        ],
+    ),
+    (
+        "duplicate-image",
+        "owner: Acme\nrepositories:\n  - name: a\n    container: {image: shared}\n"
+        "  - name: b\n    container:\n      image: shared\n",
+        [
+            "publishing.yaml:7: repositories[1].container.image: 'ghcr.io/acme/shared' is"
+            " already published by repositories[0]; give each repository its own"
+            " container.image"
+        ],
+    ),
+    (
+        "expression-in-build-arg",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n"
+        "      build_args: {T: '${{ secrets.X }}'}\n",
+        [
+            "publishing.yaml:5: repositories[0].container.build_args.T: '${{ secrets.X }}' holds"
+            " '${{', which GitHub Actions would evaluate as an expression; remove it (manifest"
+            " values are never expressions)"
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "expected"), BAD, ids=[b[0] for b in BAD])
+def test_bad_container_blocks_are_named_exactly(case: str, text: str, expected: list[str]) -> None:
+    assert errors(text) == expected

@@ -1,0 +1,100 @@
+"""OrgStandards: the organization's Actions policy, token defaults and check rulesets."""
+
+from __future__ import annotations
+
+from conftest import one
+
+from components._manifest import parse_manifest
+from components.org_standards import GITHUB_ACTIONS_APP_ID, pull_request_checks
+from components.repository_standards import standard_allowed_actions
+from tools.mock_engine import Run
+
+ORG_ACTIONS = "github:index/actionsOrganizationPermissions:ActionsOrganizationPermissions"
+ORG_WORKFLOW = (
+    "github:index/actionsOrganizationWorkflowPermissions:ActionsOrganizationWorkflowPermissions"
+)
+ORG_RULESET = "github:index/organizationRuleset:OrganizationRuleset"
+
+MANIFEST = """
+owner: acme
+defaults: {rollout: pull_request}
+repositories:
+  - name: lib
+    npm: {}
+  - name: lib2
+    npm: {}
+  - name: app
+    npm: {}
+    container: {}
+  - name: direct
+    rollout: direct
+    npm: {}
+  - name: docs
+org_standards: {allow: ["acme/*"], require_checks: true}
+"""
+
+
+def test_org_actions_policy_and_token(run_manifest) -> None:
+    run = run_manifest(MANIFEST)
+    actions = one(run, ORG_ACTIONS, "org-org-standards-actions-permissions").plain_inputs
+    assert actions == {
+        "enabledRepositories": "all",
+        "allowedActions": "selected",
+        "allowedActionsConfig": {
+            "githubOwnedAllowed": True,
+            "verifiedAllowed": False,
+            "patternsAlloweds": standard_allowed_actions(["acme/*"]),
+        },
+        "shaPinningRequired": True,
+    }
+    token = one(run, ORG_WORKFLOW, "org-org-standards-workflow-permissions")
+    assert token.plain_inputs == {
+        "organizationSlug": "acme",
+        "defaultWorkflowPermissions": "read",
+        "canApprovePullRequestReviews": False,
+    }
+    assert token.retain_on_delete
+
+
+def test_one_ruleset_per_set_of_checks_on_pull_request_repositories(run_manifest) -> None:
+    run = run_manifest(MANIFEST)
+    rulesets = {r.name: r.plain_inputs for r in run.of_type(ORG_RULESET)}
+    assert sorted(rulesets) == [
+        "org-org-standards-checks-build-no-push+npm-test",
+        "org-org-standards-checks-npm-test",
+    ]
+    npm = rulesets["org-org-standards-checks-npm-test"]
+    # `direct` commits straight to its default branch: a required check would refuse it.
+    assert npm["conditions"] == {
+        "refName": {"includes": ["~DEFAULT_BRANCH"], "excludes": []},
+        "repositoryName": {"includes": ["lib", "lib2"], "excludes": []},
+    }
+    assert npm["target"] == "branch" and npm["enforcement"] == "active"
+    assert npm["rules"]["requiredStatusChecks"]["requiredChecks"] == [
+        {"context": "npm test", "integrationId": GITHUB_ACTIONS_APP_ID}
+    ]
+    both = rulesets["org-org-standards-checks-build-no-push+npm-test"]
+    assert both["conditions"]["repositoryName"]["includes"] == ["app"]
+    contexts = [c["context"] for c in both["rules"]["requiredStatusChecks"]["requiredChecks"]]
+    assert contexts == ["Build (no push)", "npm test"]
+
+
+def test_checks_are_the_jobs_that_run_on_pull_requests() -> None:
+    spec = parse_manifest(MANIFEST, "m.yaml")
+    by_name = {r.name: pull_request_checks(r) for r in spec.repositories}
+    assert by_name == {
+        "lib": ("npm test",),
+        "lib2": ("npm test",),
+        "app": ("Build (no push)", "npm test"),
+        "direct": ("npm test",),
+        "docs": (),
+    }
+
+
+def test_no_org_resources_without_the_block(example_run: Run, run_manifest) -> None:
+    assert example_run.of_type(ORG_ACTIONS) and example_run.of_type(ORG_WORKFLOW)
+    run = run_manifest("owner: acme\nrepositories:\n  - name: lib\n    npm: {}\n")
+    assert not run.of_type(ORG_ACTIONS) and not run.of_type(ORG_WORKFLOW)
+    assert not run.of_type(ORG_RULESET)
+    quiet = run_manifest(MANIFEST.replace("require_checks: true", "require_checks: false"))
+    assert quiet.of_type(ORG_ACTIONS) and not quiet.of_type(ORG_RULESET)

@@ -1,0 +1,262 @@
+"""The manifest repository's pipeline: the `manifest_repository` key, the ManifestPipeline
+component and its three workflows (review, `pulumi up`, drift check)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import RunManifest, one
+
+from components import ManifestError, parse_manifest
+from components._spec import PipelineSpec
+from components._workflow import expressions, render
+from components._workflows.pipeline import (
+    DEPLOY_PATH,
+    DRIFT_PATH,
+    PIPELINE_ENVIRONMENT,
+    REVIEW_PATH,
+    pipeline_workflows,
+)
+from tools.synth import lint
+
+FILE = "github:index/repositoryFile:RepositoryFile"
+ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
+POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+
+MANIFEST = """\
+owner: Acme-Corp
+repositories:
+  - name: widgets
+    npm: {}
+  - name: Publishing
+    default_branch: trunk
+    adopt: true
+manifest_repository:
+  name: publishing
+  stack: acme/ghpublish/prod
+  drift_schedule: "0 5 * * 1"
+  python_version: "3.12"
+"""
+
+
+def parse(text: str):
+    return parse_manifest(textwrap.dedent(text), "publishing.yaml")
+
+
+def errors(text: str) -> list[str]:
+    with pytest.raises(ManifestError) as info:
+        parse(text)
+    return [str(issue) for issue in info.value.issues]
+
+
+# ---------------------------------------------------------------------------
+# The manifest key.
+
+
+def test_manifest_repository_resolves_to_the_listed_repository() -> None:
+    spec = parse(MANIFEST)
+    assert spec.pipeline == PipelineSpec(
+        repository="Publishing",  # the name as `repositories` spells it
+        stack="acme/ghpublish/prod",
+        drift_schedule="0 5 * * 1",
+        python_version="3.12",
+        pulumi_version=PipelineSpec.pulumi_version,
+    )
+
+
+def test_no_manifest_repository_no_pipeline() -> None:
+    assert parse("owner: acme\nrepositories: [{name: a}]\n").pipeline is None
+
+
+def test_manifest_repository_must_be_one_of_repositories() -> None:
+    text = "owner: acme\nrepositories:\n  - name: publishing\nmanifest_repository:\n  name: publishin\n"
+    assert errors(text) == [
+        "publishing.yaml:5: manifest_repository.name: 'publishin' is not one of repositories;"
+        " did you mean 'publishing'? add it under repositories (with npm: false if it"
+        " publishes nothing) or name one that is there"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "stack: 'prod; rm -rf /'",
+            "publishing.yaml:5: manifest_repository.stack: 'prod; rm -rf /' is not a Pulumi stack"
+            " name; expected letters, digits, '-', '_' or '.', optionally prefixed with '<org>/'"
+            " or '<org>/<project>/', such as 'org'",
+        ),
+        (
+            "drift_schedule: '@daily'",
+            "publishing.yaml:5: manifest_repository.drift_schedule: '@daily' is not a cron"
+            " schedule; expected five fields separated by single spaces (minute hour day month"
+            " weekday, UTC), such as '17 6 * * 1-5'",
+        ),
+        (
+            "python_version: 3.10",
+            "publishing.yaml:5: manifest_repository.python_version: 3.1 is a number in YAML"
+            " (3.10 reads as 3.1); quote the version, such as '3.12'",
+        ),
+        (
+            "pulumi_version: latest",
+            "publishing.yaml:5: manifest_repository.pulumi_version: 'latest' is not a version;"
+            " expected one such as '3.272.0'",
+        ),
+        (
+            "stak: prod",
+            "publishing.yaml:5: manifest_repository.stak: unknown key 'stak'; did you mean"
+            " 'stack'? expected one of: drift_schedule, name, pulumi_version, python_version,"
+            " stack",
+        ),
+        (
+            "stack: '${{ secrets.X }}'",
+            "publishing.yaml:5: manifest_repository.stack: '${{ secrets.X }}' holds '${{',"
+            " which GitHub Actions would evaluate as an expression; remove it (manifest values"
+            " are never expressions)",
+        ),
+    ],
+)
+def test_bad_pipeline_settings_are_named(line: str, expected: str) -> None:
+    text = f"owner: acme\nrepositories: [{{name: p}}]\nmanifest_repository:\n  name: p\n  {line}\n"
+    assert expected in errors(text)
+
+
+# ---------------------------------------------------------------------------
+# The component, through the whole program.
+
+
+def test_pipeline_is_committed_to_the_manifest_repository_only(run_manifest: RunManifest) -> None:
+    run = run_manifest(MANIFEST)
+    pipeline = one(run, "ghpublish:index:ManifestPipeline", "org-Publishing-pipeline")
+    member = one(run, "ghpublish:index:PublishingRepository", "org-Publishing")
+    assert pipeline.parent == member.urn
+    files = {r.inputs["file"]: r for r in run.of_type(FILE) if r.parent == pipeline.urn}
+    assert sorted(files) == sorted([REVIEW_PATH, DEPLOY_PATH, DRIFT_PATH])
+    for f in files.values():
+        assert (f.inputs["repository"], f.inputs["branch"]) == ("Publishing", "trunk")
+        assert f.inputs["content"].startswith("# Managed by ghpublish")
+        assert "manifest_repository (Publishing) in publishing.yaml" in f.inputs["content"]
+    # widgets gets no pipeline
+    assert not [
+        r
+        for r in run.of_type(FILE)
+        if r.inputs["repository"] == "widgets" and r.inputs["file"] in files
+    ]
+    assert run.outputs["repositories"]["Publishing"]["files"] == sorted(files)
+
+
+def test_pipeline_environment_is_open_to_the_default_branch_only(
+    run_manifest: RunManifest,
+) -> None:
+    run = run_manifest(MANIFEST)
+    environment = one(run, ENVIRONMENT, "org-Publishing-pipeline-environment")
+    assert environment.inputs["environment"] == PIPELINE_ENVIRONMENT
+    assert environment.inputs["deploymentBranchPolicy"] == {
+        "protectedBranches": False,
+        "customBranchPolicies": True,
+    }
+    policy = one(run, POLICY, "org-Publishing-pipeline-environment-branch")
+    assert policy.inputs == {
+        "repository": "Publishing",
+        "environment": PIPELINE_ENVIRONMENT,
+        "branchPattern": "trunk",
+    }
+    assert environment.urn in policy.depends_on
+
+
+def test_no_pipeline_without_the_key(run_manifest: RunManifest) -> None:
+    run = run_manifest("owner: acme\nrepositories: [{name: a}]\n")
+    assert [r.name for r in run.registrations if "-pipeline" in r.name] == []
+    assert run.outputs["repositories"]["a"]["files"] == []
+
+
+# ---------------------------------------------------------------------------
+# The workflows.
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, str]:
+    spec = PipelineSpec(repository="publishing", stack="acme/prod", drift_schedule="0 5 * * 1")
+    return {p: render(w) for p, w in pipeline_workflows(spec, "trunk", "publishing.yaml").items()}
+
+
+def test_review_runs_synth_and_diff_read_only_without_secrets(rendered: dict[str, str]) -> None:
+    text = rendered[REVIEW_PATH]
+    data = yaml.safe_load(text)
+    assert data[True] == {"pull_request": {"branches": ["trunk"]}}  # PyYAML reads `on` as True
+    assert data["permissions"] == {}
+    (job,) = data["jobs"].values()
+    assert job["permissions"] == {"contents": "read"}
+    assert "environment" not in job
+    assert "secrets." not in text
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert 'make synth MANIFEST="$MANIFEST"' in runs
+    diff = next(s for s in job["steps"] if "make diff" in s.get("run", ""))
+    assert diff["env"] == {"BASE": "${{ github.event.pull_request.base.sha }}"}
+    assert diff["run"] == (
+        'make diff BASE="$BASE" MANIFEST="$MANIFEST" FORMAT=markdown'
+        ' OUTPUT="$GITHUB_STEP_SUMMARY" EXIT_ZERO=1'
+    )
+    checkout = job["steps"][0]["with"]
+    assert checkout == {"persist-credentials": False, "fetch-depth": 0}
+    assert data["env"] == {"MANIFEST": "publishing.yaml"}
+
+
+def test_up_runs_pulumi_up_on_the_default_branch_with_secrets(rendered: dict[str, str]) -> None:
+    data = yaml.safe_load(rendered[DEPLOY_PATH])
+    assert data[True] == {"push": {"branches": ["trunk"]}}
+    (job,) = data["jobs"].values()
+    assert job["environment"] == PIPELINE_ENVIRONMENT
+    assert job["permissions"] == {"contents": "read"}
+    pulumi = job["steps"][-1]
+    assert pulumi["uses"].startswith("pulumi/actions@")
+    assert pulumi["with"]["command"] == "up"
+    assert pulumi["with"]["stack-name"] == "acme/prod"
+    assert pulumi["with"]["cloud-url"] == "${{ secrets.PULUMI_BACKEND_URL }}"
+    assert pulumi["env"] == {
+        "GITHUB_TOKEN": "${{ secrets.GHPUBLISH_GITHUB_TOKEN }}",
+        "PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+        "PULUMI_CONFIG_PASSPHRASE": "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+    }
+    assert data["concurrency"] == {"group": "ghpublish-pulumi", "cancel-in-progress": False}
+
+
+def test_drift_check_previews_with_refresh_and_fails_on_changes(rendered: dict[str, str]) -> None:
+    data = yaml.safe_load(rendered[DRIFT_PATH])
+    assert data[True] == {"schedule": [{"cron": "0 5 * * 1"}]}
+    (job,) = data["jobs"].values()
+    assert job["environment"] == PIPELINE_ENVIRONMENT
+    preview = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
+    assert preview["with"]["command"] == "preview"
+    assert preview["with"]["refresh"] is True
+    assert preview["with"]["expect-no-changes"] is True
+    report = job["steps"][-1]
+    assert report["if"] == "failure()"
+    assert "::error title=Drift::" in report["run"] and "GITHUB_STEP_SUMMARY" in report["run"]
+    assert data["concurrency"]["group"] == "ghpublish-pulumi"
+
+
+def test_no_manifest_text_inside_an_expression(rendered: dict[str, str]) -> None:
+    allowed = {
+        "${{ github.event.pull_request.base.sha }}",
+        "${{ github.event.pull_request.number }}",
+        "${{ secrets.PULUMI_BACKEND_URL }}",
+        "${{ secrets.GHPUBLISH_GITHUB_TOKEN }}",
+        "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+        "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+    }
+    for text in rendered.values():
+        assert set(expressions(text)) <= allowed
+
+
+def test_pipeline_workflows_are_lint_clean(rendered: dict[str, str], tmp_path: Path) -> None:
+    paths = []
+    for rel, text in rendered.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    assert lint(paths) == []

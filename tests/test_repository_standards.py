@@ -1,0 +1,206 @@
+"""RepositoryStandards: token and Actions permissions, the `release` environment, the tag
+ruleset, managed-file headers, and the resource budget of a fully featured repository."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from conftest import one
+
+from components._base import managed_file
+from components._catalog import CATALOG
+from components._errors import GhpublishError
+from components._spec import STANDARD_VERSION
+from components.repository_standards import GITHUB_OWNED, standard_allowed_actions
+from tools.mock_engine import Run
+from tools.synth import files
+
+WORKFLOW_PERMS = "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions"
+ACTIONS_PERMS = "github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions"
+ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
+POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+BRANCH_DEFAULT = "github:index/branchDefault:BranchDefault"
+
+FULL = """
+owner: acme
+repositories:
+  - name: full
+    npm: {}
+    container: {}
+    environment: {reviewers: {teams: [11], users: [22, 33]}, prevent_self_review: false}
+    actions: {allow: ["acme/*"]}
+"""
+
+
+def test_allowed_actions_are_the_catalog_pins_beside_github_owned() -> None:
+    expected = [
+        f"{name}@{pin.sha}"
+        for name, pin in sorted(CATALOG.items())
+        if name.split("/")[0] not in {"actions", "github"}
+    ]
+    assert standard_allowed_actions() == expected
+    assert expected, "the catalog pins third-party actions"
+    assert standard_allowed_actions(["acme/*", "acme/*"]) == [*expected, "acme/*"]
+
+
+def test_every_generated_uses_is_allowed_by_the_policy(example_run: Run) -> None:
+    policy = one(example_run, ACTIONS_PERMS, "org-widgets-standards-actions-permissions")
+    allowed = set(policy.plain_inputs["allowedActionsConfig"]["patternsAlloweds"])
+    used = set()
+    for rel, text in files(example_run).items():
+        if "/.github/workflows/" not in rel:
+            continue
+        for job in yaml.safe_load(text)["jobs"].values():
+            used |= {step["uses"] for step in job["steps"] if "uses" in step}
+    assert used
+    for uses in used:
+        assert uses.split("/")[0] in GITHUB_OWNED or uses in allowed, uses
+
+
+def test_settings_of_a_fully_featured_repository(run_manifest) -> None:
+    run = run_manifest(FULL)
+    perms = one(run, WORKFLOW_PERMS, "org-full-standards-workflow-permissions").plain_inputs
+    assert perms == {
+        "repository": "full",
+        "defaultWorkflowPermissions": "read",
+        "canApprovePullRequestReviews": False,
+    }
+    actions = one(run, ACTIONS_PERMS, "org-full-standards-actions-permissions").plain_inputs
+    assert actions["allowedActions"] == "selected"
+    assert actions["enabled"] is True
+    assert actions["shaPinningRequired"] is True
+    config = actions["allowedActionsConfig"]
+    assert config["githubOwnedAllowed"] is True and config["verifiedAllowed"] is False
+    assert config["patternsAlloweds"] == standard_allowed_actions(["acme/*"])
+    env = one(run, ENVIRONMENT, "org-full-standards-release-environment").plain_inputs
+    assert env["environment"] == "release"
+    assert env["reviewers"] == [{"teams": [11], "users": [22, 33]}]
+    assert env["preventSelfReview"] is False
+    assert env["deploymentBranchPolicy"] == {
+        "customBranchPolicies": True,
+        "protectedBranches": False,
+    }
+    policy = one(run, POLICY, "org-full-standards-release-tags")
+    assert policy.plain_inputs == {
+        "repository": "full",
+        "environment": "release",
+        "tagPattern": "v*",
+    }
+    assert any("release-environment" in dep for dep in policy.depends_on)
+    ruleset = one(run, RULESET, "org-full-standards-tag-ruleset").plain_inputs
+    assert ruleset["target"] == "tag" and ruleset["enforcement"] == "active"
+    assert ruleset["conditions"] == {"refName": {"includes": ["refs/tags/v*"], "excludes": []}}
+    assert ruleset["rules"] == {"deletion": True, "nonFastForward": True}
+
+
+def test_a_repository_that_publishes_nothing_has_no_environment(run_manifest) -> None:
+    run = run_manifest("owner: acme\nrepositories:\n  - name: docs\n")
+    assert not run.of_type(ENVIRONMENT) and not run.of_type(POLICY)
+    assert len(run.of_type(WORKFLOW_PERMS)) == len(run.of_type(RULESET)) == 1
+    env = run_manifest("owner: acme\nrepositories:\n  - name: lib\n    npm: {}\n")
+    assert "reviewers" not in one(env, ENVIRONMENT, "org-lib-standards-release-environment").inputs
+
+
+def test_token_settings_follow_the_manifest(run_manifest) -> None:
+    run = run_manifest(
+        """
+        owner: acme
+        defaults:
+          actions: {default_token: write, approve_pull_requests: true, sha_pinning: false}
+        repositories:
+          - name: bot
+        """
+    )
+    perms = one(run, WORKFLOW_PERMS, "org-bot-standards-workflow-permissions").plain_inputs
+    assert perms["defaultWorkflowPermissions"] == "write"
+    assert perms["canApprovePullRequestReviews"] is True
+    actions = one(run, ACTIONS_PERMS, "org-bot-standards-actions-permissions").plain_inputs
+    assert actions["shaPinningRequired"] is False
+
+
+def test_every_publishing_job_runs_in_the_release_environment(run_manifest) -> None:
+    run = run_manifest(FULL)
+    publishing = 0
+    for rel, text in files(run).items():
+        for job in yaml.safe_load(text)["jobs"].values():
+            if job["permissions"].get("packages") == "write":
+                publishing += 1
+                assert job.get("environment") == "release", rel
+            else:
+                assert "environment" not in job, rel
+    assert publishing == 2  # npm and container
+
+
+def test_fully_featured_repository_stays_within_eight_resources(run_manifest) -> None:
+    run = run_manifest(FULL)
+    custom = [r for r in run.registrations if r.custom and r.type != "pulumi:providers:github"]
+    types = sorted(r.type.rsplit(":", 1)[1] for r in custom)
+    assert len(custom) <= 8, types
+    assert types.count("RepositoryFile") == 2
+    assert {"Repository", "RepositoryEnvironment", "RepositoryRuleset"} <= set(types)
+
+
+def test_default_branch_is_managed_only_when_it_must_change(run_manifest) -> None:
+    run = run_manifest(
+        """
+        owner: acme
+        repositories:
+          - name: plain
+          - name: renamed
+            default_branch: trunk
+          - name: adopted
+            adopt: true
+            default_branch: develop
+            npm: {}
+        """
+    )
+    (rename,) = run.of_type(BRANCH_DEFAULT)
+    assert rename.plain_inputs == {"repository": "renamed", "branch": "trunk", "rename": True}
+    assert rename.retain_on_delete
+    workflow = one(run, "github:index/repositoryFile:RepositoryFile", "org-adopted-npm-workflow")
+    assert workflow.plain_inputs["branch"] == "develop"
+
+
+def test_every_child_of_a_repository_is_retained(example_run: Run) -> None:
+    # Removing a repository (or a block) from the manifest leaves what ghpublish made on
+    # GitHub as it is: files, settings, environment, ruleset, rollout branch and PR.
+    kinds = {
+        "github:index/repositoryFile:RepositoryFile",
+        "github:index/branch:Branch",
+        "github:index/repositoryPullRequest:RepositoryPullRequest",
+        WORKFLOW_PERMS,
+        ACTIONS_PERMS,
+        ENVIRONMENT,
+        POLICY,
+        RULESET,
+        BRANCH_DEFAULT,
+    }
+    checked = [r for r in example_run.registrations if r.type in kinds]
+    assert len({r.type for r in checked}) == len(kinds) - 1  # the example renames no branch
+    for r in checked:
+        if "ManifestPipeline$" not in r.urn:  # the pipeline's environment: its own rules
+            assert r.retain_on_delete, r.name
+
+
+def test_every_managed_file_opens_with_the_header(example_run: Run) -> None:
+    found = files(example_run)
+    assert found
+    for rel, text in found.items():
+        head = "".join(text.splitlines(keepends=True)[:3])
+        assert head.startswith(f"# Managed by ghpublish (publishing standard v{STANDARD_VERSION})")
+        assert "Do not edit by hand" in head
+        assert "publishing.yaml" in head and "pulumi up" in head, rel
+
+
+def test_managed_file_refuses_content_without_the_header() -> None:
+    with pytest.raises(GhpublishError, match="must start with the ghpublish header"):
+        managed_file(
+            None,  # type: ignore[arg-type]
+            "x",
+            name="n",
+            repository="r",
+            branch="main",
+            path=".github/workflows/x.yml",
+            content="name: x\n",
+        )

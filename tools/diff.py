@@ -1,0 +1,490 @@
+"""`make diff BASE=<git ref>`: what the manifest's change does, offline, for review.
+
+Synthesizes the manifest as it is at BASE (read with `git show`, no checkout) and as it is
+in the working tree, both with the program as it is now, under the recording mock engine,
+and reports: resources added, changed (with the changed inputs, secrets masked) and
+removed, by URN; a unified diff of every generated file; and one line per repository.
+A repository removed from the manifest is "no longer managed (left on GitHub)": it is
+protected and retained, never deleted.
+
+FORMAT=markdown writes the same as a job summary for a pull request (OUTPUT=file appends
+it to a file, such as "$GITHUB_STEP_SUMMARY"). Exit 0: nothing changes; 3: something
+changes (0 with --exit-zero); 2: an invalid manifest in the working tree or a bad BASE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from tools.mock_engine import SECRET, Registration, mask, run_program
+from tools.synth import REPO_TYPE, ROOT, TOKEN_ENV, files
+
+FILE_TYPE = "github:index/repositoryFile:RepositoryFile"
+MEMBER_TYPE = "ghpublish:index:PublishingRepository"
+# GitHub refuses a job summary over 1 MiB: file diffs past this budget are left out.
+MARKDOWN_BUDGET = 900_000
+# Longest rendering of one input value in the resource list.
+VALUE_WIDTH = 120
+EXIT_CHANGES = 3
+EXIT_INVALID = 2
+
+
+# ---------------------------------------------------------------------------
+# One synthesized state.
+
+
+@dataclass(frozen=True)
+class Resource:
+    urn: str
+    type: str
+    custom: bool
+    inputs: dict[str, Any]  # raw: secrets still wrapped, to see a secret change
+    options: dict[str, Any]
+    repository: str | None  # the managed repository it belongs to, if any
+
+    @property
+    def shown_inputs(self) -> dict[str, Any]:
+        return mask(self.inputs)
+
+
+@dataclass(frozen=True)
+class Repo:
+    name: str
+    adopt: bool
+
+
+@dataclass
+class Snapshot:
+    """Resources by URN, files by `<owner>/<repo>/<path>`, repositories by name."""
+
+    resources: dict[str, Resource] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    repos: dict[str, Repo] = field(default_factory=dict)
+    owner: str = ""
+
+
+def _options(r: Registration) -> dict[str, Any]:
+    return {
+        "protect": r.protect,
+        "retainOnDelete": r.retain_on_delete,
+        "importId": r.import_id,
+        "dependsOn": list(r.depends_on),
+    }
+
+
+def snapshot_of(
+    registrations: list[Registration], file_map: dict[str, str], owner: str
+) -> Snapshot:
+    """Group registrations by the managed repository (the PublishingRepository) above them."""
+    by_urn = {r.urn: r for r in registrations}
+    member_name: dict[str, str] = {}
+    repos: dict[str, Repo] = {}
+    for r in registrations:
+        if r.type == REPO_TYPE and by_urn.get(r.parent, r).type == MEMBER_TYPE:
+            name = str(mask(r.inputs).get("name", r.name))
+            member_name[r.parent] = name
+            repos[name] = Repo(name, bool(r.import_id))
+
+    def repository(urn: str) -> str | None:
+        seen = set()
+        while urn and urn not in seen:
+            seen.add(urn)
+            if urn in member_name:
+                return member_name[urn]
+            parent = by_urn.get(urn)
+            urn = parent.parent if parent is not None else ""
+        return None
+
+    resources = {
+        r.urn: Resource(r.urn, r.type, r.custom, r.inputs, _options(r), repository(r.urn))
+        for r in registrations
+    }
+    return Snapshot(dict(sorted(resources.items())), file_map, repos, owner)
+
+
+def synthesize(source: str, cwd: Path, config: dict[str, str], secret_keys: list[str]) -> Snapshot:
+    """Run the program on the manifest `source` (relative to `cwd`) under the mock engine."""
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        run = run_program(
+            ROOT / "__main__.py", {**config, "ghpublish:manifest": source}, secret_keys
+        )
+    finally:
+        os.chdir(here)
+    return snapshot_of(run.registrations, files(run), str(run.outputs.get("owner", "")))
+
+
+# ---------------------------------------------------------------------------
+# The manifest at BASE.
+
+
+class UsageError(Exception):
+    """A bad BASE or manifest path: exit 2 with the message."""
+
+
+def _git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *args], capture_output=True, text=True, check=False, encoding="utf-8"
+    )
+
+
+def manifest_at(base: str, relative: str) -> str | None:
+    """The manifest's text at `base`; None when the file did not exist there."""
+    if not base:
+        raise UsageError("BASE is required: make diff BASE=<git ref>, such as BASE=origin/main")
+    commit = _git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}")
+    if commit.returncode != 0:
+        raise UsageError(
+            f"BASE {base!r} is not a commit of this repository; pass a branch, tag or commit"
+            " (fetch it first in a shallow clone: git fetch origin <ref>)"
+        )
+    sha = commit.stdout.strip()
+    shown = _git("show", f"{sha}:./{relative}")
+    if shown.returncode != 0:
+        return None
+    return shown.stdout
+
+
+def _base_dir(tmp: Path, relative: str) -> tuple[Path, Path]:
+    """A working directory under `tmp` from which `relative` names a file under `tmp`."""
+    parts = Path(relative).parts
+    ups = 0
+    while ups < len(parts) and parts[ups] == "..":
+        ups += 1
+    cwd = tmp.joinpath(*(["w"] * ups)) if ups else tmp
+    cwd.mkdir(parents=True, exist_ok=True)
+    target = tmp.joinpath(*parts[ups:])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return cwd, target
+
+
+# ---------------------------------------------------------------------------
+# Comparing two states.
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str
+    old: Any
+    new: Any
+    option: bool = False
+
+
+@dataclass(frozen=True)
+class ResourceDiff:
+    kind: str  # "add", "change", "retain" (no longer managed, left on GitHub), "delete"
+    resource: Resource
+    changes: tuple[Change, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    path: str  # `<owner>/<repo>/<path>`
+    kind: str  # "add", "change", "delete"
+    lines: tuple[str, ...]
+    added: int
+    removed: int
+
+
+@dataclass
+class Report:
+    base: str
+    owner: str
+    notes: list[str]
+    resources: list[ResourceDiff]
+    files: list[FileDiff]
+    repositories: list[tuple[str, str]]  # (`<owner>/<name>`, one-line summary)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.resources or self.files)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for d in self.resources if d.kind == kind)
+
+
+_MISSING = object()
+
+
+def _input_changes(old: Resource, new: Resource) -> tuple[Change, ...]:
+    changes = []
+    for key in sorted(set(old.inputs) | set(new.inputs)):
+        a, b = old.inputs.get(key, _MISSING), new.inputs.get(key, _MISSING)
+        if a != b:
+            show = old.shown_inputs.get(key, _MISSING), new.shown_inputs.get(key, _MISSING)
+            changes.append(Change(key, *show))
+    for key in sorted(old.options):
+        if old.options[key] != new.options.get(key):
+            changes.append(Change(key, old.options[key], new.options.get(key), option=True))
+    return tuple(changes)
+
+
+def _file_diff(path: str, old: str | None, new: str | None) -> FileDiff:
+    a = (old or "").splitlines(keepends=True)
+    b = (new or "").splitlines(keepends=True)
+    lines = tuple(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+        for line in difflib.unified_diff(
+            a,
+            b,
+            fromfile=f"a/{path}" if old is not None else "/dev/null",
+            tofile=f"b/{path}" if new is not None else "/dev/null",
+        )
+    )
+    added = sum(1 for line in lines if line.startswith("+") and not line.startswith("+++"))
+    removed = sum(1 for line in lines if line.startswith("-") and not line.startswith("---"))
+    kind = "add" if old is None else "delete" if new is None else "change"
+    return FileDiff(path, kind, lines, added, removed)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _repo_lines(base: Snapshot, head: Snapshot, report: Report) -> list[tuple[str, str]]:
+    owner = head.owner or base.owner
+    lines = []
+    names = sorted(set(base.repos) | set(head.repos), key=str.lower)
+    for name in names:
+        mine = [d for d in report.resources if d.resource.repository == name]
+        prefix = f"{owner}/{name}/"
+        changed_files = [f for f in report.files if f.path.startswith(prefix)]
+        if name not in base.repos:
+            how = "adopt" if head.repos[name].adopt else "create"
+            count = sum(1 for r in head.resources.values() if r.repository == name and r.custom)
+            nfiles = sum(1 for p in head.files if p.startswith(prefix))
+            line = f"added ({how}): {_plural(count, 'resource')}, {_plural(nfiles, 'file')}"
+        elif name not in head.repos:
+            line = "no longer managed (left on GitHub)"
+            deleted = [f.path[len(prefix) :] for f in changed_files if f.kind == "delete"]
+            if deleted:
+                line += f"; ghpublish deletes its managed files: {', '.join(deleted)}"
+        elif not mine and not changed_files:
+            line = "unchanged"
+        else:
+            parts = [
+                f"{_plural(n, 'resource')} {word}"
+                for word, n in (
+                    ("added", sum(1 for d in mine if d.kind == "add")),
+                    ("changed", sum(1 for d in mine if d.kind == "change")),
+                    ("no longer managed", sum(1 for d in mine if d.kind == "retain")),
+                    ("deleted", sum(1 for d in mine if d.kind == "delete")),
+                )
+                if n
+            ]
+            if changed_files:
+                plus = sum(f.added for f in changed_files)
+                minus = sum(f.removed for f in changed_files)
+                parts.append(f"{_plural(len(changed_files), 'file')} changed (+{plus} -{minus})")
+            line = "changed: " + ", ".join(parts)
+        lines.append((f"{owner}/{name}", line))
+    outside = [d for d in report.resources if d.resource.repository is None and d.resource.custom]
+    if outside:
+        lines.append((f"{owner} (owner-wide)", f"{_plural(len(outside), 'resource')} changed"))
+    return lines
+
+
+def compare(base: Snapshot, head: Snapshot, base_label: str, notes: list[str]) -> Report:
+    diffs: list[ResourceDiff] = []
+    for urn in sorted(set(base.resources) | set(head.resources)):
+        old, new = base.resources.get(urn), head.resources.get(urn)
+        if old is None and new is not None:
+            diffs.append(ResourceDiff("add", new))
+        elif new is None and old is not None:
+            kind = "retain" if old.options["retainOnDelete"] else "delete"
+            diffs.append(ResourceDiff(kind, old))
+        elif old is not None and new is not None:
+            changes = _input_changes(old, new)
+            if changes:
+                diffs.append(ResourceDiff("change", new, changes))
+    # Components are bookkeeping: report the resources GitHub sees.
+    diffs = [d for d in diffs if d.resource.custom]
+    file_diffs = [
+        _file_diff(path, base.files.get(path), head.files.get(path))
+        for path in sorted(set(base.files) | set(head.files))
+        if base.files.get(path) != head.files.get(path)
+    ]
+    report = Report(base_label, head.owner or base.owner, notes, diffs, file_diffs, [])
+    report.repositories = _repo_lines(base, head, report)
+    return report
+
+
+# ---------------------------------------------------------------------------
+# Rendering.
+
+_VERB = {"add": "add", "change": "change", "retain": "no longer managed", "delete": "delete"}
+_MARK = {"add": "+", "change": "~", "retain": "-", "delete": "-"}
+
+
+def _value(value: Any) -> str:
+    if value is _MISSING:
+        return "(unset)"
+    if value == SECRET:
+        return SECRET
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
+
+
+def _change_text(resource: Resource, change: Change) -> tuple[str, str, str]:
+    key = f"[option] {change.key}" if change.option else change.key
+    if resource.type == FILE_TYPE and change.key == "content":
+        return key, "", "changed (see the file diff)"
+    old, new = _value(change.old), _value(change.new)
+    if old == new == SECRET:
+        new = f"{SECRET} (changed)"
+    return key, old, new
+
+
+def _headline(report: Report) -> str:
+    counts = [
+        _plural(report.count("add"), "resource") + " to add",
+        f"{report.count('change')} to change",
+        f"{report.count('retain')} no longer managed (left on GitHub)",
+        f"{report.count('delete')} to delete",
+    ]
+    return ", ".join(counts) + f"; {_plural(len(report.files), 'generated file')} changed"
+
+
+def render_text(report: Report) -> str:
+    out = [f"ghpublish diff: {report.base} -> working tree", *report.notes, ""]
+    out.append(_headline(report))
+    out += ["", "Repositories:", *(f"  {name}: {line}" for name, line in report.repositories)]
+    if report.resources:
+        out += ["", "Resources:"]
+        for d in report.resources:
+            out.append(f"  {_MARK[d.kind]} {_VERB[d.kind]}: {d.resource.urn}")
+            for change in d.changes:
+                key, old, new = _change_text(d.resource, change)
+                out.append(f"      {key}: {f'{old} -> ' if old else ''}{new}")
+    for f in report.files:
+        out += ["", f"File {f.path} ({f.kind}, +{f.added} -{f.removed}):"]
+        out.append("".join(f.lines).rstrip("\n"))
+    return "\n".join(out) + "\n"
+
+
+def _code(text: str) -> str:
+    """Inline code that holds any text, backticks included."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _fenced(lines: tuple[str, ...], lang: str) -> Iterator[str]:
+    body = "".join(lines)
+    longest = max((len(run) for run in re.findall(r"`{3,}", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    yield f"{fence}{lang}"
+    yield body.rstrip("\n")
+    yield fence
+
+
+def render_markdown(report: Report) -> str:
+    out = [f"## ghpublish diff: {_code(report.base)} → working tree", ""]
+    out += [f"> {note}" for note in report.notes]
+    if report.notes:
+        out.append("")
+    out += [f"**{_headline(report)}**", "", "### Repositories", ""]
+    out += [f"- {_code(name)}: {line}" for name, line in report.repositories] or ["- (none)"]
+    if report.resources:
+        out += ["", "### Resources", ""]
+        for d in report.resources:
+            out.append(f"- **{_VERB[d.kind]}** {_code(d.resource.urn)}")
+            for change in d.changes:
+                key, old, new = _change_text(d.resource, change)
+                shown = f"{_code(old)} → {_code(new)}" if old else new
+                out.append(f"  - {_code(key)}: {shown}")
+    if report.files:
+        out += ["", "### Generated files", ""]
+    used = sum(len(line) + 1 for line in out)
+    for f in report.files:
+        title = f"<code>{html.escape(f.path)}</code> ({f.kind}, +{f.added} -{f.removed})"
+        body = list(_fenced(f.lines, "diff"))
+        size = sum(len(line) + 1 for line in body)
+        if used + size > MARKDOWN_BUDGET:
+            out += [f"- {title}: diff left out (a job summary holds 1 MiB); run `make diff`"]
+            continue
+        used += size
+        out += ["<details>", f"<summary>{title}</summary>", "", *body, "", "</details>", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------------
+
+
+def diff(base: str, manifest: str) -> Report:
+    """The report for `manifest` (a path from the current directory) against `base`."""
+    relative = os.path.relpath(manifest)
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        config["github:token"] = token
+        secret_keys.append("github:token")
+
+    text = manifest_at(base, relative)
+    notes: list[str] = []
+    head = synthesize(relative, Path.cwd(), config, secret_keys)
+    if text is None:
+        notes.append(f"{relative} does not exist at {base}: everything is new.")
+        old = Snapshot()
+    else:
+        with tempfile.TemporaryDirectory(prefix="ghpublish-diff-") as tmp:
+            cwd, target = _base_dir(Path(tmp), relative)
+            target.write_text(text, encoding="utf-8")
+            try:
+                old = synthesize(relative, cwd, config, secret_keys)
+            except pulumi.RunError as error:
+                first = str(error).splitlines()
+                notes.append(
+                    f"{relative} is invalid at {base} ({first[0] if first else error}):"
+                    " everything is shown as new."
+                )
+                old = Snapshot()
+    return compare(old, head, base, notes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default=os.environ.get("BASE", ""))
+    parser.add_argument("--manifest", default=os.environ.get("MANIFEST") or "publishing.yaml")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    parser.add_argument("--output", default="", help="append the report to this file")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 when things change")
+    args = parser.parse_args(argv)
+    try:
+        report = diff(args.base, args.manifest)
+    except UsageError as error:
+        print(f"make diff: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except pulumi.RunError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    text = render_markdown(report) if args.format == "markdown" else render_text(report)
+    if args.output:
+        with open(args.output, "a", encoding="utf-8") as out:
+            out.write(text)
+        for name, line in report.repositories:
+            print(f"{name}: {line}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_CHANGES if report.changed and not args.exit_zero else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
