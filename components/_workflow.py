@@ -153,15 +153,26 @@ _WIDTH = 1 << 30  # never fold a line, least of all inside an expression
 
 
 class _Dumper(getattr(yaml11, "CSafeDumper", yaml11.SafeDumper)):  # type: ignore[misc]
-    pass
+    """PyYAML's dumper, also quoting what a YAML 1.2 reader would not read as a string."""
+
+
+# PyYAML resolves plain scalars by YAML 1.1 rules; YAML 1.2 readers (GitHub's, the schema
+# validators') also take `0o17` or `1e3` for numbers. A string any of them would read as
+# something else is quoted.
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?0o[0-7]+$"), list("-+0"))
+_Dumper.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+.0123456789"),
+)
 
 
 @functools.lru_cache(maxsize=8192)
 def _scalar(value: Scalar) -> str:
     """One scalar as YAML text: plain where every reader reads it back as this very value.
 
-    PyYAML resolves with YAML 1.1 rules, so `on`, `yes`, `0x1` or `1_000` are quoted
-    for the readers that would take them for non-strings; nothing is ever folded.
+    `on`, `yes`, `0x1`, `1_000` (YAML 1.1) and `0o17`, `1e3` (YAML 1.2) are quoted for
+    the readers that would take them for non-strings; nothing is ever folded.
     """
     text: str = yaml11.dump(value, Dumper=_Dumper, width=_WIDTH, allow_unicode=True)
     return text.removesuffix("\n...\n").removesuffix("\n")

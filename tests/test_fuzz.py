@@ -412,13 +412,6 @@ def test_invalid_manifests_are_rejected_naming_the_key(case: tuple[dict[str, Any
     assert f": {where}" in str(stopped.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by this fuzzing: the renderer (components/_workflow.py `_scalar`) quotes by"
-    " YAML 1.1 rules only, so `0o17` or `1e3` stay plain and a YAML 1.2 reader (GitHub's,"
-    " check-jsonschema's) reads a number: `run: 0o17` runs `15`. Remove this marker once"
-    " `_scalar` also quotes what a YAML 1.2 reader would not read back as the same string.",
-)
 @pytest.mark.parametrize("word", ["0o17", "1e3"])
 def test_yaml_1_2_numbers_stay_strings(word: str) -> None:
     data = {"owner": "a", "repositories": [{"name": "w", "npm": {"test_command": word}}]}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT
+from ruamel.yaml import YAML
 
 from components._catalog import CATALOG, pin
 from components._errors import WorkflowError
@@ -57,13 +58,33 @@ def test_renderer_drops_empty_values() -> None:
 
 
 @pytest.mark.parametrize(
-    "word", ["on", "yes", "No", "null", "~", "0x1", "1_000", "12", "1.5", "true"]
+    "word",
+    [
+        "on",
+        "yes",
+        "No",
+        "null",
+        "~",
+        "0x1",
+        "1_000",
+        "12",
+        "1.5",
+        "true",
+        "0o17",
+        "1e3",
+        "-0o7",
+        ".5",
+        "+1.",
+        "1E-2",
+    ],
 )
 def test_yaml_1_1_special_words_stay_strings(word: str) -> None:
     text = render(_workflow(run=word, env={"V": word}))
     job = yaml.safe_load(text)["jobs"]["a"]  # PyYAML reads YAML 1.1
     assert job["steps"][0]["run"] == word
     assert job["steps"][0]["env"]["V"] == word
+    step = YAML(typ="safe").load(text)["jobs"]["a"]["steps"][0]  # ruamel reads YAML 1.2
+    assert (step["run"], step["env"]["V"]) == (word, word)
 
 
 def test_long_lines_and_expressions_are_never_folded() -> None:
