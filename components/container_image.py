@@ -1,11 +1,9 @@
 """`ContainerImage`: build and push the repository's image from `pulumi up` (BuildKit)."""
 
-from __future__ import annotations
-
 __all__ = ["GIT_AUTH_SECRET", "ContainerImage", "ContainerImageArgs"]
 
 import posixpath
-from typing import Any, NotRequired
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_docker_build as docker_build
@@ -19,7 +17,7 @@ from .container_publishing import ContainerSettingsArgs, container_spec
 GIT_AUTH_SECRET = "GIT_AUTH_TOKEN.github.com"
 
 
-class ContainerImageArgs(ContainerSettingsArgs):
+class ContainerImageArgs(TypedDict):
     """Build the repository's image with BuildKit and push it with a token from stack config."""
 
     owner: pulumi.Input[str]
@@ -30,6 +28,8 @@ class ContainerImageArgs(ContainerSettingsArgs):
     """The repository's default branch, built when no ref is given (default `main`)."""
     push: NotRequired[pulumi.Input[bool]]
     """Push the image to the registry (default true)."""
+    container: NotRequired[pulumi.Input[ContainerSettingsArgs]]
+    """The image: name, context, platforms, registry, credentials (every key has a default)."""
 
 
 def git_context(owner: str, repository: str, ref: str, context: str) -> str:
@@ -99,25 +99,26 @@ class ContainerImage(Component):
         owner: str = args["owner"]  # type: ignore[assignment]
         repository: str = args["repository"]  # type: ignore[assignment]
         branch: str = args.get("branch") or "main"  # type: ignore[assignment]
+        given: ContainerSettingsArgs = args.get("container") or {}  # type: ignore[assignment]
         settings: ContainerSettingsArgs = {
-            **args,  # type: ignore[typeddict-item]
-            "build_from_pulumi": args.get("build_from_pulumi") or {},
+            **given,
+            "build_from_pulumi": given.get("build_from_pulumi") or {},
         }
         spec = container_spec(owner, repository, settings, branch)
         inputs = build_inputs(owner, repository, spec)
-        password = args.get("registry_password")
+        password = given.get("registry_password")
         registries = (
             [
                 {
                     "address": spec.registry,
-                    "username": args.get("registry_username") or owner,
+                    "username": given.get("registry_username") or owner,
                     "password": pulumi.Output.secret(password),
                 }
             ]
             if password is not None
             else None
         )
-        git_token = args.get("git_token")
+        git_token = given.get("git_token")
         assert spec.build_from_pulumi is not None
         secrets = (
             {GIT_AUTH_SECRET: pulumi.Output.secret(git_token)}

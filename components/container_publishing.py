@@ -1,7 +1,5 @@
 """`ContainerPublishing`: the workflow that builds a container image and pushes it on release."""
 
-from __future__ import annotations
-
 __all__ = [
     "BuildFromPulumiArgs",
     "ContainerPublishing",
@@ -74,7 +72,7 @@ class ContainerSettingsArgs(TypedDict):
     """Token BuildKit reads a private repository's git URL with, a secret (default none)."""
 
 
-class ContainerPublishingArgs(ContainerSettingsArgs):
+class ContainerPublishingArgs(TypedDict):
     """Build a container image on pull requests; build, push and attest it on release."""
 
     owner: pulumi.Input[str]
@@ -87,6 +85,8 @@ class ContainerPublishingArgs(ContainerSettingsArgs):
     """Where the repository stands in the manifest, quoted in the file header."""
     manifest_source: NotRequired[pulumi.Input[str]]
     """The manifest file, quoted in the file header (default `publishing.yaml`)."""
+    container: NotRequired[pulumi.Input[ContainerSettingsArgs]]
+    """The image: name, context, platforms, registry (every key has a default)."""
 
 
 def _pulumi_build(build: Mapping[str, object], branch: str) -> PulumiBuildSpec:
@@ -146,7 +146,7 @@ def _spec(args: ContainerPublishingArgs) -> RepositorySpec:
         default_branch=branch,
         adopt=False,
         npm=None,
-        container=container_spec(owner, name, args, branch),
+        container=container_spec(owner, name, args.get("container") or {}, branch),  # type: ignore[arg-type]
         path=args.get("manifest_path") or f"the repository {name}",  # type: ignore[arg-type]
     )
 

@@ -1,7 +1,5 @@
 """`NpmPublishing`: the release workflow that tests and publishes an npm package."""
 
-from __future__ import annotations
-
 __all__ = ["NpmPublishing", "NpmPublishingArgs"]
 
 from typing import NotRequired, TypedDict

@@ -1,10 +1,8 @@
 """`OrgPublishing`: the top component, turning the manifest into the others."""
 
-from __future__ import annotations
-
 __all__ = ["OrgPublishing", "OrgPublishingArgs"]
 
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_github as github
@@ -94,7 +92,7 @@ class OrgPublishing(Component):
 
     owner: pulumi.Output[str]
     """The organization or user login."""
-    repositories: pulumi.Output[dict[str, dict[str, object]]]
+    repositories: pulumi.Output[dict[str, dict[str, Any]]]
     """Per repository name: its `url`, the `files` it manages, the `packages` and the container
     `images` it publishes."""
 

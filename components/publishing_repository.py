@@ -1,7 +1,5 @@
 """`PublishingRepository`: one repository, declared or adopted, and its managed files."""
 
-from __future__ import annotations
-
 __all__ = [
     "ActionsSettingsArgs",
     "EnvironmentSettingsArgs",
@@ -198,8 +196,8 @@ class PublishingRepository(Component):
         if container is not None:
             where = {"owner": owner, "repository": repo_name, "branch": branch}
             container_args: ContainerPublishingArgs = {
-                **container,  # type: ignore[typeddict-item]
-                **where,
+                **where,  # type: ignore[typeddict-item]
+                "container": container,
                 "manifest_path": path,
                 "manifest_source": source,
             }
@@ -209,7 +207,7 @@ class PublishingRepository(Component):
             files.append(ContainerPublishing.WORKFLOW_PATH)
             images.append(self.container.image_ref)
             if container.get("build_from_pulumi") is not None:  # type: ignore[union-attr]
-                image_args: ContainerImageArgs = {**container, **where}  # type: ignore[typeddict-item]
+                image_args: ContainerImageArgs = {**where, "container": container}  # type: ignore[typeddict-item]
                 self.image = ContainerImage(f"{name}-image", image_args, opts=after_repo)
 
         pipeline = args.get("pipeline")

@@ -233,12 +233,16 @@ def test_component_commits_the_workflow_with_defaults() -> None:
 
 def test_component_uses_another_registry_and_refuses_bad_arguments() -> None:
     run = _component(
-        {"owner": "acme", "repository": "a", "registry": "ghe.example.com", "image": "x/y"}
+        {
+            "owner": "acme",
+            "repository": "a",
+            "container": {"registry": "ghe.example.com", "image": "x/y"},
+        }
     )
     content = run.of_type(FILE)[0].plain_inputs["content"]
     assert "registry: ghe.example.com" in content and "images: ghe.example.com/acme/x/y" in content
     with pytest.raises(Exception, match="'Bad' is not an image name"):
-        _component({"owner": "acme", "repository": "a", "image": "Bad"})
+        _component({"owner": "acme", "repository": "a", "container": {"image": "Bad"}})
 
 
 def test_example_manifest_repositories(example_run: Run) -> None:
