@@ -13,6 +13,7 @@ __all__ = [
 ]
 
 from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 import pulumi_github as github
@@ -46,6 +47,16 @@ class Component(pulumi.ComponentResource):
         # rollout's branch): decided by the repository's component, inherited by its children.
         parent = opts.parent if opts is not None else None
         self._rollout_branch: str | None = getattr(parent, "_rollout_branch", None)
+
+    def _finish(self, **outputs: Any) -> None:
+        """Set each output as an attribute (an `Output`) and register them, last.
+
+        The values are plain and known: registering them as such spares the engine an
+        `Output` to await per value (see `make bench`).
+        """
+        for key, value in outputs.items():
+            setattr(self, key, pulumi.Output.from_input(value))
+        self.register_outputs(outputs)
 
     def _child(self, **extra: object) -> pulumi.ResourceOptions:
         # ghpublish never deletes from GitHub: a resource that leaves the manifest (a

@@ -137,10 +137,6 @@ class ContainerImage(Component):
         )
         self.image_ref = spec.ref
         self.ref_list = list(inputs["tags"])
-        self.image = pulumi.Output.from_input(spec.ref)
-        self.refs = pulumi.Output.from_input(self.ref_list)
-        self.digest = self.built.digest
-        self.ref = self.built.ref
-        self.register_outputs(
-            {"image": self.image, "refs": self.refs, "digest": self.digest, "ref": self.ref}
+        self._finish(
+            image=spec.ref, refs=self.ref_list, digest=self.built.digest, ref=self.built.ref
         )

@@ -182,9 +182,4 @@ class ContainerPublishing(Component):
             content=content,
         )
         self.image_ref = spec.container.ref
-        self.image = pulumi.Output.from_input(spec.container.ref)
-        self.workflow_path = pulumi.Output.from_input(DOCKER_PUBLISH_PATH)
-        self.workflow = pulumi.Output.from_input(content)
-        self.register_outputs(
-            {"image": self.image, "workflow_path": self.workflow_path, "workflow": self.workflow}
-        )
+        self._finish(image=spec.container.ref, workflow_path=DOCKER_PUBLISH_PATH, workflow=content)

@@ -125,8 +125,4 @@ class ManifestPipeline(Component):
             )
             for path, workflow in pipeline_workflows(spec, branch, source).items()
         }
-        self.workflow_paths = pulumi.Output.from_input(list(PIPELINE_PATHS))
-        self.environment = pulumi.Output.from_input(PIPELINE_ENVIRONMENT)
-        self.register_outputs(
-            {"workflow_paths": self.workflow_paths, "environment": self.environment}
-        )
+        self._finish(workflow_paths=list(PIPELINE_PATHS), environment=PIPELINE_ENVIRONMENT)

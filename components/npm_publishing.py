@@ -93,13 +93,4 @@ class NpmPublishing(Component):
             content=content,
         )
         self.package_name = spec.npm.package
-        self.package = pulumi.Output.from_input(spec.npm.package)
-        self.workflow_path = pulumi.Output.from_input(RELEASE_PACKAGE_PATH)
-        self.workflow = pulumi.Output.from_input(content)
-        self.register_outputs(
-            {
-                "package": self.package,
-                "workflow_path": self.workflow_path,
-                "workflow": self.workflow,
-            }
-        )
+        self._finish(package=spec.npm.package, workflow_path=RELEASE_PACKAGE_PATH, workflow=content)

@@ -154,18 +154,9 @@ class OrgPublishing(Component):
                     if repo.rollout == "pull_request"
                 }
             self.standards = OrgStandards(f"{name}-org-standards", org_args, opts=children)
-        self.owner = pulumi.Output.from_input(self.spec.owner)
-        self.repositories = pulumi.Output.from_input(
-            {
-                repo_name: {
-                    "url": member.url,
-                    "files": member.files,
-                    "packages": member.packages,
-                    "images": member.images,
-                    "rollout": member.rollout,
-                    "public_packages": member.public_packages,
-                }
-                for repo_name, member in sorted(self.members.items())
-            }
+        self._finish(
+            owner=self.spec.owner,
+            repositories={
+                repo_name: member.summary for repo_name, member in sorted(self.members.items())
+            },
         )
-        self.register_outputs({"owner": self.owner, "repositories": self.repositories})

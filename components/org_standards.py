@@ -145,6 +145,4 @@ class OrgStandards(Component):
                 )
             )
 
-        self.allowed_actions = pulumi.Output.from_input(allowed)
-        self.rulesets = pulumi.Output.from_input(sorted(names))
-        self.register_outputs({"allowed_actions": self.allowed_actions, "rulesets": self.rulesets})
+        self._finish(allowed_actions=allowed, rulesets=sorted(names))

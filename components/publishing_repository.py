@@ -8,7 +8,7 @@ __all__ = [
     "PublishingRepositoryArgs",
 ]
 
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_github as github
@@ -261,19 +261,13 @@ class PublishingRepository(Component):
             if npm is not None and npm.get("visibility") == "public"  # type: ignore[union-attr]
         ]
 
-        self.url = pulumi.Output.from_input(f"https://github.com/{owner}/{repo_name}")
-        self.files = pulumi.Output.from_input(sorted(files))
-        self.packages = pulumi.Output.from_input(sorted(packages))
-        self.images = pulumi.Output.from_input(sorted(images))
-        self.rollout = pulumi.Output.from_input(rollout)
-        self.public_packages = pulumi.Output.from_input(sorted(public))
-        self.register_outputs(
-            {
-                "url": self.url,
-                "files": self.files,
-                "packages": self.packages,
-                "images": self.images,
-                "rollout": self.rollout,
-                "public_packages": self.public_packages,
-            }
-        )
+        # Plain, known values: the org's stack output is built from them, not from Outputs.
+        self.summary: dict[str, Any] = {
+            "url": f"https://github.com/{owner}/{repo_name}",
+            "files": sorted(files),
+            "packages": sorted(packages),
+            "images": sorted(images),
+            "rollout": rollout,
+            "public_packages": sorted(public),
+        }
+        self._finish(**self.summary)

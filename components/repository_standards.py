@@ -137,8 +137,4 @@ class RepositoryStandards(Component):
             opts=self._child(),
         )
 
-        self.allowed_actions = pulumi.Output.from_input(allowed)
-        self.environment = pulumi.Output.from_input(environment)
-        self.register_outputs(
-            {"allowed_actions": self.allowed_actions, "environment": self.environment}
-        )
+        self._finish(allowed_actions=allowed, environment=environment)

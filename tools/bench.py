@@ -102,7 +102,8 @@ def _floor_program(types: list[tuple[tuple[str, bool], int]]) -> Any:
                 if cls is not None:
                     _trivial(cls, f"r{i}")
                 else:
-                    pulumi.ComponentResource(type_, f"r{i}")
+                    # A component's registration ends with its outputs (here: none).
+                    pulumi.ComponentResource(type_, f"r{i}").register_outputs({})
 
     return program
 
