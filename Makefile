@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANIFEST ?= publishing.yaml
 OUT ?= build/synth
+SHARD ?=
 STAMP := $(VENV)/.requirements-installed
 
 .PHONY: synth test lint schema golden preview clean diff fuzz package-schema policy-preview
@@ -15,7 +16,7 @@ $(STAMP): requirements.txt
 	touch $@
 
 synth: $(STAMP) ## the stack under the mock engine: plan.json, files, lint, summary
-	$(BIN)/python -m tools.synth --manifest $(MANIFEST) --out $(OUT)
+	$(BIN)/python -m tools.synth --manifest $(MANIFEST) --out $(OUT) --shard "$(SHARD)"
 
 # `make diff BASE=<git ref>`: the manifest at BASE vs the working tree (tools/diff.py).
 # FORMAT=markdown for a job summary, OUTPUT=file appends to a file, EXIT_ZERO=1 exits 0 on

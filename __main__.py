@@ -13,6 +13,7 @@ try:
             "github_token": pulumi.Config("github").get_secret("token"),
             "registry_token": config.get_secret("registryToken"),
             "registry_username": config.get("registryUsername"),
+            "shard": config.get("shard"),
         },
     )
 except GhpublishError as error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["GhpublishError", "ManifestError", "ManifestIssue", "WorkflowError"]
+__all__ = ["ConfigError", "GhpublishError", "ManifestError", "ManifestIssue", "WorkflowError"]
 
 from dataclasses import dataclass
 
@@ -33,6 +33,10 @@ class ManifestError(GhpublishError):
         count = len(self.issues)
         head = f"{self.issues[0].file}: {count} error{'s' if count != 1 else ''} in the manifest"
         super().__init__("\n".join([head, *(f"  {issue}" for issue in self.issues)]))
+
+
+class ConfigError(GhpublishError):
+    """A stack config value (`ghpublish:*`) does not fit the manifest."""
 
 
 class WorkflowError(GhpublishError):

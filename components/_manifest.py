@@ -7,10 +7,11 @@ all errors of a manifest are reported together.
 
 from __future__ import annotations
 
-__all__ = ["Manifest", "load_manifest", "manifest_json_schema", "parse_manifest"]
+__all__ = ["Manifest", "load_manifest", "manifest_json_schema", "parse_manifest", "select_shard"]
 
 import dataclasses
 import difflib
+import fnmatch
 import re
 import shlex
 import typing
@@ -31,7 +32,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from ._errors import ManifestError, ManifestIssue
+from ._errors import ConfigError, ManifestError, ManifestIssue
 from ._spec import (
     DEFAULT_PLATFORMS,
     GHCR,
@@ -45,6 +46,7 @@ from ._spec import (
     PipelineSpec,
     PulumiBuildSpec,
     RepositorySpec,
+    ShardSpec,
 )
 
 # ---------------------------------------------------------------------------
@@ -589,6 +591,32 @@ class ManifestRepository(_Block):
     )
 
 
+_SHARD = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+_SHARD_PATTERN = re.compile(r"[A-Za-z0-9._*?\[\]!-]{1,100}")
+
+
+def _shard_name(value: str) -> str:
+    if not _SHARD.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a shard name; expected 1 to 40 lowercase letters, digits or"
+            " hyphens, such as 'team-web'"
+        )
+    return value
+
+
+def _shard_pattern(value: str) -> str:
+    if not _SHARD_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a repository name pattern; expected a name or a glob of"
+            " repository-name characters with '*', '?' or '[...]', such as 'web-*'"
+        )
+    return value
+
+
+ShardName = Annotated[str, AfterValidator(_shard_name)]
+ShardPattern = Annotated[str, AfterValidator(_shard_pattern)]
+
+
 class Manifest(_Block):
     """publishing.yaml: how every repository of one GitHub owner tests and publishes."""
 
@@ -608,6 +636,12 @@ class Manifest(_Block):
     manifest_repository: ManifestRepository | None = Field(
         None,
         description="The repository holding this manifest: ghpublish manages its pipeline too.",
+    )
+    shards: dict[ShardName, Annotated[list[ShardPattern], Field(min_length=1)]] | None = Field(
+        None,
+        description="Split the repositories into shards, one stack each (`ghpublish:shard`):"
+        " shard name to repository name globs; every repository matches exactly one shard. The"
+        " first shard also manages org_standards.",
     )
 
 
@@ -1033,8 +1067,83 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
         )
     pipeline = _resolve_pipeline(manifest, problems)
     org = OrgSpec(owner=manifest.owner, repositories=tuple(repos), source=source, pipeline=pipeline)
-    org = dataclasses.replace(org, standards=org_standards)
+    org = dataclasses.replace(
+        org, standards=org_standards, shards=_resolve_shards(manifest, problems)
+    )
     return org, problems
+
+
+def _resolve_shards(manifest: Manifest, problems: list[tuple[Loc, str]]) -> tuple[ShardSpec, ...]:
+    """Every repository in exactly one shard, so that no two stacks manage it."""
+    if not manifest.shards:
+        return ()
+    members: dict[str, list[str]] = {name: [] for name in manifest.shards}
+    for index, repo in enumerate(manifest.repositories):
+        name = repo.name.lower()
+        found = [
+            shard
+            for shard, patterns in manifest.shards.items()
+            if any(fnmatch.fnmatchcase(name, p.lower()) for p in patterns)
+        ]
+        loc: Loc = ("repositories", index, "name")
+        if not found:
+            problems.append(
+                (
+                    loc,
+                    f"{repo.name!r} matches no shard; add it, or a pattern that matches it, to"
+                    f" one of the shards ({', '.join(manifest.shards)})",
+                )
+            )
+        elif len(found) > 1:
+            problems.append(
+                (
+                    loc,
+                    f"{repo.name!r} matches the shards {' and '.join(map(repr, found))}; change"
+                    " their patterns so that it matches exactly one (two stacks would manage it)",
+                )
+            )
+        else:
+            members[found[0]].append(repo.name)
+    return tuple(
+        ShardSpec(name, tuple(patterns), tuple(members[name]))
+        for name, patterns in manifest.shards.items()
+    )
+
+
+def select_shard(spec: OrgSpec, shard: str | None) -> OrgSpec:
+    """The part of the org one stack manages: all of it, or the shard ``ghpublish:shard`` names.
+
+    The first shard also manages the org-level standards; the manifest repository's pipeline
+    goes with the shard of its repository.
+    """
+    names = [s.name for s in spec.shards]
+    if not shard:
+        if spec.shards:
+            raise ConfigError(
+                f"ghpublish:shard: {spec.source} splits the repositories into shards"
+                f" ({', '.join(names)}); select this stack's with `pulumi config set"
+                " ghpublish:shard <name>` (SHARD=<name> for make)"
+            )
+        return spec
+    if not spec.shards:
+        raise ConfigError(
+            f"ghpublish:shard: {shard!r} is set but {spec.source} declares no shards; remove"
+            " the setting (`pulumi config rm ghpublish:shard`) or add `shards` to the manifest"
+        )
+    if shard not in names:
+        raise ConfigError(
+            f"ghpublish:shard: {shard!r} is not a shard of {spec.source}; expected one of:"
+            f" {', '.join(names)}"
+        )
+    (chosen,) = (s for s in spec.shards if s.name == shard)
+    keep = set(chosen.repositories)
+    pipeline = spec.pipeline if spec.pipeline and spec.pipeline.repository in keep else None
+    return dataclasses.replace(
+        spec,
+        repositories=tuple(r for r in spec.repositories if r.name in keep),
+        pipeline=pipeline,
+        standards=spec.standards if shard == names[0] else None,
+    )
 
 
 def _resolve_pipeline(manifest: Manifest, problems: list[tuple[Loc, str]]) -> PipelineSpec | None:

@@ -25,6 +25,7 @@ __all__ = [
     "PipelineSpec",
     "PulumiBuildSpec",
     "RepositorySpec",
+    "ShardSpec",
 ]
 
 import posixpath
@@ -193,6 +194,15 @@ class PipelineSpec:
 
 
 @dataclass(frozen=True)
+class ShardSpec:
+    """One shard: the repositories one stack manages (each repository is in exactly one)."""
+
+    name: str
+    patterns: tuple[str, ...]
+    repositories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class OrgSpec:
     owner: str
     repositories: tuple[RepositorySpec, ...]
@@ -202,3 +212,5 @@ class OrgSpec:
     pipeline: PipelineSpec | None = None
     # Organization-wide standards, when the manifest has an `org_standards` block.
     standards: OrgStandardsSpec | None = None
+    # The shards one manifest is split into, one stack each (empty: one stack for all).
+    shards: tuple[ShardSpec, ...] = ()

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_github as github
 
 from ._base import Component
-from ._manifest import load_manifest
+from ._manifest import load_manifest, select_shard
 from ._spec import OrgSpec, RepositorySpec
 from ._workflow import shell_join
 from .container_publishing import BuildFromPulumiArgs, ContainerSettingsArgs
@@ -27,6 +27,8 @@ class OrgPublishingArgs(TypedDict):
     """Token images built from Pulumi are pushed with, a secret (default `github_token`)."""
     registry_username: NotRequired[pulumi.Input[str]]
     """User name for the registry (default the owner login)."""
+    shard: NotRequired[pulumi.Input[str]]
+    """The shard of the manifest this stack manages (required when it declares `shards`)."""
 
 
 def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryArgs:
@@ -101,7 +103,8 @@ class OrgPublishing(Component):
     ) -> None:
         super().__init__(name, opts)
         source: str = args["manifest"]  # type: ignore[assignment]
-        self.spec: OrgSpec = load_manifest(source)
+        whole = load_manifest(source)
+        self.spec: OrgSpec = select_shard(whole, args.get("shard"))  # type: ignore[arg-type]
         token = args.get("github_token")
         self.provider = github.Provider(
             f"{name}-github",
@@ -150,7 +153,7 @@ class OrgPublishing(Component):
                 # branch would refuse ghpublish's own direct commits.
                 org_args["required_checks"] = {
                     repo.name: list(pull_request_checks(repo))
-                    for repo in self.spec.repositories
+                    for repo in whole.repositories
                     if repo.rollout == "pull_request"
                 }
             self.standards = OrgStandards(f"{name}-org-standards", org_args, opts=children)

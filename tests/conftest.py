@@ -32,10 +32,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def run_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunManifest:
     """Run `__main__.py` under the recording mocks on manifest text (dedented)."""
 
-    def run(text: str, *, token: str | None = None, preview: bool = False, **kw: object) -> Run:
+    def run(
+        text: str,
+        *,
+        token: str | None = None,
+        preview: bool = False,
+        config: dict[str, str] | None = None,
+        **kw: object,
+    ) -> Run:
         (tmp_path / "publishing.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
         monkeypatch.chdir(tmp_path)
-        config = {"ghpublish:manifest": "publishing.yaml"}
+        config = {"ghpublish:manifest": "publishing.yaml", **(config or {})}
         secret_keys = []
         if token is not None:
             config["github:token"] = token

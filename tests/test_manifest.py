@@ -99,7 +99,7 @@ BAD: list[tuple[str, str, list[str]]] = [
             "publishing.yaml:1: repositories: is required; add it",
             "publishing.yaml:2: repositorys: unknown key 'repositorys'; did you mean"
             " 'repositories'? expected one of: defaults, manifest_repository, org_standards,"
-            " owner, repositories",
+            " owner, repositories, shards",
         ],
     ),
     (

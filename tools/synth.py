@@ -176,10 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", default=os.environ.get("MANIFEST") or "publishing.yaml")
     parser.add_argument("--out", default=os.environ.get("OUT") or "build/synth")
     parser.add_argument("--no-lint", action="store_true")
+    parser.add_argument(
+        "--shard",
+        default=os.environ.get("SHARD") or None,
+        help="the shard of a sharded manifest to synthesize (as ghpublish:shard)",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     config = {"ghpublish:manifest": args.manifest}
+    if args.shard:
+        config["ghpublish:shard"] = args.shard
     secret_keys = []
     token = os.environ.get(TOKEN_ENV)
     if token:

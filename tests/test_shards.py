@@ -1,0 +1,132 @@
+"""Shards: one manifest feeds several stacks, and no repository lands in two."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pulumi
+import pytest
+from conftest import ROOT, RunManifest, synth
+
+from components import ManifestError, parse_manifest
+from components._errors import ConfigError
+from components._manifest import select_shard
+
+SHARDED = ROOT / "examples" / "sharded" / "publishing.yaml"
+ORG_STANDARDS = "ghpublish:index:OrgStandards"
+
+
+def _names(run) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(r.plain_inputs["name"] for r in run.of_type("github:index/repository:Repository"))
+
+
+def test_each_shard_manages_its_repositories_and_none_twice(run_manifest: RunManifest) -> None:
+    text = SHARDED.read_text(encoding="utf-8")
+    web = run_manifest(text, config={"ghpublish:shard": "web"})
+    tools = run_manifest(text, config={"ghpublish:shard": "tools"})
+    assert _names(web) == ["site", "web-app", "web-components"]
+    assert _names(tools) == ["cli-core", "cli-plugins", "infra"]
+    # The org-level standards belong to the first shard only.
+    assert len(web.of_type(ORG_STANDARDS)) == 1
+    assert tools.of_type(ORG_STANDARDS) == []
+
+
+def test_every_repository_of_the_example_is_in_exactly_one_shard() -> None:
+    spec = parse_manifest(SHARDED.read_text(encoding="utf-8"), "publishing.yaml")
+    members = [name for shard in spec.shards for name in shard.repositories]
+    assert sorted(members) == sorted(r.name for r in spec.repositories)
+    assert len(members) == len(set(members))
+
+
+def _errors(text: str) -> list[str]:
+    with pytest.raises(ManifestError) as info:
+        parse_manifest(textwrap.dedent(text), "publishing.yaml")
+    return [str(issue) for issue in info.value.issues]
+
+
+def test_a_repository_in_two_shards_is_refused() -> None:
+    assert _errors(
+        """\
+        owner: acme
+        shards:
+          a: ["web-*"]
+          b: ["*-app"]
+        repositories:
+          - name: web-app
+        """
+    ) == [
+        "publishing.yaml:6: repositories[0].name: 'web-app' matches the shards 'a' and 'b';"
+        " change their patterns so that it matches exactly one (two stacks would manage it)"
+    ]
+
+
+def test_a_repository_in_no_shard_is_refused() -> None:
+    assert _errors(
+        """\
+        owner: acme
+        shards:
+          a: ["web-*"]
+        repositories:
+          - name: api
+        """
+    ) == [
+        "publishing.yaml:5: repositories[0].name: 'api' matches no shard; add it, or a pattern"
+        " that matches it, to one of the shards (a)"
+    ]
+
+
+def test_bad_shard_names_and_patterns_are_refused() -> None:
+    assert _errors(
+        """\
+        owner: acme
+        shards:
+          Team_A: ["web/*"]
+          b: []
+        repositories: []
+        """
+    ) == [
+        "publishing.yaml:3: shards.Team_A.[key]: 'Team_A' is not a shard name; expected 1 to 40"
+        " lowercase letters, digits or hyphens, such as 'team-web'",
+        "publishing.yaml:3: shards.Team_A[0]: 'web/*' is not a repository name pattern;"
+        " expected a name or a glob of repository-name characters with '*', '?' or '[...]',"
+        " such as 'web-*'",
+        "publishing.yaml:4: shards.b: is empty; expected at least one item",
+    ]
+
+
+def test_a_sharded_manifest_needs_a_shard_selected(run_manifest: RunManifest) -> None:
+    with pytest.raises(pulumi.RunError) as info:
+        run_manifest(SHARDED.read_text(encoding="utf-8"))
+    assert str(info.value) == (
+        "ghpublish:shard: publishing.yaml splits the repositories into shards (web, tools);"
+        " select this stack's with `pulumi config set ghpublish:shard <name>`"
+        " (SHARD=<name> for make)"
+    )
+
+
+def test_shard_selection_errors_name_the_config_key() -> None:
+    sharded = parse_manifest(SHARDED.read_text(encoding="utf-8"), "publishing.yaml")
+    plain = parse_manifest("owner: acme\nrepositories: []\n", "publishing.yaml")
+    with pytest.raises(ConfigError, match=r"^ghpublish:shard: 'mobile' is not a shard of"):
+        select_shard(sharded, "mobile")
+    with pytest.raises(ConfigError, match=r"^ghpublish:shard: 'web' is set but publishing.yaml"):
+        select_shard(plain, "web")
+    assert select_shard(plain, None) is plain
+
+
+def test_synth_selects_a_shard_and_exits_2_without_one(tmp_path: Path) -> None:
+    missing = synth("--manifest", str(SHARDED), "--out", str(tmp_path / "a"), "--no-lint")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert "ghpublish:shard:" in missing.stderr
+    web = synth(
+        "--manifest",
+        str(SHARDED),
+        "--out",
+        str(tmp_path / "b"),
+        "--no-lint",
+        env={"SHARD": "web"},
+    )
+    assert web.returncode == 0, web.stderr
+    assert "Acme-Widgets/web-app: create" in web.stdout
+    assert "cli-core" not in web.stdout
