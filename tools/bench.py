@@ -161,11 +161,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "PATH"))
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args.worker[0], Path(args.worker[1]))
 
-    OUT.mkdir(parents=True, exist_ok=True)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
     results = []
     header = (
         f"{'repos':>6} {'resources':>9} {'res/repo':>8} {'ours s':>8} {'floor s':>8}"
@@ -174,10 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(header)
     for size in (int(s) for s in args.sizes.split(",")):
-        path = OUT / f"manifest-{size}.yaml"
+        path = out / f"manifest-{size}.yaml"
         path.write_text(manifest(size), encoding="utf-8")
         ours = _run_worker("ours", path)
-        types_path = OUT / f"types-{size}.json"
+        types_path = out / f"types-{size}.json"
         types_path.write_text(json.dumps(ours["types"]), encoding="utf-8")
         floor = _run_worker("floor", types_path)
         row = {
@@ -203,9 +205,9 @@ def main(argv: list[str] | None = None) -> int:
             f"growth {first['repositories']} -> {last['repositories']}:"
             f" {growth:.2f}x for {scale:.0f}x"
         )
-    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    _plot(results, OUT / "time.png")
-    print(f"wrote {OUT / 'results.json'} and {OUT / 'time.png'}")
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    _plot(results, out / "time.png")
+    print(f"wrote {out / 'results.json'} and {out / 'time.png'}")
     return 0
 
 

@@ -96,9 +96,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         extra = self._outputs(args) if self._outputs is not None else {}
         return f"{args.name}-id", {**args.inputs, **extra}
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
         self.invocations.append(Invocation(args.token, dict(args.args)))
-        return {}, None
+        return {}
 
 
 class RecordingMonitor(mocks.MockMonitor):
