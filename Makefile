@@ -8,7 +8,7 @@ OUT ?= build/synth
 SHARD ?=
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: synth test lint schema golden preview clean diff fuzz package-schema policy-preview
+.PHONY: synth test lint schema golden preview bench clean diff fuzz package-schema policy-preview
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ preview: $(STAMP) ## pulumi preview --diff of the current stack (needs the Pulum
 	  echo "(or see https://www.pulumi.com/docs/install/), then: pulumi login --local"; \
 	  exit 2; }
 	pulumi preview --diff
+
+bench: $(STAMP) ## evaluation time at 10, 100, 1,000 repositories against the SDK floor
+	$(BIN)/python -m tools.bench
 
 clean:
 	rm -rf build $(VENV)
