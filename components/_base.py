@@ -9,6 +9,7 @@ __all__ = [
     "PACKAGE",
     "Component",
     "managed_file",
+    "managed_workflow",
     "type_token",
 ]
 
@@ -19,6 +20,8 @@ import pulumi
 import pulumi_github as github
 
 from ._errors import GhpublishError
+from ._spec import RepositorySpec
+from ._workflow import Workflow, render
 
 # The package name in every type token: `ghpublish:index:<ClassName>`.
 PACKAGE = "ghpublish"
@@ -100,3 +103,20 @@ def managed_file(
         overwrite_on_create=True,
         opts=owner._child(),
     )
+
+
+def managed_workflow(
+    owner: Component, name: str, repo: RepositorySpec, path: str, workflow: Workflow
+) -> tuple[github.RepositoryFile, str]:
+    """A component's workflow, rendered and committed to the repository: the file and its text."""
+    content = render(workflow)
+    file = managed_file(
+        owner,
+        "workflow",
+        name=name,
+        repository=repo.name,
+        branch=repo.default_branch,
+        path=path,
+        content=content,
+    )
+    return file, content

@@ -13,7 +13,7 @@ from typing import NotRequired, TypedDict
 
 import pulumi
 
-from ._base import Component, managed_file
+from ._base import Component, managed_workflow
 from ._manifest import (
     _build_args,
     _image_name,
@@ -26,7 +26,6 @@ from ._manifest import (
     default_tags,
 )
 from ._spec import DEFAULT_PLATFORMS, GHCR, ContainerSpec, PulumiBuildSpec, RepositorySpec
-from ._workflow import render
 from ._workflows import DOCKER_PUBLISH_PATH, docker_publish
 
 
@@ -171,15 +170,9 @@ class ContainerPublishing(Component):
         spec = _spec(args)
         assert spec.container is not None
         self.spec = spec.container
-        content = render(docker_publish(spec, args.get("manifest_source") or "publishing.yaml"))  # type: ignore[arg-type]
-        self.file = managed_file(
-            self,
-            "workflow",
-            name=name,
-            repository=spec.name,
-            branch=spec.default_branch,
-            path=DOCKER_PUBLISH_PATH,
-            content=content,
+        source: str = args.get("manifest_source") or "publishing.yaml"  # type: ignore[assignment]
+        self.file, content = managed_workflow(
+            self, name, spec, DOCKER_PUBLISH_PATH, docker_publish(spec, source)
         )
         self.image_ref = spec.container.ref
         self._finish(image=spec.container.ref, workflow_path=DOCKER_PUBLISH_PATH, workflow=content)

@@ -6,10 +6,9 @@ from typing import NotRequired, TypedDict
 
 import pulumi
 
-from ._base import Component, managed_file
+from ._base import Component, managed_workflow
 from ._manifest import RELEASE_TYPES, _command
 from ._spec import NODE_LTS, NpmSpec, RepositorySpec
-from ._workflow import render
 from ._workflows import RELEASE_PACKAGE_PATH, npm_release
 
 
@@ -82,15 +81,9 @@ class NpmPublishing(Component):
         super().__init__(name, opts)
         spec = _spec(args)
         assert spec.npm is not None
-        content = render(npm_release(spec, args.get("manifest_source") or "publishing.yaml"))  # type: ignore[arg-type]
-        self.file = managed_file(
-            self,
-            "workflow",
-            name=name,
-            repository=spec.name,
-            branch=spec.default_branch,
-            path=RELEASE_PACKAGE_PATH,
-            content=content,
+        source: str = args.get("manifest_source") or "publishing.yaml"  # type: ignore[assignment]
+        self.file, content = managed_workflow(
+            self, name, spec, RELEASE_PACKAGE_PATH, npm_release(spec, source)
         )
         self.package_name = spec.npm.package
         self._finish(package=spec.npm.package, workflow_path=RELEASE_PACKAGE_PATH, workflow=content)

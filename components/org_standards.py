@@ -23,7 +23,7 @@ from ._base import Component
 from ._spec import RepositorySpec
 from ._workflow import Workflow
 from ._workflows import docker_publish, npm_release
-from .repository_standards import standard_allowed_actions
+from .repository_standards import allowed_actions_config, standard_allowed_actions
 
 # The GitHub Actions app: a required check must come from a workflow, not any status.
 GITHUB_ACTIONS_APP_ID = 15368
@@ -95,11 +95,7 @@ class OrgStandards(Component):
             f"{name}-actions-permissions",
             enabled_repositories="all",
             allowed_actions="selected",
-            allowed_actions_config={
-                "github_owned_allowed": True,
-                "verified_allowed": False,
-                "patterns_alloweds": allowed,
-            },
+            allowed_actions_config=allowed_actions_config(allowed),
             sha_pinning_required=args.get("sha_pinning", True) is not False,
             opts=self._child(),
         )

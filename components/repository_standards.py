@@ -11,6 +11,7 @@ __all__ = [
     "TAG_RULESET",
     "RepositoryStandards",
     "RepositoryStandardsArgs",
+    "allowed_actions_config",
     "standard_allowed_actions",
 ]
 
@@ -35,6 +36,11 @@ def standard_allowed_actions(extra: tuple[str, ...] | list[str] = ()) -> list[st
         pin.uses for name, pin in sorted(CATALOG.items()) if name.split("/")[0] not in GITHUB_OWNED
     ]
     return pins + sorted(set(extra) - set(pins))
+
+
+def allowed_actions_config(patterns: list[str]) -> dict[str, object]:
+    """`selected` actions: GitHub's own and exactly ``patterns``, none merely verified."""
+    return {"github_owned_allowed": True, "verified_allowed": False, "patterns_alloweds": patterns}
 
 
 class RepositoryStandardsArgs(TypedDict):
@@ -90,11 +96,7 @@ class RepositoryStandards(Component):
             repository=repository,
             enabled=True,
             allowed_actions="selected",
-            allowed_actions_config={
-                "github_owned_allowed": True,
-                "verified_allowed": False,
-                "patterns_alloweds": allowed,
-            },
+            allowed_actions_config=allowed_actions_config(allowed),
             sha_pinning_required=args.get("sha_pinning", True) is not False,
             opts=self._child(),
         )

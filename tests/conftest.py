@@ -15,6 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from components import ManifestError, parse_manifest  # noqa: E402
+from components._spec import OrgSpec  # noqa: E402
 from tools.mock_engine import Registration, Run, run_program, shutdown  # noqa: E402
 
 PROGRAM = ROOT / "__main__.py"
@@ -61,6 +63,18 @@ def example_run(monkeypatch: pytest.MonkeyPatch) -> Run:
         {"ghpublish:manifest": "publishing.yaml", "github:token": SENTINEL},
         ["github:token"],
     )
+
+
+def parse(text: str) -> OrgSpec:
+    """The manifest text (dedented) as the spec, named `publishing.yaml` in messages."""
+    return parse_manifest(textwrap.dedent(text), "publishing.yaml")
+
+
+def errors(text: str) -> list[str]:
+    """Every problem an invalid manifest text is refused with, as printed."""
+    with pytest.raises(ManifestError) as info:
+        parse(text)
+    return [str(issue) for issue in info.value.issues]
 
 
 def one(run: Run, type_: str, name: str) -> Registration:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
+from conftest import errors, parse
 
-from components import ManifestError, parse_manifest
+from components import ManifestError
 from tools.schema import SCHEMA_PATH, schema_text
 
 GOOD = """\
@@ -29,16 +29,6 @@ repositories:
   - name: docs
     npm: false
 """
-
-
-def parse(text: str):
-    return parse_manifest(textwrap.dedent(text), "publishing.yaml")
-
-
-def errors(text: str) -> list[str]:
-    with pytest.raises(ManifestError) as info:
-        parse(text)
-    return [str(issue) for issue in info.value.issues]
 
 
 def test_defaults_merge_key_by_key_and_builtins_fill_the_rest() -> None:

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from conftest import errors, parse
 
-from components import ManifestError, parse_manifest
 from components._spec import ContainerSpec, PulumiBuildSpec
-
-
-def parse(text: str):
-    return parse_manifest(textwrap.dedent(text), "publishing.yaml")
-
-
-def errors(text: str) -> list[str]:
-    with pytest.raises(ManifestError) as info:
-        parse(text)
-    return [str(issue) for issue in info.value.issues]
 
 
 def test_defaults_and_lowercase_references() -> None:

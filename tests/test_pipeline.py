@@ -3,14 +3,12 @@ component and its three workflows (review, `pulumi up`, drift check)."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import RunManifest, one
+from conftest import RunManifest, errors, one, parse
 
-from components import ManifestError, parse_manifest
 from components._spec import PipelineSpec
 from components._workflow import expressions, render
 from components._workflows.pipeline import (
@@ -40,16 +38,6 @@ manifest_repository:
   drift_schedule: "0 5 * * 1"
   python_version: "3.12"
 """
-
-
-def parse(text: str):
-    return parse_manifest(textwrap.dedent(text), "publishing.yaml")
-
-
-def errors(text: str) -> list[str]:
-    with pytest.raises(ManifestError) as info:
-        parse(text)
-    return [str(issue) for issue in info.value.issues]
 
 
 # ---------------------------------------------------------------------------

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pulumi
 import pytest
-from conftest import ROOT, RunManifest, synth
+from conftest import ROOT, RunManifest, errors, synth
 
-from components import ManifestError, parse_manifest
+from components import parse_manifest
 from components._errors import ConfigError
 from components._manifest import select_shard
 
@@ -39,14 +38,8 @@ def test_every_repository_of_the_example_is_in_exactly_one_shard() -> None:
     assert len(members) == len(set(members))
 
 
-def _errors(text: str) -> list[str]:
-    with pytest.raises(ManifestError) as info:
-        parse_manifest(textwrap.dedent(text), "publishing.yaml")
-    return [str(issue) for issue in info.value.issues]
-
-
 def test_a_repository_in_two_shards_is_refused() -> None:
-    assert _errors(
+    assert errors(
         """\
         owner: acme
         shards:
@@ -62,7 +55,7 @@ def test_a_repository_in_two_shards_is_refused() -> None:
 
 
 def test_a_repository_in_no_shard_is_refused() -> None:
-    assert _errors(
+    assert errors(
         """\
         owner: acme
         shards:
@@ -77,7 +70,7 @@ def test_a_repository_in_no_shard_is_refused() -> None:
 
 
 def test_bad_shard_names_and_patterns_are_refused() -> None:
-    assert _errors(
+    assert errors(
         """\
         owner: acme
         shards:
