@@ -2,6 +2,7 @@
 
 __all__ = ["OrgPublishing", "OrgPublishingArgs"]
 
+import gc
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -14,6 +15,18 @@ from ._workflow import shell_join
 from .container_publishing import BuildFromPulumiArgs, ContainerSettingsArgs
 from .org_standards import OrgStandards, OrgStandardsArgs, pull_request_checks
 from .publishing_repository import NpmSettingsArgs, PublishingRepository, PublishingRepositoryArgs
+
+# Evaluating an org keeps tens of thousands of objects alive until the end (resources, their
+# inputs, the SDK's futures); at Python's default threshold (700 allocations) the cyclic
+# collector rescans them over and over: a third of the time at 1,000 repositories (`make
+# bench`). Collecting young objects less often keeps that work proportional. Never lowered.
+GC_THRESHOLD = 50_000
+
+
+def _collect_less_often() -> None:
+    first, *older = gc.get_threshold()
+    if first < GC_THRESHOLD:
+        gc.set_threshold(GC_THRESHOLD, *older)
 
 
 class OrgPublishingArgs(TypedDict):
@@ -102,6 +115,7 @@ class OrgPublishing(Component):
         self, name: str, args: OrgPublishingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(name, opts)
+        _collect_less_often()
         source: str = args["manifest"]  # type: ignore[assignment]
         whole = load_manifest(source)
         self.spec: OrgSpec = select_shard(whole, args.get("shard"))  # type: ignore[arg-type]

@@ -34,6 +34,25 @@ def test_a_component_per_repository_under_the_org(run_manifest: RunManifest) -> 
     assert all(m.parent == org.urn for m in members)
 
 
+def test_the_cyclic_collector_runs_less_often_and_is_never_lowered(
+    run_manifest: RunManifest,
+) -> None:
+    import gc
+
+    from components.org_publishing import GC_THRESHOLD
+
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        run_manifest(MANIFEST)
+        assert gc.get_threshold() == (GC_THRESHOLD, 10, 10)
+        gc.set_threshold(GC_THRESHOLD * 2, 10, 10)
+        run_manifest(MANIFEST)
+        assert gc.get_threshold()[0] == GC_THRESHOLD * 2
+    finally:
+        gc.set_threshold(*saved)
+
+
 def test_stack_outputs(run_manifest: RunManifest) -> None:
     outputs = run_manifest(MANIFEST).outputs
     assert outputs["owner"] == "Acme-Corp"

@@ -57,6 +57,7 @@ def test_bench_runs_ours_and_the_floor_and_writes_results(tmp_path) -> None:  # 
         # The floor registers as many resources of the same types as ours.
         assert row["floor"]["resources"] == row["ours"]["resources"]
         assert row["floor"]["types"] == row["ours"]["types"]
+        assert row["floor_gc"]["types"] == row["ours"]["types"]
         assert row["ours"]["invokes"] == 0
-        assert row["ratio"] > 0
+        assert row["ratio"] > 0 and row["ratio_same_gc"] > 0
     assert (tmp_path / "time.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
