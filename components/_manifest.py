@@ -15,7 +15,7 @@ import fnmatch
 import re
 import shlex
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -61,13 +61,22 @@ _SHELL_SPECIAL = re.compile(r"[`$]")
 RELEASE_TYPES = ("created", "published", "released", "prereleased")
 
 
-def _login(value: str) -> str:
-    if not _LOGIN.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a GitHub login; expected 1 to 39 letters, digits or single"
-            " hyphens, not starting or ending with a hyphen"
-        )
-    return value
+def _full_match(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
+    """A validator: the value matches ``pattern`` whole, else "'<value>' is not <what>"."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return check
+
+
+_login = _full_match(
+    _LOGIN,
+    "a GitHub login; expected 1 to 39 letters, digits or single hyphens, not"
+    " starting or ending with a hyphen",
+)
 
 
 def _repo_name(value: str) -> str:
@@ -267,22 +276,18 @@ def _build_args(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-def _stage(value: str) -> str:
-    if not _STAGE.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a build stage name; expected the name after 'AS' in a 'FROM'"
-            " line of the Dockerfile, such as 'runtime'"
-        )
-    return value
+_stage = _full_match(
+    _STAGE,
+    "a build stage name; expected the name after 'AS' in a 'FROM' line of the"
+    " Dockerfile, such as 'runtime'",
+)
 
 
-def _tag(value: str) -> str:
-    if not _TAG.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not an image tag; expected up to 128 letters, digits, '_', '.' or"
-            " '-', not starting with '.' or '-', such as '1.2.3' or 'latest'"
-        )
-    return value
+_tag = _full_match(
+    _TAG,
+    "an image tag; expected up to 128 letters, digits, '_', '.' or '-', not"
+    " starting with '.' or '-', such as '1.2.3' or 'latest'",
+)
 
 
 ImageName = Annotated[str, AfterValidator(_image_name)]
@@ -595,22 +600,17 @@ _SHARD = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 _SHARD_PATTERN = re.compile(r"[A-Za-z0-9._*?\[\]!-]{1,100}")
 
 
-def _shard_name(value: str) -> str:
-    if not _SHARD.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a shard name; expected 1 to 40 lowercase letters, digits or"
-            " hyphens, such as 'team-web'"
-        )
-    return value
+_shard_name = _full_match(
+    _SHARD,
+    "a shard name; expected 1 to 40 lowercase letters, digits or hyphens, such as 'team-web'",
+)
 
 
-def _shard_pattern(value: str) -> str:
-    if not _SHARD_PATTERN.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a repository name pattern; expected a name or a glob of"
-            " repository-name characters with '*', '?' or '[...]', such as 'web-*'"
-        )
-    return value
+_shard_pattern = _full_match(
+    _SHARD_PATTERN,
+    "a repository name pattern; expected a name or a glob of repository-name"
+    " characters with '*', '?' or '[...]', such as 'web-*'",
+)
 
 
 ShardName = Annotated[str, AfterValidator(_shard_name)]
