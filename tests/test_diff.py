@@ -98,11 +98,9 @@ def test_removed_repository_is_no_longer_managed_never_deleted(repo: Path) -> No
     code, out = run()
     assert code == tool.EXIT_CHANGES
     assert "  Acme-Corp/handbook: no longer managed (left on GitHub)\n" in out
-    # Its managed files are not retained: the report says so rather than hide it.
-    assert (
-        "  Acme-Corp/gadgets: no longer managed (left on GitHub); ghpublish deletes its"
-        " managed files: .github/workflows/release-package.yml\n"
-    ) in out
+    # Its managed files are retained too: the report names no deletion.
+    assert "  Acme-Corp/gadgets: no longer managed (left on GitHub)\n" in out
+    assert "deletes" not in out
     # The repositories are retained: never listed as deleted.
     assert "delete: urn:pulumi:synth::ghpublish::ghpublish:index:PublishingRepository" not in out
     assert (
@@ -210,6 +208,34 @@ def test_secret_changes_are_masked() -> None:
     assert SENTINEL not in text
     assert f"      token: {SECRET} -> {SECRET} (changed)" in text
     assert "acme (owner-wide): 1 resource changed" in text
+
+
+def test_a_file_whose_resource_is_not_retained_is_named_as_deleted() -> None:
+    # Only where a stack (not ghpublish's) leaves a file resource unretained is it deleted.
+    def file(retained: bool) -> tool.Resource:
+        return tool.Resource(
+            urn=f"urn:pulumi:s::p::github:index/repositoryFile:RepositoryFile::f{retained}",
+            type="github:index/repositoryFile:RepositoryFile",
+            custom=True,
+            inputs={"repository": "gone", "file": f".github/workflows/{retained}.yml"},
+            options={"protect": False, "retainOnDelete": retained, "importId": "", "dependsOn": []},
+            repository="gone",
+        )
+
+    kept, dropped = file(True), file(False)
+    base = tool.Snapshot(
+        resources={kept.urn: kept, dropped.urn: dropped},
+        repos={"gone": tool.Repo("gone", adopt=False)},
+        owner="acme",
+    )
+    report = tool.compare(base, tool.Snapshot(owner="acme"), "HEAD", [])
+    assert report.repositories == [
+        (
+            "acme/gone",
+            "no longer managed (left on GitHub); ghpublish deletes its managed files:"
+            " .github/workflows/False.yml",
+        )
+    ]
 
 
 def test_sentinel_token_never_reaches_the_report(

@@ -31,9 +31,8 @@ from typing import Any
 import pulumi
 
 from tools.mock_engine import SECRET, Registration, mask, run_program
-from tools.synth import REPO_TYPE, ROOT, TOKEN_ENV, files
+from tools.synth import FILE_TYPE, REPO_TYPE, ROOT, TOKEN_ENV, files
 
-FILE_TYPE = "github:index/repositoryFile:RepositoryFile"
 MEMBER_TYPE = "ghpublish:index:PublishingRepository"
 # GitHub refuses a job summary over 1 MiB: file diffs past this budget are left out.
 MARKDOWN_BUDGET = 900_000
@@ -271,7 +270,12 @@ def _repo_lines(base: Snapshot, head: Snapshot, report: Report) -> list[tuple[st
             line = f"added ({how}): {_plural(count, 'resource')}, {_plural(nfiles, 'file')}"
         elif name not in head.repos:
             line = "no longer managed (left on GitHub)"
-            deleted = [f.path[len(prefix) :] for f in changed_files if f.kind == "delete"]
+            # A file is deleted from GitHub only where its resource is not retained.
+            deleted = sorted(
+                d.resource.inputs["file"]
+                for d in mine
+                if d.kind == "delete" and d.resource.type == FILE_TYPE
+            )
             if deleted:
                 line += f"; ghpublish deletes its managed files: {', '.join(deleted)}"
         elif not mine and not changed_files:
