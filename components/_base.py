@@ -8,6 +8,7 @@ __all__ = [
     "MANAGED_HEADER",
     "PACKAGE",
     "Component",
+    "deployment_environment",
     "managed_file",
     "managed_workflow",
     "type_token",
@@ -120,3 +121,35 @@ def managed_workflow(
         content=content,
     )
     return file, content
+
+
+def deployment_environment(
+    owner: Component,
+    env_name: str,
+    policy_name: str,
+    *,
+    repository: str,
+    environment: str,
+    branch_pattern: str | None = None,
+    tag_pattern: str | None = None,
+    **settings: Any,
+) -> tuple[github.RepositoryEnvironment, github.RepositoryEnvironmentDeploymentPolicy]:
+    """An environment only the one branch or tag pattern given may deploy to."""
+    env = github.RepositoryEnvironment(
+        env_name,
+        repository=repository,
+        environment=environment,
+        deployment_branch_policy={"protected_branches": False, "custom_branch_policies": True},
+        **settings,
+        opts=owner._child(),
+    )
+    policy = github.RepositoryEnvironmentDeploymentPolicy(
+        policy_name,
+        repository=repository,
+        # The name is known at preview; the order comes from depends_on.
+        environment=environment,
+        branch_pattern=branch_pattern,
+        tag_pattern=tag_pattern,
+        opts=owner._child(depends_on=[env]),
+    )
+    return env, policy

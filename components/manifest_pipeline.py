@@ -8,9 +8,8 @@ __all__ = ["ManifestPipeline", "ManifestPipelineArgs", "PipelineSettingsArgs"]
 from typing import NotRequired, TypedDict
 
 import pulumi
-import pulumi_github as github
 
-from ._base import Component, managed_file
+from ._base import Component, deployment_environment, managed_file
 from ._spec import PipelineSpec
 from ._workflow import render
 from ._workflows.pipeline import (
@@ -97,21 +96,13 @@ class ManifestPipeline(Component):
 
         # Secrets of this environment reach only jobs that run on the default branch:
         # never a pull request's.
-        self.environment_resource = github.RepositoryEnvironment(
+        self.environment_resource, self.branch_policy = deployment_environment(
+            self,
             f"{name}-environment",
-            repository=repository,
-            environment=PIPELINE_ENVIRONMENT,
-            deployment_branch_policy={"protected_branches": False, "custom_branch_policies": True},
-            opts=self._child(),
-        )
-        self.branch_policy = github.RepositoryEnvironmentDeploymentPolicy(
             f"{name}-environment-branch",
             repository=repository,
             environment=PIPELINE_ENVIRONMENT,
             branch_pattern=branch,
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[*self._depends_on, self.environment_resource]
-            ),
         )
         self.files = {
             path: managed_file(

@@ -20,7 +20,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_github as github
 
-from ._base import Component
+from ._base import Component, deployment_environment
 from ._catalog import CATALOG
 from ._spec import RELEASE_ENVIRONMENT, RELEASE_TAGS
 
@@ -105,26 +105,16 @@ class RepositoryStandards(Component):
         if args.get("release_environment", True) is not False:
             teams = list(args.get("reviewer_teams") or [])  # type: ignore[arg-type]
             users = list(args.get("reviewer_users") or [])  # type: ignore[arg-type]
-            self.environment_resource = github.RepositoryEnvironment(
+            # Only release tags may deploy, no branch.
+            self.environment_resource, self.release_tags_policy = deployment_environment(
+                self,
                 f"{name}-release-environment",
-                repository=repository,
-                environment=RELEASE_ENVIRONMENT,
-                reviewers=[{"teams": teams, "users": users}] if teams or users else None,
-                prevent_self_review=args.get("prevent_self_review", True) is not False,
-                # Only the name patterns below may deploy: release tags, no branch.
-                deployment_branch_policy={
-                    "protected_branches": False,
-                    "custom_branch_policies": True,
-                },
-                opts=self._child(),
-            )
-            self.release_tags_policy = github.RepositoryEnvironmentDeploymentPolicy(
                 f"{name}-release-tags",
                 repository=repository,
-                # The name is known at preview; the order comes from depends_on.
                 environment=RELEASE_ENVIRONMENT,
                 tag_pattern=RELEASE_TAGS,
-                opts=self._child(depends_on=[self.environment_resource]),
+                reviewers=[{"teams": teams, "users": users}] if teams or users else None,
+                prevent_self_review=args.get("prevent_self_review", True) is not False,
             )
             environment = RELEASE_ENVIRONMENT
 
