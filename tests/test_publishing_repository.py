@@ -69,12 +69,3 @@ def test_outputs_url_files_and_packages(run_manifest: RunManifest) -> None:
     assert outputs["fresh"]["files"] == sorted(outputs["fresh"]["files"])
     assert ".github/workflows/release-package.yml" in outputs["fresh"]["files"]
 
-
-def test_every_resource_of_the_example_is_retained_on_delete(example_run) -> None:  # type: ignore[no-untyped-def]
-    # Nothing ghpublish makes is ever deleted from GitHub (the provider is no GitHub object).
-    custom = [r for r in example_run.registrations if r.custom]
-    assert len(custom) > 50
-    not_retained = [
-        r.name for r in custom if r.type != "pulumi:providers:github" and not r.retain_on_delete
-    ]
-    assert not_retained == []

@@ -178,9 +178,9 @@ def test_every_child_of_a_repository_is_retained(example_run: Run) -> None:
     }
     checked = [r for r in example_run.registrations if r.type in kinds]
     assert len({r.type for r in checked}) == len(kinds) - 1  # the example renames no branch
+    assert any("ManifestPipeline$" in r.urn for r in checked)  # its environment too
     for r in checked:
-        if "ManifestPipeline$" not in r.urn:  # the pipeline's environment: its own rules
-            assert r.retain_on_delete, r.name
+        assert r.retain_on_delete, r.name
 
 
 def test_every_managed_file_opens_with_the_header(example_run: Run) -> None:
