@@ -68,4 +68,3 @@ def test_outputs_url_files_and_packages(run_manifest: RunManifest) -> None:
     assert outputs["fresh"]["packages"] == ["@acme/fresh"]
     assert outputs["fresh"]["files"] == sorted(outputs["fresh"]["files"])
     assert ".github/workflows/release-package.yml" in outputs["fresh"]["files"]
-
