@@ -1,0 +1,257 @@
+"""The `container` block: its model and its resolution into a :class:`ContainerSpec`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from .._spec import DEFAULT_PLATFORMS, GHCR, ContainerSpec, PulumiBuildSpec
+from ._fields import _BUILTIN, Branch, Loc, RepoPath, _Block, _full_match, _pick
+
+if TYPE_CHECKING:
+    from ._repository import Repository, RepositoryDefaults
+
+
+# Container images: names as the OCI distribution spec allows them, lowercase.
+_IMAGE_PART = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
+_IMAGE = re.compile(rf"{_IMAGE_PART}(?:/{_IMAGE_PART})*")
+_HOST_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_REGISTRY = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*(?::[0-9]{{1,5}})?")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_STAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_BUILD_ARG = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Platforms docker/build-push-action (buildx + QEMU) and BuildKit build on Linux runners.
+PLATFORMS = (
+    "linux/386",
+    "linux/amd64",
+    "linux/arm/v6",
+    "linux/arm/v7",
+    "linux/arm64",
+    "linux/mips64le",
+    "linux/ppc64le",
+    "linux/riscv64",
+    "linux/s390x",
+)
+
+
+def _image_name(value: str) -> str:
+    if len(value) > 200 or not _IMAGE.fullmatch(value):
+        lower = value.lower()
+        hint = (
+            f"; use {lower!r} (registries refuse capitals)"
+            if lower != value and _IMAGE.fullmatch(lower)
+            else ""
+        )
+        raise ValueError(
+            f"{value!r} is not an image name; expected lowercase letters and digits separated"
+            f" by '.', '_', '__' or '-', with '/' between path parts, such as 'widgets'{hint}"
+        )
+    return value
+
+
+def _platform(value: str) -> str:
+    if value not in PLATFORMS:
+        close = difflib.get_close_matches(value, PLATFORMS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(
+            f"{value!r} is not a platform the image can be built for; {hint}expected one of:"
+            f" {', '.join(PLATFORMS)}"
+        )
+    return value
+
+
+def _registry_host(value: str) -> str:
+    port = value.rpartition(":")[2] if ":" in value else ""
+    if len(value) > 253 or not _REGISTRY.fullmatch(value) or (port and not 0 < int(port) < 65536):
+        raise ValueError(
+            f"{value!r} is not a registry host; expected a lowercase host name with an optional"
+            " port and no scheme or path, such as 'ghcr.io' or 'containers.example.com:5000'"
+        )
+    return value
+
+
+def _local_path(value: str) -> str:
+    if not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(
+            f"{value!r} is not a directory path; expected a directory relative to the Pulumi"
+            " program, such as '../widgets'"
+        )
+    return value
+
+
+def _build_args(value: dict[str, str]) -> dict[str, str]:
+    for key, arg in value.items():
+        if not _BUILD_ARG.fullmatch(key):
+            raise ValueError(
+                f"{key!r} is not a build argument name; expected letters, digits and '_',"
+                " not starting with a digit, such as 'APP_VERSION'"
+            )
+        if any(ord(c) < 32 or ord(c) == 127 for c in arg):
+            raise ValueError(
+                f"{arg!r} (build argument {key!r}) holds a line break or control character;"
+                " expected one line"
+            )
+    return value
+
+
+_stage = _full_match(
+    _STAGE,
+    "a build stage name; expected the name after 'AS' in a 'FROM' line of the"
+    " Dockerfile, such as 'runtime'",
+)
+
+
+_tag = _full_match(
+    _TAG,
+    "an image tag; expected up to 128 letters, digits, '_', '.' or '-', not"
+    " starting with '.' or '-', such as '1.2.3' or 'latest'",
+)
+
+
+ImageName = Annotated[str, AfterValidator(_image_name)]
+Platform = Annotated[str, AfterValidator(_platform)]
+RegistryHost = Annotated[str, AfterValidator(_registry_host)]
+
+
+LocalPath = Annotated[str, AfterValidator(_local_path)]
+BuildArgs = Annotated[dict[str, str], AfterValidator(_build_args)]
+Stage = Annotated[str, AfterValidator(_stage)]
+Tag = Annotated[str, AfterValidator(_tag)]
+
+
+def _build_shorthand(value: object) -> object:
+    """``build_from_pulumi: true`` builds the repository's default branch; false turns off."""
+    if value is True:
+        return {}
+    return {"enabled": False} if value is False else value
+
+
+class BuildFromPulumi(_Block):
+    """Also build and push the image from `pulumi up` (true: the default branch's git URL)."""
+
+    enabled: bool | None = Field(None, description="false turns off what defaults turn on.")
+    path: LocalPath | None = Field(
+        None,
+        description="A local directory with the repository's files, relative to the Pulumi"
+        " program (default: BuildKit reads the repository's git URL at `ref`).",
+    )
+    ref: Branch | None = Field(
+        None, description="Git branch or tag built from the git URL (default the default branch)."
+    )
+    tags: list[Tag] | None = Field(
+        None,
+        min_length=1,
+        description="Tags pushed (default: the ref, and 'latest' for the default branch).",
+    )
+    cache: bool | None = Field(
+        None, description="Read and write a registry cache, <image>:buildcache (default true)."
+    )
+
+
+class ContainerDefaults(_Block):
+    """Container image settings every repository inherits."""
+
+    enabled: bool | None = Field(
+        None, description="false turns off container publishing that defaults turn on."
+    )
+    context: RepoPath | None = Field(
+        None, description="Build context, a directory of the repository (default '.')."
+    )
+    dockerfile: RepoPath | None = Field(
+        None, description="Dockerfile, relative to the context (default 'Dockerfile')."
+    )
+    platforms: list[Platform] | None = Field(
+        None, min_length=1, description="Platforms built (default [linux/amd64])."
+    )
+    build_args: BuildArgs | None = Field(None, description="Build arguments, NAME: value.")
+    target: Stage | None = Field(None, description="Build stage to stop at (default the last).")
+    registry: RegistryHost | None = Field(
+        None,
+        description="Registry host (default ghcr.io; another host for GitHub Enterprise Server"
+        " or a test registry).",
+    )
+    build_from_pulumi: Annotated[BuildFromPulumi | None, BeforeValidator(_build_shorthand)] = Field(
+        None, description="Also build and push from `pulumi up` (default false)."
+    )
+
+
+class Container(ContainerDefaults):
+    """Build a container image and push it to the registry on release."""
+
+    image: ImageName | None = Field(
+        None, description="Image name under the owner (default the repository name, lowercased)."
+    )
+
+
+def default_tags(ref: str, default_branch: str) -> tuple[str, ...]:
+    """Tags of an image built from a git ref: the ref (a version without its 'v'), and
+    'latest' for the default branch."""
+    tag = re.sub(r"[^A-Za-z0-9_.-]", "-", ref)
+    if re.fullmatch(r"v\d+\.\d+\.\d+(?:[-+].*)?", tag):
+        tag = tag[1:]
+    return (tag[:128], "latest") if ref == default_branch else (tag[:128],)
+
+
+def _resolve_container(
+    owner: str, repo: Repository, defaults: RepositoryDefaults, index: int
+) -> tuple[ContainerSpec | None, list[tuple[Loc, str]]]:
+    own, inherited = repo.container, defaults.container
+    if own is None and inherited is None:
+        return None, []
+    if _pick("enabled", own, inherited) is False:
+        return None, []
+    loc: Loc = ("repositories", index, "container")
+    problems: list[tuple[Loc, str]] = []
+    image = own.image if own is not None else None
+    if image is None:
+        image = repo.name.lower()
+        try:
+            _image_name(image)
+        except ValueError:
+            suggestion = re.sub(r"[^a-z0-9]+", "-", image).strip("-") or "app"
+            problems.append(
+                (
+                    loc,
+                    f"the default image name {image!r} is not a valid image name; set"
+                    f" container.image to a name such as {suggestion!r}",
+                )
+            )
+    build = _pick("build_from_pulumi", own, inherited)
+    pulumi_build: PulumiBuildSpec | None = None
+    if build is not None and build.enabled is not False:
+        if build.path is not None and build.ref is not None:
+            problems.append(
+                (
+                    (*loc, "build_from_pulumi"),
+                    f"sets both path {build.path!r} and ref {build.ref!r}; a local path is"
+                    " built as it is, a ref is read from the repository's git URL: keep one",
+                )
+            )
+        branch = _pick("default_branch", repo, defaults) or _BUILTIN["default_branch"]
+        ref = None if build.path is not None else (build.ref or branch)
+        if build.tags:
+            tags = tuple(dict.fromkeys(build.tags))
+        elif ref is not None:
+            tags = default_tags(ref, branch)
+        else:
+            tags = ("latest",)
+        pulumi_build = PulumiBuildSpec(
+            path=build.path, ref=ref, tags=tags, cache=build.cache is not False
+        )
+    platforms = _pick("platforms", own, inherited) or DEFAULT_PLATFORMS
+    build_args = _pick("build_args", own, inherited) or {}
+    spec = ContainerSpec(
+        registry=_pick("registry", own, inherited) or GHCR,
+        namespace=owner.lower(),
+        image=image,
+        context=_pick("context", own, inherited) or ".",
+        dockerfile=_pick("dockerfile", own, inherited) or "Dockerfile",
+        platforms=tuple(dict.fromkeys(platforms)),
+        build_args=tuple(sorted(build_args.items())),
+        target=_pick("target", own, inherited),
+        build_from_pulumi=pulumi_build,
+    )
+    return spec, problems

@@ -1,0 +1,131 @@
+"""The whole manifest: its top-level model, its JSON Schema, and resolving it into the
+:class:`OrgSpec` (defaults merged key by key, built-in defaults applied, cross-checks)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, Field
+
+from .._spec import OrgSpec, RepositorySpec
+from ._container import _resolve_container
+from ._fields import _BUILTIN, Loc, Login, _Block, _pick
+from ._npm import _resolve_npm
+from ._pipeline import ManifestRepository, _resolve_pipeline
+from ._repository import (
+    OrgStandards,
+    Repository,
+    RepositoryDefaults,
+    _resolve_org_standards,
+    _resolve_standards,
+)
+from ._shards import ShardName, ShardPattern, _resolve_shards
+
+
+class Manifest(_Block):
+    """publishing.yaml: how every repository of one GitHub owner tests and publishes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, title="ghpublish manifest")
+
+    owner: Login = Field(description="Organization or user login that owns the repositories.")
+    defaults: RepositoryDefaults = Field(
+        default_factory=RepositoryDefaults,
+        description="Values every repository inherits; nested blocks merge key by key.",
+    )
+    repositories: list[Repository] = Field(description="The managed repositories.")
+    org_standards: OrgStandards | None = Field(
+        None,
+        description="Organization-wide Actions settings (an organization owner only; default"
+        " unmanaged).",
+    )
+    manifest_repository: ManifestRepository | None = Field(
+        None,
+        description="The repository holding this manifest: ghpublish manages its pipeline too.",
+    )
+    shards: dict[ShardName, Annotated[list[ShardPattern], Field(min_length=1)]] | None = Field(
+        None,
+        description="Split the repositories into shards, one stack each (`ghpublish:shard`):"
+        " shard name to repository name globs; every repository matches exactly one shard. The"
+        " first shard also manages org_standards.",
+    )
+
+
+def manifest_json_schema() -> dict[str, Any]:
+    """The manifest's JSON Schema, for editors (committed as schema/publishing.schema.json)."""
+    return Manifest.model_json_schema(mode="validation")
+
+
+def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, str]]]:
+    problems: list[tuple[Loc, str]] = []
+    seen: dict[str, int] = {}
+    packages: dict[str, int] = {}
+    images: dict[str, int] = {}
+    repos: list[RepositorySpec] = []
+    defaults = manifest.defaults
+    org_standards = _resolve_org_standards(manifest)
+    for index, repo in enumerate(manifest.repositories):
+        first = seen.setdefault(repo.name.lower(), index)
+        if first != index:
+            problems.append(
+                (
+                    ("repositories", index, "name"),
+                    f"{repo.name!r} is already declared at repositories[{first}] (names are"
+                    " case-insensitive on GitHub); remove one of them",
+                )
+            )
+        npm, npm_problems = _resolve_npm(manifest.owner, repo, defaults, index)
+        problems.extend(npm_problems)
+        if npm is not None:
+            other = packages.setdefault(npm.package, index)
+            if other != index:
+                problems.append(
+                    (
+                        ("repositories", index, "npm", "package"),
+                        f"{npm.package!r} is already published by repositories[{other}];"
+                        " give each repository its own npm.package",
+                    )
+                )
+        container, container_problems = _resolve_container(manifest.owner, repo, defaults, index)
+        problems.extend(container_problems)
+        if container is not None:
+            other = images.setdefault(container.ref, index)
+            if other != index:
+                problems.append(
+                    (
+                        ("repositories", index, "container", "image"),
+                        f"{container.ref!r} is already published by repositories[{other}];"
+                        " give each repository its own container.image",
+                    )
+                )
+        values = {k: _pick(k, repo, defaults) for k in _BUILTIN}
+        standards, standards_problems = _resolve_standards(
+            repo,
+            defaults,
+            index,
+            values["visibility"] or _BUILTIN["visibility"],
+            npm,
+            org_standards,
+        )
+        problems.extend(standards_problems)
+        npm = standards.pop("npm")
+        repos.append(
+            RepositorySpec(
+                owner=manifest.owner,
+                name=repo.name,
+                description=values["description"] or _BUILTIN["description"],
+                visibility=values["visibility"] or _BUILTIN["visibility"],
+                default_branch=values["default_branch"] or _BUILTIN["default_branch"],
+                adopt=bool(values["adopt"]),
+                npm=npm,
+                container=container,
+                path=f"repositories[{index}]",
+                **standards,
+            )
+        )
+    pipeline = _resolve_pipeline(manifest, problems)
+    org = OrgSpec(owner=manifest.owner, repositories=tuple(repos), source=source, pipeline=pipeline)
+    org = dataclasses.replace(
+        org, standards=org_standards, shards=_resolve_shards(manifest, problems)
+    )
+    return org, problems

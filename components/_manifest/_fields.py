@@ -1,0 +1,159 @@
+"""Field rules every block shares, the block base model and the merge of defaults.
+
+Each rule's message quotes the value and says how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+_REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
+
+_SHELL_OPERATORS = frozenset({"&&", "||", ";", "|", "&", ">", ">>", "<", "<<", "(", ")"})
+_SHELL_SPECIAL = re.compile(r"[`$]")
+RELEASE_TYPES = ("created", "published", "released", "prereleased")
+
+
+def _full_match(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
+    """A validator: the value matches ``pattern`` whole, else "'<value>' is not <what>"."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return check
+
+
+_login = _full_match(
+    _LOGIN,
+    "a GitHub login; expected 1 to 39 letters, digits or single hyphens, not"
+    " starting or ending with a hyphen",
+)
+
+
+def _repo_name(value: str) -> str:
+    if not _REPO.fullmatch(value) or value in {".", ".."} or value.lower().endswith(".git"):
+        raise ValueError(
+            f"{value!r} is not a repository name GitHub accepts; expected 1 to 100 letters,"
+            " digits, '.', '-' or '_', not '.' or '..' and not ending in '.git'"
+        )
+    return value
+
+
+def _branch(value: str) -> str:
+    bad = (
+        not value
+        or len(value) > 255
+        or not re.fullmatch(r"[A-Za-z0-9._/-]+", value)
+        or value.startswith(("-", "/", "."))
+        or value.endswith(("/", ".", ".lock"))
+        or ".." in value
+        or "//" in value
+        or "/." in value
+    )
+    if bad:
+        raise ValueError(
+            f"{value!r} is not a valid branch name; expected letters, digits, '.', '-', '_'"
+            " and '/' as git allows them, such as 'main'"
+        )
+    return value
+
+
+def _description(value: str) -> str:
+    if len(value) > 350 or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(
+            f"{value[:40]!r}… is not a description GitHub accepts; expected one line of at"
+            " most 350 characters"
+            if len(value) > 40
+            else f"{value!r} is not a description GitHub accepts; expected one line of at most"
+            " 350 characters"
+        )
+    return value
+
+
+def _command(value: str) -> tuple[str, ...]:
+    try:
+        argv = tuple(shlex.split(value))
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a command line ({exc}); close its quotes") from None
+    if not argv:
+        raise ValueError(f"{value!r} is empty; expected a command such as 'npm test'")
+    operators = [word for word in argv if word in _SHELL_OPERATORS]
+    if operators or "\n" in value or any(_SHELL_SPECIAL.search(word) for word in argv):
+        raise ValueError(
+            f"{value!r} is not a single command (shell syntax is not run, every word is"
+            " quoted); put the steps in a package.json script and name it, such as"
+            " 'npm run ci-test'"
+        )
+    return argv
+
+
+Login = Annotated[str, AfterValidator(_login)]
+RepoName = Annotated[str, AfterValidator(_repo_name)]
+Branch = Annotated[str, AfterValidator(_branch)]
+Description = Annotated[str, AfterValidator(_description)]
+
+
+def _check_command(value: str) -> str:
+    _command(value)
+    return value
+
+
+Command = Annotated[str, AfterValidator(_check_command)]
+ReleaseType = Literal["created", "published", "released", "prereleased"]
+
+
+def _enabled_shorthand(value: object) -> object:
+    """``npm: false`` turns off a block that ``defaults`` turns on."""
+    return {"enabled": False} if value is False else value
+
+
+def _repo_path(value: str) -> str:
+    parts = value.split("/")
+    if (
+        not value
+        or value.startswith("/")
+        or "\\" in value
+        or ".." in parts
+        or any(ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
+        raise ValueError(
+            f"{value!r} is not a path inside the repository; expected a relative path with '/'"
+            " separators and no '..', such as '.' or 'docker/app'"
+        )
+    return value
+
+
+RepoPath = Annotated[str, AfterValidator(_repo_path)]
+
+
+class _Block(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+Loc = tuple[str | int, ...]
+
+
+_BUILTIN = {
+    "description": "",
+    "visibility": "private",
+    "default_branch": "main",
+    "adopt": False,
+}
+
+
+def _pick(field: str, own: BaseModel | None, inherited: BaseModel | None) -> Any:
+    for block in (own, inherited):
+        if block is not None and field in block.model_fields_set:
+            value = getattr(block, field)
+            if value is not None:
+                return value
+    return None

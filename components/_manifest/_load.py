@@ -1,0 +1,223 @@
+"""Reading ``publishing.yaml``: YAML with line numbers, the issue messages, and
+:func:`parse_manifest` / :func:`load_manifest`.
+
+Each error names the file, the line, the key path (``repositories[3].npm.package``) and
+what is expected; all errors of a manifest are reported together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .._errors import ManifestError, ManifestIssue
+from .._spec import OrgSpec
+from ._document import Manifest, _resolve
+from ._fields import Loc
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _line(tree: object, loc: Loc) -> int | None:
+    """1-based line of the deepest node of ``loc`` present in the YAML tree."""
+    line: int | None = None
+    node = tree
+    for part in loc:
+        if isinstance(node, CommentedMap) and isinstance(part, str) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    if line is None and isinstance(tree, (CommentedMap, CommentedSeq)):
+        line = tree.lc.line + 1
+    return line
+
+
+def _plain(node: object) -> object:
+    """ruamel's round-trip nodes as plain Python values."""
+    if isinstance(node, Mapping):
+        return {str(k) if isinstance(k, str) else k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    for kind in (str, int, float):
+        if isinstance(node, kind):
+            return kind(node)  # type: ignore[call-arg]
+    return node
+
+
+def _submodel(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _submodel(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Manifest
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        model = _submodel(field.annotation) if field is not None else None
+    return model
+
+
+_TYPE_NAMES = {
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "int_type": "a whole number",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+}
+
+
+def _describe(value: object) -> str:
+    kind = {
+        dict: "a mapping",
+        list: "a list",
+        bool: "a boolean",
+        str: "a string",
+        int: "a whole number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), f"a {type(value).__name__}")
+    return f"{value!r} ({kind})" if not isinstance(value, (dict, list)) else kind
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    loc: Loc = tuple(error["loc"])
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        allowed = sorted(model.model_fields) if model is not None else []
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"unknown key {loc[-1]!r}; {hint}expected one of: {', '.join(allowed)}"
+    if kind == "missing":
+        return "is required; add it"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind in ("literal_error", "enum"):
+        return f"{value!r} is not allowed; expected {error['ctx']['expected']}"
+    if kind == "too_short":
+        return "is empty; expected at least one item"
+    if kind in _TYPE_NAMES:
+        return f"expected {_TYPE_NAMES[kind]}, got {_describe(value)}"
+    return f"{error['msg']} (got {_describe(value)})"
+
+
+def _expressions(node: object, loc: Loc) -> list[tuple[Loc, str]]:
+    """Manifest text never reaches a workflow expression: refuse ``${{`` anywhere."""
+    if isinstance(node, Mapping):
+        return [p for k, v in node.items() for p in _expressions(v, (*loc, str(k)))]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _expressions(v, (*loc, i))]
+    if isinstance(node, str) and "${{" in node:
+        return [
+            (
+                loc,
+                f"{node!r} holds '${{{{', which GitHub Actions would evaluate as an expression;"
+                " remove it (manifest values are never expressions)",
+            )
+        ]
+    return []
+
+
+def _issues(source: str, tree: object, problems: list[tuple[Loc, str]]) -> ManifestError:
+    return ManifestError(
+        [ManifestIssue(source, _line(tree, loc), _dotted(loc), msg) for loc, msg in problems]
+    )
+
+
+_READER = YAML(typ="rt")
+_READER.allow_duplicate_keys = False
+
+
+def parse_manifest(text: str, source: str) -> OrgSpec:
+    """Validate manifest text; ``source`` names it in messages and file headers."""
+    try:
+        tree = _READER.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise ManifestError(
+            [ManifestIssue(source, line, "(top level)", f"is not valid YAML: {detail}; fix it")]
+        ) from None
+    except YAMLError as exc:
+        raise ManifestError(
+            [ManifestIssue(source, None, "(top level)", f"is not valid YAML: {exc}; fix it")]
+        ) from None
+    if not isinstance(tree, CommentedMap):
+        raise ManifestError(
+            [
+                ManifestIssue(
+                    source,
+                    1,
+                    "(top level)",
+                    f"expected a mapping with keys owner, defaults and repositories, got"
+                    f" {_describe(_plain(tree))}",
+                )
+            ]
+        )
+    data = _plain(tree)
+    problems = _expressions(data, ())
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        problems += [(tuple(e["loc"]), _message(e)) for e in exc.errors(include_url=False)]
+        raise _issues(source, tree, problems) from None
+    spec, more = _resolve(manifest, source)
+    problems += more
+    if problems:
+        raise _issues(source, tree, problems)
+    return spec
+
+
+def load_manifest(path: str | Path, source: str | None = None) -> OrgSpec:
+    """Read and validate the manifest file at ``path``."""
+    name = source if source is not None else str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError(
+            [
+                ManifestIssue(
+                    name,
+                    None,
+                    "(file)",
+                    "does not exist; create it or point the stack config"
+                    " 'ghpublish:manifest' (MANIFEST= for make) at the manifest",
+                )
+            ]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(
+            [ManifestIssue(name, None, "(file)", f"cannot be read ({exc}); fix the file")]
+        ) from None
+    return parse_manifest(text, name)

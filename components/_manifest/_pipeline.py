@@ -1,0 +1,105 @@
+"""The `manifest_repository` block: the pipeline of the repository holding the manifest."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import typing
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from .._spec import PipelineSpec
+from ._fields import Loc, RepoName, _Block
+
+if TYPE_CHECKING:
+    from ._document import Manifest
+
+
+_STACK = re.compile(r"(?:[A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]{1,100}")
+_CRON_FIELD = re.compile(r"[0-9A-Za-z*/,-]+")
+_PYTHON = re.compile(r"3\.\d{1,2}(?:\.\d{1,2})?")
+_SEMVER = re.compile(r"\d{1,3}\.\d{1,4}\.\d{1,4}")
+
+
+def _stack(value: str) -> str:
+    if len(value) > 200 or not _STACK.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a Pulumi stack name; expected letters, digits, '-', '_' or '.',"
+            " optionally prefixed with '<org>/' or '<org>/<project>/', such as 'org'"
+        )
+    return value
+
+
+def _cron(value: str) -> str:
+    fields = value.split(" ")
+    if len(fields) != 5 or not all(_CRON_FIELD.fullmatch(f) for f in fields):
+        raise ValueError(
+            f"{value!r} is not a cron schedule; expected five fields separated by single"
+            " spaces (minute hour day month weekday, UTC), such as '17 6 * * 1-5'"
+        )
+    return value
+
+
+def _version(pattern: re.Pattern[str], example: str) -> typing.Callable[[object], object]:
+    def check(value: object) -> object:
+        if isinstance(value, float):
+            raise ValueError(
+                f"{value!r} is a number in YAML (3.10 reads as 3.1); quote the version, such"
+                f" as '{example}'"
+            )
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            raise ValueError(f"{value!r} is not a version; expected one such as '{example}'")
+        return value
+
+    return check
+
+
+class ManifestRepository(_Block):
+    """The repository that holds this manifest and the ghpublish program: ghpublish commits
+    its pipeline (review on pull requests, `pulumi up` on the default branch, drift check)."""
+
+    name: RepoName = Field(
+        description="The repository, one of `repositories` (its settings there apply)."
+    )
+    stack: Annotated[str, AfterValidator(_stack)] = Field(
+        "org", description="The Pulumi stack the pipeline previews and updates (default org)."
+    )
+    drift_schedule: Annotated[str, AfterValidator(_cron)] = Field(
+        PipelineSpec.drift_schedule,
+        description="Cron schedule (UTC) of the drift check (default weekdays 06:17).",
+    )
+    python_version: Annotated[str, BeforeValidator(_version(_PYTHON, "3.12"))] = Field(
+        PipelineSpec.python_version, description="Python the program runs on (default 3.11)."
+    )
+    pulumi_version: Annotated[str, BeforeValidator(_version(_SEMVER, "3.272.0"))] = Field(
+        PipelineSpec.pulumi_version,
+        description="Pulumi CLI version (default the one matching the pinned SDK).",
+    )
+
+
+def _resolve_pipeline(manifest: Manifest, problems: list[tuple[Loc, str]]) -> PipelineSpec | None:
+    """The manifest repository must be one of `repositories`: its settings live there."""
+    own = manifest.manifest_repository
+    if own is None:
+        return None
+    names = {repo.name.lower(): repo.name for repo in manifest.repositories}
+    name = names.get(own.name.lower())
+    if name is None:
+        close = difflib.get_close_matches(own.name, list(names.values()), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        problems.append(
+            (
+                ("manifest_repository", "name"),
+                f"{own.name!r} is not one of repositories; {hint}add it under repositories"
+                " (with npm: false if it publishes nothing) or name one that is there",
+            )
+        )
+        return None
+    return PipelineSpec(
+        repository=name,
+        stack=own.stack,
+        drift_schedule=own.drift_schedule,
+        python_version=own.python_version,
+        pulumi_version=own.pulumi_version,
+    )

@@ -1,0 +1,246 @@
+"""Repository keys: Actions, the `release` environment, org standards, and the
+repository model that holds every block; resolving the standards around the workflows."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from .._spec import ActionsSpec, EnvironmentSpec, NpmSpec, OrgStandardsSpec
+from ._container import Container, ContainerDefaults
+from ._fields import Branch, Description, Loc, RepoName, _Block, _enabled_shorthand, _pick
+from ._npm import Npm, NpmDefaults
+
+if TYPE_CHECKING:
+    from ._document import Manifest
+
+
+# Permissions, environment and rollout: the settings around the workflow files.
+
+_ACTION_PATTERN = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/"
+    r"(?:\*|[A-Za-z0-9._-]+(?:/[A-Za-z0-9._/-]+)?@(?:\*|[A-Za-z0-9._/-]+))"
+)
+
+
+def _action_pattern(value: str) -> str:
+    if len(value) > 255 or not _ACTION_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not an allowed-actions pattern; expected 'owner/*', 'owner/repo@*'"
+            " or 'owner/repo@<full commit SHA>', such as 'acme-widgets/*'"
+        )
+    return value
+
+
+def _reviewer_id(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(
+            f"{value!r} is not a GitHub ID; expected the numeric ID of a team or user, such as"
+            " 1234567 (`gh api orgs/<owner>/teams/<slug> --jq .id`,"
+            " `gh api users/<login> --jq .id`)"
+        )
+    return value
+
+
+ActionPattern = Annotated[str, AfterValidator(_action_pattern)]
+ReviewerId = Annotated[int, BeforeValidator(_reviewer_id)]
+# GitHub's limit: at most six required reviewers per environment, teams and users together.
+MAX_REVIEWERS = 6
+
+
+class Actions(_Block):
+    """The GITHUB_TOKEN and GitHub Actions settings of a repository."""
+
+    default_token: Literal["read", "write"] | None = Field(
+        None, description="Default GITHUB_TOKEN permissions (default read)."
+    )
+    approve_pull_requests: bool | None = Field(
+        None, description="Workflows may create and approve pull requests (default false)."
+    )
+    allow: list[ActionPattern] | None = Field(
+        None,
+        description="Actions allowed beside GitHub's own and the standard's pinned ones,"
+        " such as 'acme-widgets/*' (default none).",
+    )
+    sha_pinning: bool | None = Field(
+        None, description="Every action must be pinned to a full commit SHA (default true)."
+    )
+
+
+class Reviewers(_Block):
+    """Who may approve a publishing job: numeric team and user IDs, six at most."""
+
+    teams: list[ReviewerId] = Field(default_factory=list, description="Team IDs.")
+    users: list[ReviewerId] = Field(default_factory=list, description="User IDs.")
+
+    @model_validator(mode="after")
+    def _at_most_six(self) -> Reviewers:
+        count = len(set(self.teams)) + len(set(self.users))
+        if count > MAX_REVIEWERS:
+            raise ValueError(
+                f"names {count} reviewers; GitHub allows at most {MAX_REVIEWERS} per environment"
+                " (teams and users together): keep a team instead of its members"
+            )
+        return self
+
+
+class Environment(_Block):
+    """The `release` environment every publishing job runs in (release tags `v*` only)."""
+
+    reviewers: Reviewers | None = Field(
+        None, description="Required reviewers of each publishing job (default none)."
+    )
+    prevent_self_review: bool | None = Field(
+        None,
+        description="Whoever started the job cannot approve it (default true).",
+    )
+
+
+class OrgStandards(Actions):
+    """Organization-wide Actions policy: applies to every repository of the organization."""
+
+    require_checks: bool | None = Field(
+        None,
+        description="Org rulesets require the managed workflows' pull-request checks on the"
+        " default branch of the repositories with rollout: pull_request (default false).",
+    )
+
+
+class RepositoryDefaults(_Block):
+    """Values every repository inherits unless it sets its own."""
+
+    description: Description | None = Field(None, description="One-line description.")
+    visibility: Literal["public", "private", "internal"] | None = Field(
+        None, description="Repository visibility (default private)."
+    )
+    default_branch: Branch | None = Field(
+        None, description="Branch the managed files are committed to (default main)."
+    )
+    adopt: bool | None = Field(
+        None,
+        description="The repository exists already: import it, never create it (default false).",
+    )
+    npm: Annotated[NpmDefaults | None, BeforeValidator(_enabled_shorthand)] = None
+    container: Annotated[ContainerDefaults | None, BeforeValidator(_enabled_shorthand)] = None
+    actions: Actions | None = Field(
+        None, description="GITHUB_TOKEN and allowed actions (default: the standard's)."
+    )
+    environment: Environment | None = Field(
+        None, description="Protection of the `release` environment publishing jobs run in."
+    )
+    rollout: Literal["direct", "pull_request"] | None = Field(
+        None,
+        description="direct: commit managed files to the default branch (default);"
+        " pull_request: to the branch ghpublish/standardize, with one pull request.",
+    )
+
+
+class Repository(RepositoryDefaults):
+    """One repository of the owner, managed by ghpublish."""
+
+    name: RepoName = Field(description="Repository name on GitHub.")
+    npm: Annotated[Npm | None, BeforeValidator(_enabled_shorthand)] = None
+    container: Annotated[Container | None, BeforeValidator(_enabled_shorthand)] = None
+
+
+def _yaml_value(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else repr(value)
+
+
+def _resolve_actions(own: Actions | None, inherited: Actions | None) -> ActionsSpec:
+    allow = _pick("allow", own, inherited) or ()
+    return ActionsSpec(
+        default_token=_pick("default_token", own, inherited) or "read",
+        approve_pull_requests=_pick("approve_pull_requests", own, inherited) is True,
+        allow=tuple(sorted(set(allow))),
+        sha_pinning=_pick("sha_pinning", own, inherited) is not False,
+    )
+
+
+def _resolve_standards(
+    repo: Repository,
+    defaults: RepositoryDefaults,
+    index: int,
+    visibility: str,
+    npm: NpmSpec | None,
+    org: OrgStandardsSpec | None,
+) -> tuple[dict[str, Any], list[tuple[Loc, str]]]:
+    """A repository's Actions settings, `release` environment, rollout and package
+    visibility, checked against the repository's visibility and the organization's policy."""
+    problems: list[tuple[Loc, str]] = []
+    here: Loc = ("repositories", index)
+    actions = _resolve_actions(repo.actions, defaults.actions)
+    if org is not None:
+        where = (*here, "actions")
+        weaker = {
+            "default_token": actions.default_token == "write"
+            and org.actions.default_token == "read",
+            "approve_pull_requests": actions.approve_pull_requests
+            and not org.actions.approve_pull_requests,
+            "sha_pinning": not actions.sha_pinning and org.actions.sha_pinning,
+        }
+        for key, is_weaker in weaker.items():
+            if is_weaker:
+                problems.append(
+                    (
+                        (*where, key),
+                        f"{_yaml_value(getattr(actions, key))} is weaker than"
+                        f" org_standards.{key} ({_yaml_value(getattr(org.actions, key))}),"
+                        " which GitHub applies to every"
+                        f" repository of the organization; remove {key} here or change"
+                        f" org_standards.{key}",
+                    )
+                )
+        for pattern in actions.allow:
+            if pattern not in org.actions.allow:
+                problems.append(
+                    (
+                        (*where, "allow"),
+                        f"{pattern!r} is not in org_standards.allow, and the organization's"
+                        " policy limits every repository; add it to org_standards.allow too",
+                    )
+                )
+    own_env, inherited_env = repo.environment, defaults.environment
+    reviewers = _pick("reviewers", own_env, inherited_env)
+    environment = EnvironmentSpec(
+        reviewer_teams=tuple(sorted(set(reviewers.teams))) if reviewers else (),
+        reviewer_users=tuple(sorted(set(reviewers.users))) if reviewers else (),
+        prevent_self_review=_pick("prevent_self_review", own_env, inherited_env) is not False,
+    )
+    if npm is not None:
+        wanted = _pick("visibility", repo.npm, defaults.npm) or visibility
+        if wanted != visibility:
+            undo = "; making a package public cannot be undone" if wanted == "public" else ""
+            problems.append(
+                (
+                    (*here, "npm", "visibility"),
+                    f"{wanted!r} for {npm.package!r} differs from the repository's visibility"
+                    f" {visibility!r}: a package linked to its repository inherits the"
+                    " repository's access and GitHub has no API to set a package's visibility;"
+                    f" set npm.visibility to {visibility!r} or change the repository's"
+                    " visibility, or make the change by hand after the first publish in the"
+                    " package's settings on GitHub (Package settings, Danger Zone, Change"
+                    f" visibility{undo})",
+                )
+            )
+        npm = dataclasses.replace(npm, visibility=wanted)
+    rollout = _pick("rollout", repo, defaults) or "direct"
+    settings = {
+        "actions": actions,
+        "environment": environment,
+        "rollout": rollout,
+        "npm": npm,
+    }
+    return settings, problems
+
+
+def _resolve_org_standards(manifest: Manifest) -> OrgStandardsSpec | None:
+    own = manifest.org_standards
+    if own is None:
+        return None
+    return OrgStandardsSpec(
+        actions=_resolve_actions(own, None), require_checks=own.require_checks is True
+    )

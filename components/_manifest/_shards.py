@@ -1,0 +1,111 @@
+"""`shards`: splitting the repositories between stacks, and selecting one stack's part."""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import re
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator
+
+from .._errors import ConfigError
+from .._spec import OrgSpec, ShardSpec
+from ._fields import Loc, _full_match
+
+if TYPE_CHECKING:
+    from ._document import Manifest
+
+
+_SHARD = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+_SHARD_PATTERN = re.compile(r"[A-Za-z0-9._*?\[\]!-]{1,100}")
+
+
+_shard_name = _full_match(
+    _SHARD,
+    "a shard name; expected 1 to 40 lowercase letters, digits or hyphens, such as 'team-web'",
+)
+
+
+_shard_pattern = _full_match(
+    _SHARD_PATTERN,
+    "a repository name pattern; expected a name or a glob of repository-name"
+    " characters with '*', '?' or '[...]', such as 'web-*'",
+)
+
+
+ShardName = Annotated[str, AfterValidator(_shard_name)]
+ShardPattern = Annotated[str, AfterValidator(_shard_pattern)]
+
+
+def _resolve_shards(manifest: Manifest, problems: list[tuple[Loc, str]]) -> tuple[ShardSpec, ...]:
+    """Every repository in exactly one shard, so that no two stacks manage it."""
+    if not manifest.shards:
+        return ()
+    members: dict[str, list[str]] = {name: [] for name in manifest.shards}
+    for index, repo in enumerate(manifest.repositories):
+        name = repo.name.lower()
+        found = [
+            shard
+            for shard, patterns in manifest.shards.items()
+            if any(fnmatch.fnmatchcase(name, p.lower()) for p in patterns)
+        ]
+        loc: Loc = ("repositories", index, "name")
+        if not found:
+            problems.append(
+                (
+                    loc,
+                    f"{repo.name!r} matches no shard; add it, or a pattern that matches it, to"
+                    f" one of the shards ({', '.join(manifest.shards)})",
+                )
+            )
+        elif len(found) > 1:
+            problems.append(
+                (
+                    loc,
+                    f"{repo.name!r} matches the shards {' and '.join(map(repr, found))}; change"
+                    " their patterns so that it matches exactly one (two stacks would manage it)",
+                )
+            )
+        else:
+            members[found[0]].append(repo.name)
+    return tuple(
+        ShardSpec(name, tuple(patterns), tuple(members[name]))
+        for name, patterns in manifest.shards.items()
+    )
+
+
+def select_shard(spec: OrgSpec, shard: str | None) -> OrgSpec:
+    """The part of the org one stack manages: all of it, or the shard ``ghpublish:shard`` names.
+
+    The first shard also manages the org-level standards; the manifest repository's pipeline
+    goes with the shard of its repository.
+    """
+    names = [s.name for s in spec.shards]
+    if not shard:
+        if spec.shards:
+            raise ConfigError(
+                f"ghpublish:shard: {spec.source} splits the repositories into shards"
+                f" ({', '.join(names)}); select this stack's with `pulumi config set"
+                " ghpublish:shard <name>` (SHARD=<name> for make)"
+            )
+        return spec
+    if not spec.shards:
+        raise ConfigError(
+            f"ghpublish:shard: {shard!r} is set but {spec.source} declares no shards; remove"
+            " the setting (`pulumi config rm ghpublish:shard`) or add `shards` to the manifest"
+        )
+    if shard not in names:
+        raise ConfigError(
+            f"ghpublish:shard: {shard!r} is not a shard of {spec.source}; expected one of:"
+            f" {', '.join(names)}"
+        )
+    (chosen,) = (s for s in spec.shards if s.name == shard)
+    keep = set(chosen.repositories)
+    pipeline = spec.pipeline if spec.pipeline and spec.pipeline.repository in keep else None
+    return dataclasses.replace(
+        spec,
+        repositories=tuple(r for r in spec.repositories if r.name in keep),
+        pipeline=pipeline,
+        standards=spec.standards if shard == names[0] else None,
+    )
