@@ -9,7 +9,6 @@ __all__ = [
     "DEFAULT_PLATFORMS",
     "DRIFT_SCHEDULE",
     "GHCR",
-    "NODE_LTS",
     "PIPELINE_PYTHON",
     "PULUMI_CLI",
     "RELEASE_ENVIRONMENT",
@@ -19,7 +18,6 @@ __all__ = [
     "ActionsSpec",
     "ContainerSpec",
     "EnvironmentSpec",
-    "NpmSpec",
     "OrgSpec",
     "OrgStandardsSpec",
     "PipelineSpec",
@@ -30,31 +28,15 @@ __all__ = [
 
 import posixpath
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from ._ecosystems.npm import NpmSpec
 
 # The version of the publishing standard the generated files follow.
 STANDARD_VERSION = "1"
-# The current Node.js LTS major, the default `npm.node_version`.
-NODE_LTS = "24"
 
 Visibility = Literal["public", "private", "internal"]
-
-
-@dataclass(frozen=True)
-class NpmSpec:
-    """Publishing one npm package to GitHub Packages on release."""
-
-    package: str
-    node_version: str
-    install_command: tuple[str, ...]
-    test_command: tuple[str, ...]
-    release_types: tuple[str, ...]
-    # The package's intended visibility: always the repository's, whose access it inherits.
-    visibility: Visibility = "private"
-
-    @property
-    def scope(self) -> str:
-        return self.package.split("/", 1)[0]
 
 
 # The registry images go to unless the manifest names another (GitHub Enterprise Server,

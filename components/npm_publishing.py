@@ -7,9 +7,9 @@ from typing import NotRequired, TypedDict
 import pulumi
 
 from ._base import Component, managed_workflow
+from ._ecosystems.npm import NODE_LTS, RELEASE_PACKAGE_PATH, NpmSpec, npm_release
 from ._manifest import RELEASE_TYPES, _command
-from ._spec import NODE_LTS, NpmSpec, RepositorySpec
-from ._workflows import RELEASE_PACKAGE_PATH, npm_release
+from ._spec import RepositorySpec
 
 
 class NpmPublishingArgs(TypedDict):

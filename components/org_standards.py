@@ -20,9 +20,10 @@ import pulumi
 import pulumi_github as github
 
 from ._base import Component
+from ._ecosystems.npm import npm_release
 from ._spec import RepositorySpec
 from ._workflow import Workflow
-from ._workflows import docker_publish, npm_release
+from ._workflows import docker_publish
 from .repository_standards import allowed_actions_config, standard_allowed_actions
 
 # The GitHub Actions app: a required check must come from a workflow, not any status.

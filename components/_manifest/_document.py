@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
+from .._ecosystems.npm import _resolve_npm
 from .._spec import OrgSpec, RepositorySpec
 from ._container import _resolve_container
 from ._fields import _BUILTIN, Loc, Login, _Block, _pick
-from ._npm import _resolve_npm
 from ._pipeline import ManifestRepository, _resolve_pipeline
 from ._repository import (
     OrgStandards,

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from .._spec import ActionsSpec, EnvironmentSpec, NpmSpec, OrgStandardsSpec
+from .._ecosystems.npm import Npm, NpmDefaults, NpmSpec
+from .._spec import ActionsSpec, EnvironmentSpec, OrgStandardsSpec
 from ._container import Container, ContainerDefaults
 from ._fields import Branch, Description, Loc, RepoName, _Block, _enabled_shorthand, _pick
-from ._npm import Npm, NpmDefaults
 
 if TYPE_CHECKING:
     from ._document import Manifest

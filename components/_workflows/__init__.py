@@ -6,20 +6,16 @@ golden file in ``tests/golden/``. No Pulumi import in this layer.
 
 from .common import READ_CODE, checkout, header
 from .container import DOCKER_PUBLISH_PATH, SOURCE_LABEL, docker_publish, needs_qemu
-from .npm import NPM_REGISTRY, RELEASE_PACKAGE_PATH, npm_release
 from .pipeline import PIPELINE_PATHS, pipeline_workflows
 
 __all__ = [
     "DOCKER_PUBLISH_PATH",
-    "NPM_REGISTRY",
     "PIPELINE_PATHS",
     "READ_CODE",
-    "RELEASE_PACKAGE_PATH",
     "SOURCE_LABEL",
     "checkout",
     "docker_publish",
     "header",
     "needs_qemu",
-    "npm_release",
     "pipeline_workflows",
 ]

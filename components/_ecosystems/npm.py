@@ -1,0 +1,282 @@
+"""The npm ecosystem: the `npm` manifest block, its resolved spec and its release workflow
+(test, then publish to GitHub Packages on release)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "NODE_LTS",
+    "NPM_REGISTRY",
+    "NPM_TEST_CHECK",
+    "RELEASE_PACKAGE_PATH",
+    "Npm",
+    "NpmDefaults",
+    "NpmSpec",
+    "npm_release",
+]
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from .._catalog import pin
+from .._manifest._fields import (
+    RELEASE_TYPES,
+    Command,
+    Loc,
+    ReleaseType,
+    _Block,
+    _command,
+    _pick,
+)
+from .._spec import RELEASE_ENVIRONMENT, RepositorySpec, Visibility
+from .._workflow import Concurrency, Job, Permission, Step, Workflow, shell_join
+from .._workflows.common import READ_CODE, checkout, header
+
+if TYPE_CHECKING:
+    from .._manifest._repository import Repository, RepositoryDefaults
+
+# The current Node.js LTS major, the default `npm.node_version`.
+NODE_LTS = "24"
+
+
+# ---------------------------------------------------------------------------
+# The resolved spec.
+
+
+@dataclass(frozen=True)
+class NpmSpec:
+    """Publishing one npm package to GitHub Packages on release."""
+
+    package: str
+    node_version: str
+    install_command: tuple[str, ...]
+    test_command: tuple[str, ...]
+    release_types: tuple[str, ...]
+    # The package's intended visibility: always the repository's, whose access it inherits.
+    visibility: Visibility = "private"
+
+    @property
+    def scope(self) -> str:
+        return self.package.split("/", 1)[0]
+
+
+# ---------------------------------------------------------------------------
+# The manifest block.
+
+
+_NPM_NAME = re.compile(r"@[a-z0-9-~][a-z0-9-._~]*/[a-z0-9-~][a-z0-9-._~]*")
+_NODE = re.compile(r"\d+(?:\.\d+){0,2}|lts/\*|lts/[a-z]+")
+
+
+def _npm_package(value: str) -> str:
+    if len(value) > 214 or not _NPM_NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a scoped npm package name; expected '@<owner>/<name>' in"
+            " lowercase letters, digits, '-', '.', '_' or '~'"
+        )
+    return value
+
+
+def _node_version(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and not _NODE.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a Node.js version; expected a version such as '24' or '24.11'"
+            " or an alias such as 'lts/*'"
+        )
+    return value
+
+
+NpmPackage = Annotated[str, AfterValidator(_npm_package)]
+NodeVersion = Annotated[str, BeforeValidator(_node_version)]
+
+
+class NpmDefaults(_Block):
+    """npm publishing settings every repository inherits."""
+
+    enabled: bool | None = Field(
+        None, description="false turns off npm publishing that defaults turn on."
+    )
+    node_version: NodeVersion | None = Field(
+        None, description=f"Node.js version for setup-node (default {NODE_LTS}, the LTS)."
+    )
+    install_command: Command | None = Field(
+        None, description="Installs dependencies (default 'npm ci'); one command, no shell."
+    )
+    test_command: Command | None = Field(
+        None, description="Runs the tests (default 'npm test'); one command, no shell."
+    )
+    release_types: list[ReleaseType] | None = Field(
+        None, min_length=1, description="Release events that publish (default [published])."
+    )
+    visibility: Literal["public", "private", "internal"] | None = Field(
+        None,
+        description="The package's intended visibility: the repository's, whose access it"
+        " inherits (default the repository's visibility).",
+    )
+
+
+class Npm(NpmDefaults):
+    """Publish an npm package to GitHub Packages when a release is made."""
+
+    package: NpmPackage | None = Field(
+        None, description="Package name, '@<owner>/<name>' (default from the repository name)."
+    )
+
+
+def _resolve_npm(
+    owner: str, repo: Repository, defaults: RepositoryDefaults, index: int
+) -> tuple[NpmSpec | None, list[tuple[Loc, str]]]:
+    own, inherited = repo.npm, defaults.npm
+    if own is None and inherited is None:
+        return None, []
+    if _pick("enabled", own, inherited) is False:
+        return None, []
+    scope = f"@{owner.lower()}"
+    package = own.package if own is not None else None
+    loc: Loc = ("repositories", index, "npm", "package")
+    problems: list[tuple[Loc, str]] = []
+    if package is None:
+        package = f"{scope}/{repo.name.lower()}"
+        try:
+            _npm_package(package)
+        except ValueError:
+            problems.append(
+                (
+                    ("repositories", index, "npm"),
+                    f"the default package name {package!r} is not a valid npm name; set"
+                    " npm.package to a name such as"
+                    f" '{scope}/{re.sub(r'^[._]+', '', repo.name.lower()) or 'package'}'",
+                )
+            )
+    elif package.split("/", 1)[0] != scope:
+        problems.append(
+            (
+                loc,
+                f"{package!r} is outside the owner's scope; expected '{scope}/<name>' (GitHub"
+                " Packages publishes npm packages only under the owner's scope)",
+            )
+        )
+    release_types = _pick("release_types", own, inherited) or ["published"]
+    spec = NpmSpec(
+        package=package,
+        node_version=_pick("node_version", own, inherited) or NODE_LTS,
+        install_command=_command(_pick("install_command", own, inherited) or "npm ci"),
+        test_command=_command(_pick("test_command", own, inherited) or "npm test"),
+        release_types=tuple(sorted(set(release_types), key=RELEASE_TYPES.index)),
+    )
+    return spec, problems
+
+
+# ---------------------------------------------------------------------------
+# The release workflow.
+
+RELEASE_PACKAGE_PATH = ".github/workflows/release-package.yml"
+NPM_REGISTRY = "https://npm.pkg.github.com"
+# The test job's name: the check a pull request reports (and org rulesets may require).
+NPM_TEST_CHECK = "npm test"
+
+
+def _setup_node(npm: NpmSpec, *, publish: bool) -> Step:
+    # The publish job's `@<owner>` scope resolves to GitHub Packages through setup-node: it
+    # writes a user .npmrc in the runner's temporary directory with the scope's registry and
+    # `NODE_AUTH_TOKEN`, for this job only. No managed .npmrc in the repository: it would
+    # overwrite the repository's own settings and its registry line would reach every job.
+    registry = {"registry-url": NPM_REGISTRY, "scope": npm.scope} if publish else {}
+    return Step(
+        name="Set up Node.js",
+        uses=pin("actions/setup-node"),
+        # No dependency cache in release jobs: a poisoned cache would reach the package.
+        with_={"node-version": npm.node_version, **registry, "package-manager-cache": False},
+    )
+
+
+def _check_package_name(npm: NpmSpec, repo: RepositorySpec, source: str) -> Step:
+    # Manifest values reach the script through the environment only, never as code.
+    # The `repository` field links the package to its repository before its first publish,
+    # so that the package inherits the repository's access (GitHub has no API to set it).
+    return Step(
+        name="Check the package name and repository",
+        env={
+            "PACKAGE": npm.package,
+            "MANIFEST_KEY": f"npm.package of the repository '{repo.name}' in {source}",
+            "REPOSITORY": repo.full_name,
+        },
+        run="\n".join(
+            [
+                'name="$(npm pkg get name | tr -d \'"\')"',
+                'if [ "$name" != "$PACKAGE" ]; then',
+                "  echo \"::error file=package.json::package.json names '$name' but the manifest"
+                " publishes '$PACKAGE'; change one of them ($MANIFEST_KEY)\"",
+                "  exit 1",
+                "fi",
+                'if ! npm pkg get repository | grep -qiF "$REPOSITORY"; then',
+                "  echo \"::error file=package.json::package.json's repository field does not"
+                " name $REPOSITORY; set it to 'github:$REPOSITORY' so that the package is linked"
+                ' to the repository and inherits its access"',
+                "  exit 1",
+                "fi",
+                "",
+            ]
+        ),
+    )
+
+
+def npm_release(repo: RepositorySpec, source: str) -> Workflow:
+    """On a pull request to the default branch: test. On a release: test, then publish
+    the npm package to GitHub Packages from the `release` environment."""
+    npm = repo.npm
+    if npm is None:
+        raise ValueError(f"{repo.name} publishes no npm package")
+    install = Step(name="Install dependencies", run=shell_join(npm.install_command))
+    test = Job(
+        id="test",
+        name=NPM_TEST_CHECK,
+        permissions=(READ_CODE,),
+        steps=(
+            checkout(),
+            _setup_node(npm, publish=False),
+            install,
+            Step(name="Test", run=shell_join(npm.test_command)),
+        ),
+    )
+    publish = Job(
+        id="publish",
+        name="Publish to GitHub Packages",
+        needs=("test",),
+        # Pull requests run the tests only; releases publish, in the protected environment.
+        if_="github.event_name == 'release'",
+        environment=RELEASE_ENVIRONMENT,
+        permissions=(
+            READ_CODE,
+            Permission("packages", "write", "publish the package to GitHub Packages"),
+        ),
+        steps=(
+            checkout(),
+            _setup_node(npm, publish=True),
+            _check_package_name(npm, repo, source),
+            install,
+            Step(
+                name="Publish",
+                run="npm publish",
+                env={"NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"},
+                ignore={
+                    "use-trusted-publishing": "GitHub Packages has no trusted publishing;"
+                    " GITHUB_TOKEN is its short-lived credential"
+                },
+            ),
+        ),
+    )
+    return Workflow(
+        name="Release package",
+        on={
+            "pull_request": {"branches": [repo.default_branch]},
+            "release": {"types": list(npm.release_types)},
+        },
+        concurrency=Concurrency("release-package-${{ github.ref }}", cancel_in_progress=False),
+        jobs=(test, publish),
+        header=header(repo, source),
+    )
