@@ -51,6 +51,9 @@ class Component(pulumi.ComponentResource):
         # rollout's branch): decided by the repository's component, inherited by its children.
         parent = opts.parent if opts is not None else None
         self._rollout_branch: str | None = getattr(parent, "_rollout_branch", None)
+        # The workflows this component commits (`managed_workflow`): the repository's
+        # allowed-actions list holds exactly the actions they use.
+        self.workflows: list[Workflow] = []
 
     def _finish(self, **outputs: Any) -> None:
         """Set each output as an attribute (an `Output`) and register them, last.
@@ -111,6 +114,7 @@ def managed_workflow(
 ) -> tuple[github.RepositoryFile, str]:
     """A component's workflow, rendered and committed to the repository: the file and its text."""
     content = render(workflow)
+    owner.workflows.append(workflow)
     file = managed_file(
         owner,
         "workflow",

@@ -104,6 +104,8 @@ class ManifestPipeline(Component):
             environment=PIPELINE_ENVIRONMENT,
             branch_pattern=branch,
         )
+        workflows = pipeline_workflows(spec, branch, source)
+        self.workflows.extend(workflows.values())
         self.files = {
             path: managed_file(
                 self,
@@ -114,6 +116,6 @@ class ManifestPipeline(Component):
                 path=path,
                 content=render(workflow),
             )
-            for path, workflow in pipeline_workflows(spec, branch, source).items()
+            for path, workflow in workflows.items()
         }
         self._finish(workflow_paths=list(PIPELINE_PATHS), environment=PIPELINE_ENVIRONMENT)

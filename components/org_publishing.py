@@ -10,11 +10,12 @@ import pulumi_github as github
 
 from ._base import Component
 from ._manifest import load_manifest, select_shard
-from ._spec import OrgSpec, RepositorySpec
+from ._spec import RELEASE_TAGS, OrgSpec, RepositorySpec
 from ._workflow import shell_join
 from .container_publishing import BuildFromPulumiArgs, ContainerSettingsArgs
 from .org_standards import OrgStandards, OrgStandardsArgs, pull_request_checks
 from .publishing_repository import NpmSettingsArgs, PublishingRepository, PublishingRepositoryArgs
+from .repository_standards import OrgActionsArgs
 
 # Evaluating an org keeps tens of thousands of objects alive until the end (resources, their
 # inputs, the SDK's futures); at Python's default threshold (700 allocations) the cyclic
@@ -42,6 +43,19 @@ class OrgPublishingArgs(TypedDict):
     """User name for the registry (default the owner login)."""
     shard: NotRequired[pulumi.Input[str]]
     """The shard of the manifest this stack manages (required when it declares `shards`)."""
+
+
+def release_tag_pattern(repo: RepositorySpec) -> str:
+    """The tags a repository releases from, which the tag rulesets protect."""
+    return RELEASE_TAGS
+
+
+def release_tag_groups(repositories: tuple[RepositorySpec, ...]) -> dict[str, list[str]]:
+    """Repository names per distinct release tag pattern: one org ruleset each."""
+    groups: dict[str, list[str]] = {}
+    for repo in repositories:
+        groups.setdefault(release_tag_pattern(repo), []).append(repo.name)
+    return {pattern: sorted(names) for pattern, names in sorted(groups.items())}
 
 
 def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryArgs:
@@ -137,9 +151,20 @@ class OrgPublishing(Component):
             credentials["registry_password"] = pulumi.Output.secret(registry_token)
         if token is not None:
             credentials["git_token"] = pulumi.Output.secret(token)
+        # Every shard's repositories defer to the org standard, whichever stack manages it.
+        org_standards = whole.standards
+        org_actions: OrgActionsArgs | None = None
+        if org_standards is not None:
+            org_actions = {
+                "default_token": org_standards.actions.default_token,
+                "approve_pull_requests": org_standards.actions.approve_pull_requests,
+                "sha_pinning": org_standards.actions.sha_pinning,
+            }
         self.members: dict[str, PublishingRepository] = {}
         for repo in self.spec.repositories:
             member_args = repository_args(repo, source)
+            if org_actions is not None:
+                member_args["org_actions"] = org_actions
             pipeline = self.spec.pipeline
             if pipeline is not None and pipeline.repository == repo.name:
                 member_args["pipeline"] = {
@@ -161,6 +186,8 @@ class OrgPublishing(Component):
                 "approve_pull_requests": standards.actions.approve_pull_requests,
                 "allowed_actions": list(standards.actions.allow),
                 "sha_pinning": standards.actions.sha_pinning,
+                # Every managed repository's release tags, across shards.
+                "release_tags": release_tag_groups(whole.repositories),
             }
             if standards.require_checks:
                 # Only where files arrive by pull request: a required check on the default

@@ -1,7 +1,8 @@
 """`OrgStandards`: the organization-wide side of the publishing standard.
 
 The organization's Actions policy (GitHub's own actions and the catalog's pins, by SHA),
-a read-only default `GITHUB_TOKEN` that cannot approve pull requests, and optionally org
+a read-only default `GITHUB_TOKEN` that cannot approve pull requests, an org ruleset per
+release tag pattern protecting those tags in the managed repositories, and optionally org
 rulesets that require the managed workflows' pull-request checks on the default branch of
 the repositories that have them. Needs an organization owner (not a user account).
 """
@@ -13,6 +14,7 @@ __all__ = [
     "pull_request_checks",
 ]
 
+import hashlib
 import re
 from typing import NotRequired, TypedDict
 
@@ -24,7 +26,12 @@ from ._ecosystems.npm import npm_release
 from ._spec import RepositorySpec
 from ._workflow import Workflow
 from ._workflows import docker_publish
-from .repository_standards import allowed_actions_config, standard_allowed_actions
+from .repository_standards import (
+    TAG_RULESET,
+    allowed_actions_config,
+    standard_allowed_actions,
+    tag_ruleset_rules,
+)
 
 # The GitHub Actions app: a required check must come from a workflow, not any status.
 GITHUB_ACTIONS_APP_ID = 15368
@@ -75,16 +82,21 @@ class OrgStandardsArgs(TypedDict):
     required_checks: NotRequired[pulumi.Input[dict[str, list[str]]]]
     """Per repository name, the checks its pull requests must pass (default none: no
     ruleset)."""
+    release_tags: NotRequired[pulumi.Input[dict[str, list[str]]]]
+    """Per release tag pattern (such as `v*`), the repositories whose matching tags cannot be
+    deleted or force-pushed: one org ruleset each (default none)."""
 
 
 class OrgStandards(Component):
-    """`ActionsOrganizationPermissions`, `ActionsOrganizationWorkflowPermissions` and one
-    `OrganizationRuleset` per set of required checks."""
+    """`ActionsOrganizationPermissions`, `ActionsOrganizationWorkflowPermissions`, one
+    `OrganizationRuleset` per release tag pattern and one per set of required checks."""
 
     allowed_actions: pulumi.Output[list[str]]
     """The actions allowed beside GitHub-owned ones."""
     rulesets: pulumi.Output[list[str]]
     """Names of the org rulesets requiring managed checks, sorted."""
+    tag_rulesets: pulumi.Output[list[str]]
+    """Names of the org rulesets protecting release tags, sorted."""
 
     def __init__(
         self, name: str, args: OrgStandardsArgs, opts: pulumi.ResourceOptions | None = None
@@ -142,4 +154,34 @@ class OrgStandards(Component):
                 )
             )
 
-        self._finish(allowed_actions=allowed, rulesets=sorted(names))
+        # One ruleset per distinct tag pattern, each targeting the repositories that have it.
+        tag_names: list[str] = []
+        self.tag_rulesets_resources: list[github.OrganizationRuleset] = []
+        slugs: set[str] = set()
+        for pattern, repositories in sorted((args.get("release_tags") or {}).items()):  # type: ignore[union-attr]
+            if not repositories:
+                continue
+            slug = _slug((pattern,)) or "tags"
+            if slug in slugs:  # `v*` and `v-*` read alike: told apart by the pattern's digest
+                slug = f"{slug}-{hashlib.sha256(pattern.encode()).hexdigest()[:8]}"
+            slugs.add(slug)
+            ruleset_name = f"{TAG_RULESET} ({pattern})"
+            tag_names.append(ruleset_name)
+            self.tag_rulesets_resources.append(
+                github.OrganizationRuleset(
+                    f"{name}-release-tags-{slug}",
+                    name=ruleset_name,
+                    target="tag",
+                    enforcement="active",
+                    conditions={
+                        "ref_name": {"includes": [f"refs/tags/{pattern}"], "excludes": []},
+                        "repository_name": {"includes": sorted(repositories), "excludes": []},
+                    },
+                    rules=tag_ruleset_rules(),
+                    opts=self._child(),
+                )
+            )
+
+        self._finish(
+            allowed_actions=allowed, rulesets=sorted(names), tag_rulesets=sorted(tag_names)
+        )

@@ -23,7 +23,12 @@ from .container_publishing import (
 )
 from .manifest_pipeline import ManifestPipeline, ManifestPipelineArgs, PipelineSettingsArgs
 from .npm_publishing import NpmPublishing, NpmPublishingArgs
-from .repository_standards import RepositoryStandards, RepositoryStandardsArgs
+from .repository_standards import (
+    OrgActionsArgs,
+    RepositoryStandards,
+    RepositoryStandardsArgs,
+    workflow_actions,
+)
 
 # The branch GitHub gives a new repository (auto_init): renamed only if another is declared.
 GITHUB_FIRST_BRANCH = "main"
@@ -94,6 +99,10 @@ class PublishingRepositoryArgs(TypedDict):
     """`GITHUB_TOKEN` and allowed actions (default the standard: read-only, selected, SHA)."""
     environment: NotRequired[pulumi.Input[EnvironmentSettingsArgs]]
     """Protection of the `release` environment publishing jobs run in (default none)."""
+    org_actions: NotRequired[pulumi.Input[OrgActionsArgs]]
+    """The organization's Actions standard, when the manifest declares `org_standards`: the
+    repository's own token and Actions settings exist only where they differ, and its
+    release tags are protected by the organization's ruleset (default none)."""
     rollout: NotRequired[pulumi.Input[str]]
     """`direct`: commit to the default branch (default); `pull_request`: commit to
     `ghpublish/standardize` and open one pull request."""
@@ -223,16 +232,25 @@ class PublishingRepository(Component):
 
         actions: ActionsSettingsArgs = args.get("actions") or {}  # type: ignore[assignment]
         environment: EnvironmentSettingsArgs = args.get("environment") or {}  # type: ignore[assignment]
+        workflows = [
+            workflow
+            for role in ("npm", "container", "pipeline")
+            for workflow in getattr(getattr(self, role, None), "workflows", ())
+        ]
         standards_args: RepositoryStandardsArgs = {
             "repository": repo_name,
             "default_token": actions.get("default_token") or "read",
             "approve_pull_requests": bool(actions.get("approve_pull_requests", False)),
             "allowed_actions": list(actions.get("allow") or []),  # type: ignore[arg-type]
+            "workflow_actions": workflow_actions(workflows),
             "sha_pinning": actions.get("sha_pinning", True) is not False,
             # Only a repository that publishes has jobs to run in the `release` environment.
             "release_environment": args.get("npm") is not None or args.get("container") is not None,
             **environment,  # type: ignore[typeddict-item]
         }
+        org_actions = args.get("org_actions")
+        if org_actions is not None:
+            standards_args["org_actions"] = org_actions
         self.standards = RepositoryStandards(
             f"{name}-standards",
             standards_args,

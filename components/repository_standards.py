@@ -1,20 +1,29 @@
 """`RepositoryStandards`: the settings around a repository's workflow files.
 
 The default `GITHUB_TOKEN` is read-only and cannot approve pull requests; only GitHub's own
-actions and exactly the actions the standard pins (from the catalog) may run, pinned by
+actions and exactly the pinned actions the repository's workflows use may run, pinned by
 SHA; every publishing job runs in the `release` environment, which deploys release tags
 only; and release tags (`v*`) cannot be deleted or force-pushed.
+
+Where the organization declares these standards (`org_standards`), GitHub applies them to
+every repository: the repository-level token and Actions settings then exist only where the
+repository differs from them, and release tags are protected by an organization ruleset
+(`OrgStandards`), not one per repository.
 """
 
 __all__ = [
     "GITHUB_OWNED",
     "TAG_RULESET",
+    "OrgActionsArgs",
     "RepositoryStandards",
     "RepositoryStandardsArgs",
     "allowed_actions_config",
     "standard_allowed_actions",
+    "tag_ruleset_rules",
+    "workflow_actions",
 ]
 
+from collections.abc import Iterable
 from typing import NotRequired, TypedDict
 
 import pulumi
@@ -23,6 +32,7 @@ import pulumi_github as github
 from ._base import Component, deployment_environment
 from ._catalog import CATALOG
 from ._spec import RELEASE_ENVIRONMENT, RELEASE_TAGS
+from ._workflow import Workflow
 
 # Owners whose actions GitHub counts as GitHub-owned (`github_owned_allowed`).
 GITHUB_OWNED = frozenset({"actions", "github"})
@@ -38,9 +48,39 @@ def standard_allowed_actions(extra: tuple[str, ...] | list[str] = ()) -> list[st
     return pins + sorted(set(extra) - set(pins))
 
 
+def workflow_actions(workflows: Iterable[Workflow]) -> list[str]:
+    """The pinned ``uses`` of every action ``workflows`` run that GitHub does not own, sorted."""
+    return sorted(
+        {
+            step.uses.uses
+            for workflow in workflows
+            for job in workflow.jobs
+            for step in job.steps
+            if step.uses is not None and step.uses.action.split("/")[0] not in GITHUB_OWNED
+        }
+    )
+
+
+def tag_ruleset_rules() -> dict[str, bool]:
+    """What protects release tags, in a repository or an organization ruleset."""
+    return {"deletion": True, "non_fast_forward": True}
+
+
 def allowed_actions_config(patterns: list[str]) -> dict[str, object]:
     """`selected` actions: GitHub's own and exactly ``patterns``, none merely verified."""
     return {"github_owned_allowed": True, "verified_allowed": False, "patterns_alloweds": patterns}
+
+
+class OrgActionsArgs(TypedDict):
+    """The organization's Actions standard (`org_standards`), which GitHub applies to every
+    repository of the organization; every key has a default."""
+
+    default_token: NotRequired[pulumi.Input[str]]
+    """The organization's default `GITHUB_TOKEN` permissions (default `read`)."""
+    approve_pull_requests: NotRequired[pulumi.Input[bool]]
+    """Whether the organization lets workflows approve pull requests (default false)."""
+    sha_pinning: NotRequired[pulumi.Input[bool]]
+    """Whether the organization requires actions pinned by SHA (default true)."""
 
 
 class RepositoryStandardsArgs(TypedDict):
@@ -53,9 +93,17 @@ class RepositoryStandardsArgs(TypedDict):
     approve_pull_requests: NotRequired[pulumi.Input[bool]]
     """Whether workflows may create and approve pull requests (default false)."""
     allowed_actions: NotRequired[pulumi.Input[list[str]]]
-    """Action patterns allowed beside GitHub's own and the catalog's pins (default none)."""
+    """Action patterns allowed beside GitHub's own and the workflows' actions (default
+    none)."""
+    workflow_actions: NotRequired[pulumi.Input[list[str]]]
+    """The pinned actions (`owner/repo@sha`) the repository's managed workflows use (default
+    none)."""
     sha_pinning: NotRequired[pulumi.Input[bool]]
     """Every action must be pinned to a full commit SHA (default true)."""
+    org_actions: NotRequired[pulumi.Input[OrgActionsArgs]]
+    """The organization's Actions standard, when the manifest declares `org_standards`:
+    repository-level settings then exist only where they differ from it, and release tags
+    are protected by the organization's ruleset (default none: every setting here)."""
     release_environment: NotRequired[pulumi.Input[bool]]
     """Manage the `release` environment, for repositories that publish (default true)."""
     reviewer_teams: NotRequired[pulumi.Input[list[int]]]
@@ -70,7 +118,8 @@ class RepositoryStandards(Component):
     """Workflow and Actions permissions, the `release` environment and the tag ruleset."""
 
     allowed_actions: pulumi.Output[list[str]]
-    """The actions allowed beside GitHub-owned ones."""
+    """The actions the repository's own setting allows beside GitHub-owned ones (empty when
+    the organization's policy governs)."""
     environment: pulumi.Output[str]
     """The environment publishing jobs run in (empty when not managed)."""
 
@@ -82,24 +131,50 @@ class RepositoryStandards(Component):
     ) -> None:
         super().__init__(name, opts)
         repository = args["repository"]
-        allowed = standard_allowed_actions(args.get("allowed_actions") or [])  # type: ignore[arg-type]
+        token = args.get("default_token") or "read"
+        approve = bool(args.get("approve_pull_requests", False))
+        sha_pinning = args.get("sha_pinning", True) is not False
+        org: OrgActionsArgs | None = args.get("org_actions")  # type: ignore[assignment]
 
-        self.workflow_permissions = github.WorkflowRepositoryPermissions(
-            f"{name}-workflow-permissions",
-            repository=repository,
-            default_workflow_permissions=args.get("default_token") or "read",
-            can_approve_pull_request_reviews=bool(args.get("approve_pull_requests", False)),
-            opts=self._child(),
-        )
-        self.actions_permissions = github.ActionsRepositoryPermissions(
-            f"{name}-actions-permissions",
-            repository=repository,
-            enabled=True,
-            allowed_actions="selected",
-            allowed_actions_config=allowed_actions_config(allowed),
-            sha_pinning_required=args.get("sha_pinning", True) is not False,
-            opts=self._child(),
-        )
+        # Under org standards, GitHub applies the org's token defaults to every repository:
+        # a repository-level setting exists only where this repository differs.
+        if org is None or (token, approve) != (
+            org.get("default_token") or "read",
+            bool(org.get("approve_pull_requests", False)),
+        ):
+            self.workflow_permissions = github.WorkflowRepositoryPermissions(
+                f"{name}-workflow-permissions",
+                repository=repository,
+                default_workflow_permissions=token,
+                can_approve_pull_request_reviews=approve,
+                opts=self._child(),
+            )
+        allowed: list[str] = []
+        if org is None:
+            # Exactly the actions this repository's workflows use, and its own extras.
+            used = list(args.get("workflow_actions") or [])  # type: ignore[arg-type]
+            extra = sorted(set(args.get("allowed_actions") or []) - set(used))  # type: ignore[arg-type]
+            allowed = used + extra
+            self.actions_permissions = github.ActionsRepositoryPermissions(
+                f"{name}-actions-permissions",
+                repository=repository,
+                enabled=True,
+                allowed_actions="selected",
+                allowed_actions_config=allowed_actions_config(allowed),
+                sha_pinning_required=sha_pinning,
+                opts=self._child(),
+            )
+        elif sha_pinning != (org.get("sha_pinning", True) is not False):
+            # The org's `selected` list governs (GitHub refuses a repository-level list under
+            # it): only the stricter SHA pinning is set here, with no list of its own.
+            self.actions_permissions = github.ActionsRepositoryPermissions(
+                f"{name}-actions-permissions",
+                repository=repository,
+                enabled=True,
+                allowed_actions="selected",
+                sha_pinning_required=sha_pinning,
+                opts=self._child(),
+            )
 
         environment = ""
         if args.get("release_environment", True) is not False:
@@ -118,15 +193,19 @@ class RepositoryStandards(Component):
             )
             environment = RELEASE_ENVIRONMENT
 
-        self.tag_ruleset = github.RepositoryRuleset(
-            f"{name}-tag-ruleset",
-            repository=repository,
-            name=TAG_RULESET,
-            target="tag",
-            enforcement="active",
-            conditions={"ref_name": {"includes": [f"refs/tags/{RELEASE_TAGS}"], "excludes": []}},
-            rules={"deletion": True, "non_fast_forward": True},
-            opts=self._child(),
-        )
+        if org is None:
+            # Under org standards, the organization's ruleset protects release tags.
+            self.tag_ruleset = github.RepositoryRuleset(
+                f"{name}-tag-ruleset",
+                repository=repository,
+                name=TAG_RULESET,
+                target="tag",
+                enforcement="active",
+                conditions={
+                    "ref_name": {"includes": [f"refs/tags/{RELEASE_TAGS}"], "excludes": []}
+                },
+                rules=tag_ruleset_rules(),
+                opts=self._child(),
+            )
 
         self._finish(allowed_actions=allowed, environment=environment)

@@ -58,7 +58,7 @@ def test_org_actions_policy_and_token(run_manifest) -> None:
 
 def test_one_ruleset_per_set_of_checks_on_pull_request_repositories(run_manifest) -> None:
     run = run_manifest(MANIFEST)
-    rulesets = {r.name: r.plain_inputs for r in run.of_type(ORG_RULESET)}
+    rulesets = {r.name: r.plain_inputs for r in run.of_type(ORG_RULESET) if "-checks-" in r.name}
     assert sorted(rulesets) == [
         "org-org-standards-checks-build-no-push+npm-test",
         "org-org-standards-checks-npm-test",
@@ -97,4 +97,58 @@ def test_no_org_resources_without_the_block(example_run: Run, run_manifest) -> N
     assert not run.of_type(ORG_ACTIONS) and not run.of_type(ORG_WORKFLOW)
     assert not run.of_type(ORG_RULESET)
     quiet = run_manifest(MANIFEST.replace("require_checks: true", "require_checks: false"))
-    assert quiet.of_type(ORG_ACTIONS) and not quiet.of_type(ORG_RULESET)
+    assert quiet.of_type(ORG_ACTIONS)
+    assert [r.name for r in quiet.of_type(ORG_RULESET)] == ["org-org-standards-release-tags-v"]
+
+
+def test_release_tags_are_one_org_ruleset_targeting_every_managed_repository(
+    run_manifest,
+) -> None:
+    run = run_manifest(MANIFEST)
+    ruleset = one(run, ORG_RULESET, "org-org-standards-release-tags-v")
+    assert ruleset.plain_inputs == {
+        "name": "ghpublish: release tags (v*)",
+        "target": "tag",
+        "enforcement": "active",
+        "conditions": {
+            "refName": {"includes": ["refs/tags/v*"], "excludes": []},
+            "repositoryName": {
+                "includes": ["app", "direct", "docs", "lib", "lib2"],
+                "excludes": [],
+            },
+        },
+        "rules": {"deletion": True, "nonFastForward": True},
+    }
+    assert ruleset.retain_on_delete
+    # No repository has a tag ruleset of its own any more.
+    assert not run.of_type("github:index/repositoryRuleset:RepositoryRuleset")
+
+
+def test_one_tag_ruleset_per_distinct_pattern() -> None:
+    from components.org_publishing import release_tag_groups
+
+    spec = parse_manifest(MANIFEST, "m.yaml")
+    assert release_tag_groups(spec.repositories) == {"v*": ["app", "direct", "docs", "lib", "lib2"]}
+
+
+def test_sharded_repositories_defer_to_the_org_standard_managed_by_the_first_shard(
+    run_manifest,
+) -> None:
+    sharded = MANIFEST + "shards: {libs: ['lib*'], rest: ['*p*', 'd*']}\n"
+    rest = run_manifest(sharded, config={"ghpublish:shard": "rest"})
+    # Not the first shard: no org resources, and still no repository-level duplicate.
+    assert not rest.of_type(ORG_ACTIONS) and not rest.of_type(ORG_RULESET)
+    assert not rest.of_type("github:index/repositoryRuleset:RepositoryRuleset")
+    assert not rest.of_type(
+        "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions"
+    )
+    libs = run_manifest(sharded, config={"ghpublish:shard": "libs"})
+    tags = one(libs, ORG_RULESET, "org-org-standards-release-tags-v").plain_inputs
+    # The first shard's org ruleset covers every shard's repositories.
+    assert tags["conditions"]["repositoryName"]["includes"] == [
+        "app",
+        "direct",
+        "docs",
+        "lib",
+        "lib2",
+    ]

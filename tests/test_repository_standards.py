@@ -20,6 +20,7 @@ ACTIONS_PERMS = "github:index/actionsRepositoryPermissions:ActionsRepositoryPerm
 ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
 POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
 RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+ORG_ACTIONS = "github:index/actionsOrganizationPermissions:ActionsOrganizationPermissions"
 BRANCH_DEFAULT = "github:index/branchDefault:BranchDefault"
 
 FULL = """
@@ -44,18 +45,46 @@ def test_allowed_actions_are_the_catalog_pins_beside_github_owned() -> None:
     assert standard_allowed_actions(["acme/*", "acme/*"]) == [*expected, "acme/*"]
 
 
-def test_every_generated_uses_is_allowed_by_the_policy(example_run: Run) -> None:
-    policy = one(example_run, ACTIONS_PERMS, "org-widgets-standards-actions-permissions")
-    allowed = set(policy.plain_inputs["allowedActionsConfig"]["patternsAlloweds"])
+def _uses(run: Run, repository: str | None = None) -> set[str]:
+    """Every `uses:` of the generated workflows (of one repository, or all)."""
     used = set()
-    for rel, text in files(example_run).items():
-        if "/.github/workflows/" not in rel:
+    for rel, text in files(run).items():
+        if "/.github/workflows/" not in rel or (repository and f"/{repository}/" not in rel):
             continue
         for job in yaml.safe_load(text)["jobs"].values():
             used |= {step["uses"] for step in job["steps"] if "uses" in step}
+    return used
+
+
+def test_every_generated_uses_is_allowed_by_the_org_policy(example_run: Run) -> None:
+    policy = one(example_run, ORG_ACTIONS, "org-org-standards-actions-permissions")
+    allowed = set(policy.plain_inputs["allowedActionsConfig"]["patternsAlloweds"])
+    used = _uses(example_run)
     assert used
     for uses in used:
         assert uses.split("/")[0] in GITHUB_OWNED or uses in allowed, uses
+
+
+def test_a_repository_list_holds_exactly_the_actions_its_workflows_use(run_manifest) -> None:
+    run = run_manifest(
+        """
+        owner: acme
+        repositories:
+          - {name: lib, npm: {}}
+          - {name: app, container: {}, actions: {allow: ["acme/*"]}}
+          - {name: docs}
+        """
+    )
+    for name, extra in (("lib", []), ("app", ["acme/*"]), ("docs", [])):
+        policy = one(run, ACTIONS_PERMS, f"org-{name}-standards-actions-permissions")
+        allowed = policy.plain_inputs["allowedActionsConfig"]["patternsAlloweds"]
+        third_party = sorted(u for u in _uses(run, name) if u.split("/")[0] not in GITHUB_OWNED)
+        assert allowed == third_party + extra, name
+    # npm uses GitHub's own actions only; the container workflow uses docker's.
+    assert not _uses(run, "docs")
+    app = one(run, ACTIONS_PERMS, "org-app-standards-actions-permissions").plain_inputs
+    assert any(p.startswith("docker/") for p in app["allowedActionsConfig"]["patternsAlloweds"])
+    assert len(app["allowedActionsConfig"]["patternsAlloweds"]) < len(standard_allowed_actions())
 
 
 def test_settings_of_a_fully_featured_repository(run_manifest) -> None:
@@ -72,7 +101,8 @@ def test_settings_of_a_fully_featured_repository(run_manifest) -> None:
     assert actions["shaPinningRequired"] is True
     config = actions["allowedActionsConfig"]
     assert config["githubOwnedAllowed"] is True and config["verifiedAllowed"] is False
-    assert config["patternsAlloweds"] == standard_allowed_actions(["acme/*"])
+    used = sorted(u for u in _uses(run, "full") if u.split("/")[0] not in GITHUB_OWNED)
+    assert config["patternsAlloweds"] == [*used, "acme/*"]
     env = one(run, ENVIRONMENT, "org-full-standards-release-environment").plain_inputs
     assert env["environment"] == "release"
     assert env["reviewers"] == [{"teams": [11], "users": [22, 33]}]
@@ -132,13 +162,79 @@ def test_every_publishing_job_runs_in_the_release_environment(run_manifest) -> N
     assert publishing == 2  # npm and container
 
 
-def test_fully_featured_repository_stays_within_eight_resources(run_manifest) -> None:
+def _per_repository(run: Run) -> dict[str, list[str]]:
+    """Custom resources (provider excluded) per repository, by the component they belong to."""
+    parents = {r.urn: r.parent for r in run.registrations}
+    names = {r.urn: r.name for r in run.registrations}
+    found: dict[str, list[str]] = {}
+    for r in run.registrations:
+        if not r.custom or r.type.startswith("pulumi:providers:"):
+            continue
+        urn = r.urn
+        while urn and not urn.split("::")[-2].endswith("$ghpublish:index:PublishingRepository"):
+            urn = parents.get(urn, "")
+        if urn:
+            found.setdefault(names[urn], []).append(r.type.rsplit(":", 1)[1])
+    return {name: sorted(types) for name, types in found.items()}
+
+
+def test_fully_featured_repository_stays_within_seven_resources(run_manifest) -> None:
     run = run_manifest(FULL)
-    custom = [r for r in run.registrations if r.custom and r.type != "pulumi:providers:github"]
-    types = sorted(r.type.rsplit(":", 1)[1] for r in custom)
-    assert len(custom) <= 8, types
-    assert types.count("RepositoryFile") == 2
-    assert {"Repository", "RepositoryEnvironment", "RepositoryRuleset"} <= set(types)
+    (types,) = _per_repository(run).values()
+    assert types == [
+        "ActionsRepositoryPermissions",
+        "Repository",
+        "RepositoryEnvironment",
+        "RepositoryEnvironmentDeploymentPolicy",
+        "RepositoryFile",
+        "RepositoryFile",
+        "RepositoryRuleset",
+        "WorkflowRepositoryPermissions",
+    ]
+
+
+ORG_FULL = FULL + "org_standards: {allow: ['acme/*']}\n"
+
+
+def test_in_an_org_with_standards_a_repository_has_five_resources(run_manifest) -> None:
+    run = run_manifest(ORG_FULL)
+    assert _per_repository(run) == {
+        "org-full": [
+            "Repository",
+            "RepositoryEnvironment",
+            "RepositoryEnvironmentDeploymentPolicy",
+            "RepositoryFile",
+            "RepositoryFile",
+        ]
+    }
+
+
+def test_only_a_repository_that_differs_from_the_org_standard_has_its_own_settings(
+    run_manifest,
+) -> None:
+    run = run_manifest(
+        """
+        owner: acme
+        repositories:
+          - name: same
+            actions: {default_token: write, sha_pinning: false}
+          - name: strict
+        org_standards: {default_token: write, sha_pinning: false}
+        """
+    )
+    # `same` says what the org says; `strict` keeps the standard's defaults, which are
+    # stricter than this org's (read-only token, actions pinned by SHA).
+    assert _per_repository(run)["org-same"] == ["Repository"]
+    perms = one(run, WORKFLOW_PERMS, "org-strict-standards-workflow-permissions").plain_inputs
+    assert perms["defaultWorkflowPermissions"] == "read"
+    actions = one(run, ACTIONS_PERMS, "org-strict-standards-actions-permissions").plain_inputs
+    # The org's `selected` list governs: the repository sets only its stricter pinning.
+    assert actions == {
+        "repository": "strict",
+        "enabled": True,
+        "allowedActions": "selected",
+        "shaPinningRequired": True,
+    }
 
 
 def test_default_branch_is_managed_only_when_it_must_change(run_manifest) -> None:
@@ -162,7 +258,7 @@ def test_default_branch_is_managed_only_when_it_must_change(run_manifest) -> Non
     assert workflow.plain_inputs["branch"] == "develop"
 
 
-def test_every_child_of_a_repository_is_retained(example_run: Run) -> None:
+def test_every_child_of_a_repository_is_retained(example_run: Run, run_manifest) -> None:
     # Removing a repository (or a block) from the manifest leaves what ghpublish made on
     # GitHub as it is: files, settings, environment, ruleset, rollout branch and PR.
     kinds = {
@@ -176,7 +272,9 @@ def test_every_child_of_a_repository_is_retained(example_run: Run) -> None:
         RULESET,
         BRANCH_DEFAULT,
     }
-    checked = [r for r in example_run.registrations if r.type in kinds]
+    # The example has org standards: the repository-level settings come from FULL.
+    registrations = [*example_run.registrations, *run_manifest(FULL).registrations]
+    checked = [r for r in registrations if r.type in kinds]
     assert len({r.type for r in checked}) == len(kinds) - 1  # the example renames no branch
     assert any("ManifestPipeline$" in r.urn for r in checked)  # its environment too
     for r in checked:
