@@ -132,15 +132,12 @@ class OrgStandards(Component):
             ruleset_name = f"ghpublish: managed checks ({', '.join(checks)})"
             names.append(ruleset_name)
             self.rulesets_resources.append(
-                github.OrganizationRuleset(
+                self._ruleset(
                     f"{name}-checks-{_slug(checks)}",
-                    name=ruleset_name,
+                    ruleset_name,
                     target="branch",
-                    enforcement="active",
-                    conditions={
-                        "ref_name": {"includes": ["~DEFAULT_BRANCH"], "excludes": []},
-                        "repository_name": {"includes": repositories, "excludes": []},
-                    },
+                    ref="~DEFAULT_BRANCH",
+                    repositories=repositories,
                     rules={
                         "required_status_checks": {
                             "required_checks": [
@@ -150,7 +147,6 @@ class OrgStandards(Component):
                             "do_not_enforce_on_create": True,
                         }
                     },
-                    opts=self._child(),
                 )
             )
 
@@ -168,20 +164,40 @@ class OrgStandards(Component):
             ruleset_name = f"{TAG_RULESET} ({pattern})"
             tag_names.append(ruleset_name)
             self.tag_rulesets_resources.append(
-                github.OrganizationRuleset(
+                self._ruleset(
                     f"{name}-release-tags-{slug}",
-                    name=ruleset_name,
+                    ruleset_name,
                     target="tag",
-                    enforcement="active",
-                    conditions={
-                        "ref_name": {"includes": [f"refs/tags/{pattern}"], "excludes": []},
-                        "repository_name": {"includes": sorted(repositories), "excludes": []},
-                    },
+                    ref=f"refs/tags/{pattern}",
+                    repositories=sorted(repositories),
                     rules=tag_ruleset_rules(),
-                    opts=self._child(),
                 )
             )
 
         self._finish(
             allowed_actions=allowed, rulesets=sorted(names), tag_rulesets=sorted(tag_names)
+        )
+
+    def _ruleset(
+        self,
+        resource_name: str,
+        ruleset_name: str,
+        *,
+        target: str,
+        ref: str,
+        repositories: list[str],
+        rules: dict[str, object],
+    ) -> github.OrganizationRuleset:
+        """An active org ruleset on the refs ``ref`` matches, in exactly ``repositories``."""
+        return github.OrganizationRuleset(
+            resource_name,
+            name=ruleset_name,
+            target=target,
+            enforcement="active",
+            conditions={
+                "ref_name": {"includes": [ref], "excludes": []},
+                "repository_name": {"includes": repositories, "excludes": []},
+            },
+            rules=rules,  # type: ignore[arg-type]
+            opts=self._child(),
         )
