@@ -35,12 +35,12 @@ CATALOG: dict[str, ActionPin] = {
     p.action: p
     for p in (
         _pin(
-            "actions/attest-build-provenance",
-            "v4.1.0",
-            "a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32",
+            "actions/attest",
+            "v4.2.2",
+            "1e69f48acb82d1966a394da916b4c1698aa569d6",
             "create-storage-record github-token predicate predicate-path predicate-type"
-            " push-to-registry show-summary subject-checksums subject-digest subject-name"
-            " subject-path",
+            " push-to-registry sbom-path show-summary subject-checksums subject-digest"
+            " subject-name subject-path subject-version",
         ),
         _pin(
             "actions/checkout",

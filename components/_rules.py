@@ -11,7 +11,9 @@ ghpublish generates, and the policy pack (``policy/``) runs them over every
   ``packages: write`` only beside a publish (``npm publish``, ``docker push``,
   ``docker/build-push-action`` with ``push``, an attestation pushed to the registry),
   ``id-token: write`` only beside an attestation or an OIDC login, ``attestations: write``
-  only beside an attestation, never ``write-all``. Other scopes are not judged here.
+  only beside an attestation, ``artifact-metadata: write`` only beside an attestation pushed
+  to the registry that records where it is stored, never ``write-all``. Other scopes are
+  not judged here.
 
 No Pulumi import here.
 """
@@ -262,6 +264,15 @@ def _attests(step: StepFacts) -> bool:
     return step.action in _ATTEST
 
 
+def _records_storage(step: StepFacts) -> bool:
+    """actions/attest records where a pushed image is stored unless told not to."""
+    return (
+        _attests(step)
+        and _truthy(step.with_.get("push-to-registry", False))
+        and str(step.with_.get("create-storage-record", True)).strip().lower() != "false"
+    )
+
+
 def _uses_oidc(step: StepFacts) -> bool:
     env = {str(k).upper(): v for k, v in step.env.items()}
     return (
@@ -279,7 +290,11 @@ _JUSTIFIED: dict[str, tuple[str, Callable[[StepFacts], bool]]] = {
         _publishes,
     ),
     "id-token": ("an attestation or an OIDC login", _uses_oidc),
-    "attestations": ("an attestation (actions/attest-build-provenance)", _attests),
+    "attestations": ("an attestation (actions/attest)", _attests),
+    "artifact-metadata": (
+        "an attestation pushed to the registry with its storage record (actions/attest)",
+        _records_storage,
+    ),
 }
 
 

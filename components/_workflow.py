@@ -47,7 +47,15 @@ class Permission:
 @dataclass(frozen=True)
 class Concurrency:
     group: str
-    cancel_in_progress: bool = False
+    # A boolean, or an expression such as `${{ github.event_name == 'pull_request' }}`.
+    cancel_in_progress: bool | str = False
+    # `max`: up to 100 pending runs wait in order (GitHub's default keeps one pending run
+    # and cancels the older pending one). Not with `cancel_in_progress`.
+    queue: Literal["single", "max"] | None = None
+
+    def __post_init__(self) -> None:
+        if self.queue == "max" and self.cancel_in_progress is not False:
+            raise WorkflowError(f"concurrency {self.group!r}: queue: max never cancels in progress")
 
 
 @dataclass(frozen=True)
@@ -293,6 +301,7 @@ def _workflow(workflow: Workflow) -> _Map:
                     [
                         ("group", workflow.concurrency.group),
                         ("cancel-in-progress", workflow.concurrency.cancel_in_progress),
+                        ("queue", workflow.concurrency.queue),
                     ]
                 ),
                 None,

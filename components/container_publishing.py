@@ -72,7 +72,7 @@ class ContainerSettingsArgs(TypedDict):
 
 
 class ContainerPublishingArgs(TypedDict):
-    """Build a container image on pull requests; build, push and attest it on release."""
+    """Build a container image on pull requests; build, push (and attest) it on release."""
 
     owner: pulumi.Input[str]
     """Login of the organization or user that owns the repository."""
@@ -151,8 +151,9 @@ def _spec(args: ContainerPublishingArgs) -> RepositorySpec:
 
 
 class ContainerPublishing(Component):
-    """Commits `.github/workflows/docker-publish.yml`: build on pull requests; on `v*.*.*`
-    tags and published releases build, push to the registry with `GITHUB_TOKEN` and attest."""
+    """Commits `.github/workflows/docker-publish.yml`: build on pull requests; on a published
+    release build and push to the registry (`latest` for the highest release only) and
+    attest where GitHub offers attestations."""
 
     image: pulumi.Output[str]
     """The image reference without a tag, lowercase (`ghcr.io/<owner>/<image>`)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,10 @@ from conftest import one
 
 from components import ContainerPublishing, parse_manifest
 from components._catalog import CATALOG
+from components._spec import RepositorySpec
 from components._workflow import expressions, render
 from components._workflows import DOCKER_PUBLISH_PATH, docker_publish
+from components._workflows.container import RELEASE_STEP
 from tools.mock_engine import Run, run_program
 from tools.synth import lint
 
@@ -52,18 +56,20 @@ def actions(job: dict[str, Any]) -> list[str]:
     return [s["uses"].split("@")[0] for s in job["steps"] if "uses" in s]
 
 
-def test_triggers_pull_requests_version_tags_and_releases() -> None:
+def test_one_release_publishes_once() -> None:
     wf = workflow()
-    # PyYAML reads the key `on` as True (YAML 1.1).
+    # PyYAML reads the key `on` as True (YAML 1.1). No `push: tags`: a release made in the
+    # UI or API creates its tag too, which ran the publish twice beside `release`.
     assert wf[True] == {
         "pull_request": {"branches": ["trunk"]},
-        "push": {"tags": ["v*.*.*"]},
         "release": {"types": ["published"]},
     }
     assert wf["permissions"] == {}
+    assert wf["jobs"]["publish"]["if"] == "github.event_name == 'release'"
+    # Superseded pull-request builds are cancelled; release runs never are.
     assert wf["concurrency"] == {
         "group": "docker-publish-${{ github.ref }}",
-        "cancel-in-progress": False,
+        "cancel-in-progress": "${{ github.event_name == 'pull_request' }}",
     }
 
 
@@ -72,27 +78,25 @@ def test_pull_requests_build_without_pushing_or_credentials() -> None:
     assert build["if"] == "github.event_name == 'pull_request'"
     assert build["permissions"] == {"contents": "read"}
     assert "docker/login-action" not in actions(build)
-    assert "actions/attest-build-provenance" not in actions(build)
+    assert "actions/attest" not in actions(build)
     assert step(build, "docker/build-push-action")["with"]["push"] is False
+    assert step(build, "docker/metadata-action")["with"]["tags"].splitlines() == [
+        "type=ref,event=pr",
+        "type=sha",
+    ]
     assert "secrets." not in yaml.safe_dump(build)
 
 
-def test_release_job_logs_in_with_github_token_pushes_and_attests() -> None:
+def test_release_job_logs_in_with_github_token_and_pushes() -> None:
     publish = workflow()["jobs"]["publish"]
-    assert publish["if"] == "github.event_name != 'pull_request'"
-    assert publish["permissions"] == {
-        "attestations": "write",
-        "contents": "read",
-        "id-token": "write",
-        "packages": "write",
-    }
+    # A private repository on the default plan (team): no attestation, no OIDC.
+    assert publish["permissions"] == {"contents": "read", "packages": "write"}
     assert actions(publish) == [
         "actions/checkout",
         "docker/setup-buildx-action",
         "docker/login-action",
         "docker/metadata-action",
         "docker/build-push-action",
-        "actions/attest-build-provenance",
     ]
     assert step(publish, "actions/checkout")["with"] == {"persist-credentials": False}
     assert step(publish, "docker/login-action")["with"] == {
@@ -104,11 +108,13 @@ def test_release_job_logs_in_with_github_token_pushes_and_attests() -> None:
     assert meta["id"] == "meta"
     assert meta["with"]["images"] == "ghcr.io/acme-widgets/api-server"
     assert meta["with"]["tags"].splitlines() == [
-        "type=semver,pattern={{version}}",
-        "type=semver,pattern={{major}}.{{minor}}",
+        "type=semver,pattern={{version}},value=${{ steps.release.outputs.version }}",
+        "type=semver,pattern={{major}}.{{minor}},value=${{ steps.release.outputs.version }}",
         "type=sha",
-        "type=raw,value=latest,enable={{is_default_branch}}",
+        "type=raw,value=latest,enable=${{ steps.release.outputs.latest }}",
     ]
+    # metadata-action's `latest=auto` tags every stable version it sees `latest`.
+    assert meta["with"]["flavor"] == "latest=false\n"
     assert meta["with"]["labels"] == (
         "org.opencontainers.image.source=https://github.com/Acme-Widgets/API-Server\n"
     )
@@ -123,23 +129,175 @@ def test_release_job_logs_in_with_github_token_pushes_and_attests() -> None:
         "build-args": "APP_NAME=api\nGREETING=hello world\n",
         "target": "runtime",
     }
-    attest = step(publish, "actions/attest-build-provenance")
-    assert attest["with"] == {
-        "subject-name": "ghcr.io/acme-widgets/api-server",
-        "subject-digest": f"${{{{ steps.{build['id']}.outputs.digest }}}}",
-        "push-to-registry": True,
-    }
+    release = [s for s in publish["steps"] if s.get("id") == RELEASE_STEP]
+    assert len(release) == 1 and release[0]["env"]["TAG_PATTERN"] == "v*"
+    names = [s["name"] for s in publish["steps"]]
+    assert names.index(release[0]["name"]) < names.index("Compute tags and labels")
+
+
+def _repo(visibility: str) -> RepositorySpec:
+    spec = parse_manifest(
+        MANIFEST.format(platforms="[linux/amd64]").replace(
+            "default_branch: trunk", f"default_branch: trunk\n    visibility: {visibility}"
+        ),
+        "publishing.yaml",
+    )
+    return spec.repositories[0]
+
+
+def _attesting(visibility: str, plan: str) -> dict[str, Any]:
+    return yaml.safe_load(render(docker_publish(_repo(visibility), "p.yaml", plan=plan)))
+
+
+@pytest.mark.parametrize(
+    ("visibility", "plan", "attest"),
+    [
+        ("public", "free", True),
+        ("public", "team", True),
+        ("private", "free", False),
+        ("private", "pro", False),
+        ("private", "team", False),
+        ("internal", "team", False),
+        ("private", "enterprise", True),
+        ("internal", "enterprise", True),
+    ],
+)
+def test_attestations_only_where_github_offers_them(
+    visibility: str, plan: str, attest: bool
+) -> None:
+    publish = _attesting(visibility, plan)["jobs"]["publish"]
+    assert ("actions/attest" in actions(publish)) is attest
+    perms = publish["permissions"]
+    assert ("id-token" in perms, "attestations" in perms) == (attest, attest)
+    assert ("artifact-metadata" in perms) is attest
+    if attest:
+        assert perms["artifact-metadata"] == "write"
+        assert step(publish, "actions/attest")["with"] == {
+            "subject-name": "ghcr.io/acme-widgets/api-server",
+            "subject-digest": "${{ steps.push.outputs.digest }}",
+            "push-to-registry": True,
+            "subject-version": "${{ steps.release.outputs.version }}",
+        }
+
+
+def test_a_personal_account_attests_without_a_storage_record() -> None:
+    # Storage records exist for organization-owned repositories only (actions/attest).
+    publish = _attesting("public", "pro")["jobs"]["publish"]
+    assert "artifact-metadata" not in publish["permissions"]
+    assert step(publish, "actions/attest")["with"]["create-storage-record"] is False
 
 
 def test_every_permission_has_its_reason_and_only_the_pushing_job_writes() -> None:
-    text = workflow_text()
+    text = render(
+        docker_publish(
+            parse_manifest(
+                MANIFEST.format(platforms="[linux/amd64]"), "publishing.yaml"
+            ).repositories[0],
+            "p.yaml",
+            plan="enterprise",
+        )
+    )
     reasons = dict(re.findall(r"^\s+([a-z-]+): (?:read|write)\s+# (.+)$", text, re.M))
     assert reasons["packages"] == "push the image to the container registry"
     assert reasons["id-token"] == "sign the provenance attestation (Sigstore OIDC)"
     assert reasons["attestations"] == "store the provenance attestation"
+    assert reasons["artifact-metadata"] == "record where the attested image is stored"
     grants = re.findall(r"^\s+[a-z-]+: (?:read|write)\b.*$", text, re.M)
     assert all("#" in line for line in grants)
-    assert text.count(": write") == 3
+    assert text.count(": write") == 4
+
+
+# ---------------------------------------------------------------------------
+# The release step, run with bash against a stand-in `gh` that lists the releases.
+
+_FAKE_GH = """#!/bin/sh
+[ -n "$GH_FAIL" ] && { echo "HTTP 502" >&2; exit 1; }
+printf '%s' "$RELEASES"
+"""
+
+
+def _run_release(
+    tmp_path: Path, tag: str, releases: list[str], prerelease: bool = False, **env: str
+) -> tuple[int, dict[str, str], str]:
+    publish = workflow()["jobs"]["publish"]
+    (release,) = [s for s in publish["steps"] if s.get("id") == RELEASE_STEP]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    gh = bin_dir / "gh"
+    gh.write_text(_FAKE_GH)
+    gh.chmod(0o755)
+    output = tmp_path / "output"
+    output.write_text("")
+    values = {
+        "GH_TOKEN": "t",
+        "PRERELEASE": "true" if prerelease else "false",
+        "TAG_PATTERN": release["env"]["TAG_PATTERN"],
+        **env,
+    }
+    # Every env value is either one of the stand-ins above or plain text from the model.
+    assert set(release["env"]) <= set(values)
+    proc = subprocess.run(
+        ["bash", "-e", "-c", release["run"]],
+        env={
+            "PATH": f"{bin_dir}:{os.environ['PATH']}",
+            "GITHUB_REF_NAME": tag,
+            "GITHUB_REPOSITORY": "Acme-Widgets/API-Server",
+            "GITHUB_OUTPUT": str(output),
+            "RELEASES": "".join(f"{r}\n" for r in releases),
+            **values,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    return proc.returncode, outputs, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("tag", "releases", "prerelease", "expected"),
+    [
+        # The highest stable release is `latest`, also past 1.9 (versions, not strings).
+        ("v1.10.0", ["v1.9.0", "v1.10.0"], False, {"version": "1.10.0", "latest": "true"}),
+        # A backport does not move `latest` back.
+        ("v1.9.1", ["v1.10.0", "v1.9.1", "v1.9.0"], False, {"version": "1.9.1", "latest": "false"}),
+        # A pre-release version, or a release marked pre-release, never is `latest`.
+        ("v2.0.0-rc.1", ["v1.10.0"], True, {"version": "2.0.0-rc.1", "latest": "false"}),
+        ("v2.0.0", ["v1.10.0"], True, {"version": "2.0.0", "latest": "false"}),
+        # The release itself counts even before the listing shows it.
+        ("v1.0.0", [], False, {"version": "1.0.0", "latest": "true"}),
+        # Build metadata is not part of the order.
+        ("v1.2.0+build.5", ["v1.1.0"], False, {"version": "1.2.0+build.5", "latest": "true"}),
+    ],
+)
+def test_release_step_tags_latest_only_for_the_highest_release(
+    tmp_path: Path, tag: str, releases: list[str], prerelease: bool, expected: dict[str, str]
+) -> None:
+    code, outputs, log = _run_release(tmp_path, tag, releases, prerelease)
+    assert code == 0, log
+    assert outputs == expected
+
+
+def test_release_step_counts_only_tags_of_the_pattern(tmp_path: Path) -> None:
+    # Another package's releases in the same repository do not hold `latest` back.
+    code, outputs, log = _run_release(
+        tmp_path, "api@1.2.0", ["web@9.0.0", "api@1.1.0"], TAG_PATTERN="api@*"
+    )
+    assert (code, outputs) == (0, {"version": "1.2.0", "latest": "true"}), log
+    code, outputs, _ = _run_release(tmp_path, "api@1.2.0", ["web@9.0.0"], TAG_PATTERN="*")
+    assert outputs["latest"] == "false"
+
+
+def test_release_step_refuses_a_tag_without_a_version(tmp_path: Path) -> None:
+    code, outputs, log = _run_release(tmp_path, "nightly", ["v1.0.0"])
+    assert code != 0 and outputs == {}
+    assert "the release tag 'nightly' does not end in a semantic version" in log
+
+
+def test_release_step_fails_when_the_releases_cannot_be_listed(tmp_path: Path) -> None:
+    # Else the release would see only itself and take `latest`.
+    code, outputs, _ = _run_release(tmp_path, "v0.1.0", ["v9.0.0"], GH_FAIL="1")
+    assert code != 0 and outputs == {}
 
 
 @pytest.mark.parametrize(
@@ -176,20 +334,27 @@ def test_no_manifest_value_inside_an_expression() -> None:
     found = set(expressions(workflow_text()))
     assert found == {
         "${{ github.ref }}",
+        "${{ github.event_name == 'pull_request' }}",
+        "${{ github.token }}",
+        "${{ github.event.release.prerelease }}",
+        "${{ steps.release.outputs.version }}",
+        "${{ steps.release.outputs.latest }}",
         "${{ github.actor }}",
         "${{ secrets.GITHUB_TOKEN }}",
         "${{ steps.meta.outputs.tags }}",
         "${{ steps.meta.outputs.labels }}",
-        "${{ steps.push.outputs.digest }}",
     }
 
 
 def test_workflows_are_lint_clean(tmp_path: Path) -> None:
+    texts = [workflow_text(p) for p in ("[linux/amd64]", "[linux/amd64, linux/arm/v7]")]
+    # Attesting, with and without the storage record.
+    texts += [render(docker_publish(_repo("public"), "p.yaml", plan=p)) for p in ("team", "pro")]
     paths = []
-    for i, platforms in enumerate(["[linux/amd64]", "[linux/amd64, linux/arm/v7]"]):
+    for i, text in enumerate(texts):
         path = tmp_path / f"r{i}/.github/workflows/docker-publish.yml"
         path.parent.mkdir(parents=True)
-        path.write_text(workflow_text(platforms), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         paths.append(path)
     assert lint(paths) == []
 

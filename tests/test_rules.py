@@ -131,6 +131,29 @@ def test_id_token_write_needs_an_attestation_or_oidc() -> None:
     assert check_workflow(workflow(oidc)) == []
 
 
+def test_artifact_metadata_write_needs_an_attestation_that_records_storage() -> None:
+    job = """
+        build:
+          runs-on: x
+          permissions: {id-token: write, attestations: write, artifact-metadata: write}
+          steps: [STEPS]
+        """
+    pushed = (
+        f"{{uses: 'actions/attest@{SHA}', with: {{subject-digest: d, push-to-registry: true}}}}"
+    )
+    assert check_workflow(workflow(job.replace("STEPS", pushed))) == []
+    for attest in (
+        # Not pushed to the registry, or its storage record turned off: no record is made.
+        f"{{uses: 'actions/attest@{SHA}', with: {{subject-path: x}}}}",
+        pushed.replace(
+            "push-to-registry: true", "push-to-registry: true, create-storage-record: false"
+        ),
+    ):
+        found = check_workflow(workflow(job.replace("STEPS", attest)))
+        assert rules(found) == [("unjustified-write", "build")], attest
+        assert "holds 'artifact-metadata: write'" in found[0].message
+
+
 def test_top_level_writes_count_for_jobs_without_their_own_block() -> None:
     text = workflow(
         "a:\n  runs-on: x\n  steps: [{run: make}]\n", top="permissions: {packages: write}\n"

@@ -1,25 +1,113 @@
-"""The container workflow: build on pull requests; build, push and attest on release."""
+"""The container workflow: build on pull requests; build, push and attest once per release.
+
+Triggers: pull requests to the default branch (build only) and ``release: published``
+(build, push, attest). A pushed tag alone publishes nothing: a release made in the UI
+or API creates its tag too, and ``push: tags`` beside ``release`` ran the publish twice.
+
+``latest`` names the highest non-prerelease semantic version among the repository's
+published releases whose tags match the release tag pattern. The publish job works that
+out itself (metadata-action's ``latest=auto`` gives ``latest`` to every non-prerelease
+version it sees, so a backport release would move ``latest`` back), and
+metadata-action's own ``latest`` flavor is off.
+"""
 
 from __future__ import annotations
 
-__all__ = ["DOCKER_PUBLISH_PATH", "SOURCE_LABEL", "docker_publish", "needs_qemu"]
+__all__ = [
+    "DOCKER_PUBLISH_PATH",
+    "RELEASE_STEP",
+    "SOURCE_LABEL",
+    "attestations_available",
+    "docker_publish",
+    "needs_qemu",
+    "release_tag_pattern",
+]
 
 from .._catalog import pin
-from .._spec import RELEASE_ENVIRONMENT, ContainerSpec, RepositorySpec
+from .._spec import RELEASE_ENVIRONMENT, RELEASE_TAGS, ContainerSpec, RepositorySpec
 from .._workflow import Concurrency, Job, Permission, Step, Workflow
 from .common import READ_CODE, checkout, header
 
 DOCKER_PUBLISH_PATH = ".github/workflows/docker-publish.yml"
 # Links the package to its repository, whose access it then inherits.
 SOURCE_LABEL = "org.opencontainers.image.source"
-# metadata-action's tag rules: the version, major.minor, the short commit, and `latest`.
-TAG_RULES = (
-    "type=semver,pattern={{version}}",
-    "type=semver,pattern={{major}}.{{minor}}",
+# The id of the step that reads the release: its version and whether it is `latest`.
+RELEASE_STEP = "release"
+_VERSION = "${{ steps.release.outputs.version }}"
+# metadata-action's tag rules on release: the version, major.minor, the short commit, and
+# `latest` when the release step says so. Pull requests: the pull request and the commit.
+RELEASE_TAG_RULES = (
+    f"type=semver,pattern={{{{version}}}},value={_VERSION}",
+    f"type=semver,pattern={{{{major}}}}.{{{{minor}}}},value={_VERSION}",
     "type=sha",
-    "type=raw,value=latest,enable={{is_default_branch}}",
+    "type=raw,value=latest,enable=${{ steps.release.outputs.latest }}",
 )
-PUSH_TAGS = "v*.*.*"
+PULL_REQUEST_TAG_RULES = ("type=ref,event=pr", "type=sha")
+
+# The release step: the version from the tag (`v1.2.3`, `1.2.3`, `pkg@1.2.3`), and
+# `latest=true` only for the highest stable version among the published releases whose
+# tags match the pattern. Every value it writes was checked against the semver pattern.
+_SEMVER = r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?"
+_RELEASE_SCRIPT = "\n".join(
+    [
+        f"semver='^{_SEMVER}$'",
+        'version_of() { local v="${1##*@}"; printf \'%s\\n\' "${v#v}"; }',
+        'version="$(version_of "$GITHUB_REF_NAME")"',
+        'if ! [[ "$version" =~ $semver ]]; then',
+        "  echo \"::error title=Release tag::the release tag '$GITHUB_REF_NAME' does not end in"
+        ' a semantic version (such as v1.2.3, 1.2.3 or name@1.2.3); nothing is published"',
+        "  exit 1",
+        "fi",
+        'prerelease="${BASH_REMATCH[4]}"',
+        "# The published, non-prerelease releases (a failed listing fails the step: else",
+        "# this release would see only itself and take `latest`), and this one.",
+        'releases="$(gh api --paginate "repos/$GITHUB_REPOSITORY/releases" \\',
+        "  --jq '.[] | select((.draft or .prerelease) | not) | .tag_name')\"",
+        'if [ "$PRERELEASE" != true ]; then releases="$releases"$\'\\n\'"$GITHUB_REF_NAME"; fi',
+        "# The highest stable version among the tags of the pattern.",
+        'highest="$(printf \'%s\\n\' "$releases" | while IFS= read -r tag; do',
+        '  case "$tag" in $TAG_PATTERN) ;; *) continue ;; esac',
+        '  v="$(version_of "$tag")"',
+        '  if [[ "$v" =~ $semver ]] && [ -z "${BASH_REMATCH[4]}" ]; then',
+        "    printf '%s\\n' \"${v%%+*}\"",
+        "  fi",
+        'done | sort -V | tail -n 1)"',
+        "latest=false",
+        'if [ "$PRERELEASE" != true ] && [ -z "$prerelease" ] \\',
+        '  && [ "${version%%+*}" = "$highest" ]; then',
+        "  latest=true",
+        "fi",
+        'if [ "$latest" = true ]; then',
+        '  echo "::notice title=latest::$version is the highest release: tagged latest too"',
+        "else",
+        '  echo "::notice title=latest::latest stays on ${highest:-no release}'
+        ' ($version is a pre-release or not the highest release)"',
+        "fi",
+        "{",
+        '  echo "version=$version"',
+        '  echo "latest=$latest"',
+        '} >> "$GITHUB_OUTPUT"',
+        "",
+    ]
+)
+
+
+def release_tag_pattern(repo: RepositorySpec) -> str:
+    """The tags releases are made from: one place, until the manifest has a key for it."""
+    del repo
+    return RELEASE_TAGS
+
+
+def attestations_available(repo: RepositorySpec, plan: str) -> bool:
+    """GitHub offers artifact attestations in public repositories on every plan, and in
+    private and internal ones on GitHub Enterprise Cloud only."""
+    return repo.visibility == "public" or plan == "enterprise"
+
+
+def _storage_record(plan: str) -> bool:
+    """actions/attest records where an attested image is stored (`artifact-metadata: write`)
+    for organization-owned repositories only; `pro` is a personal account's plan."""
+    return plan != "pro"
 
 
 def needs_qemu(container: ContainerSpec) -> bool:
@@ -31,7 +119,51 @@ def _lines(items: list[str] | tuple[str, ...]) -> str:
     return "".join(f"{item}\n" for item in items)
 
 
-def _steps(repo: RepositorySpec, container: ContainerSpec, *, push: bool) -> tuple[Step, ...]:
+def _release_step(repo: RepositorySpec) -> Step:
+    return Step(
+        name="Read the release (version, latest)",
+        id=RELEASE_STEP,
+        env={
+            "GH_TOKEN": "${{ github.token }}",
+            "PRERELEASE": "${{ github.event.release.prerelease }}",
+            "TAG_PATTERN": release_tag_pattern(repo),
+        },
+        run=_RELEASE_SCRIPT,
+    )
+
+
+def _login(container: ContainerSpec) -> Step:
+    return Step(
+        name=f"Log in to {container.registry}",
+        uses=pin("docker/login-action"),
+        with_={
+            "registry": container.registry,
+            "username": "${{ github.actor }}",
+            "password": "${{ secrets.GITHUB_TOKEN }}",
+        },
+    )
+
+
+def _attest(container: ContainerSpec, *, storage_record: bool) -> Step:
+    with_: dict[str, str | bool] = {
+        "subject-name": container.ref,
+        "subject-digest": "${{ steps.push.outputs.digest }}",
+        "push-to-registry": True,
+    }
+    if storage_record:
+        with_["subject-version"] = _VERSION
+    else:
+        with_["create-storage-record"] = False
+    return Step(
+        name="Attest the provenance of the pushed image",
+        uses=pin("actions/attest"),
+        with_=with_,
+    )
+
+
+def _steps(
+    repo: RepositorySpec, container: ContainerSpec, *, push: bool, attest: bool, plan: str
+) -> tuple[Step, ...]:
     platforms = ",".join(container.platforms)
     steps: list[Step] = [checkout()]
     if needs_qemu(container):
@@ -51,17 +183,7 @@ def _steps(repo: RepositorySpec, container: ContainerSpec, *, push: bool) -> tup
         )
     )
     if push:
-        steps.append(
-            Step(
-                name=f"Log in to {container.registry}",
-                uses=pin("docker/login-action"),
-                with_={
-                    "registry": container.registry,
-                    "username": "${{ github.actor }}",
-                    "password": "${{ secrets.GITHUB_TOKEN }}",
-                },
-            )
-        )
+        steps.extend((_release_step(repo), _login(container)))
     steps.append(
         Step(
             name="Compute tags and labels",
@@ -69,7 +191,9 @@ def _steps(repo: RepositorySpec, container: ContainerSpec, *, push: bool) -> tup
             uses=pin("docker/metadata-action"),
             with_={
                 "images": container.ref,
-                "tags": _lines(TAG_RULES),
+                "tags": _lines(RELEASE_TAG_RULES if push else PULL_REQUEST_TAG_RULES),
+                # `latest` comes from the release step only, never from metadata-action.
+                "flavor": "latest=false\n",
                 "labels": f"{SOURCE_LABEL}={repo.url}\n",
             },
         )
@@ -94,56 +218,62 @@ def _steps(repo: RepositorySpec, container: ContainerSpec, *, push: bool) -> tup
             with_=build,
         )
     )
-    if push:
-        steps.append(
-            Step(
-                name="Attest the provenance of the pushed image",
-                uses=pin("actions/attest-build-provenance"),
-                with_={
-                    "subject-name": container.ref,
-                    "subject-digest": "${{ steps.push.outputs.digest }}",
-                    "push-to-registry": True,
-                },
-            )
-        )
+    if push and attest:
+        steps.append(_attest(container, storage_record=_storage_record(plan)))
     return tuple(steps)
 
 
-def docker_publish(repo: RepositorySpec, source: str) -> Workflow:
-    """Pull requests: build without pushing. Version tags and releases: build, push, attest."""
+def _publish_permissions(container: ContainerSpec, *, attest: bool, plan: str) -> list[Permission]:
+    perms = [READ_CODE, Permission("packages", "write", "push the image to the container registry")]
+    if attest:
+        perms.append(
+            Permission("id-token", "write", "sign the provenance attestation (Sigstore OIDC)")
+        )
+        perms.append(Permission("attestations", "write", "store the provenance attestation"))
+        if _storage_record(plan):
+            perms.append(
+                Permission(
+                    "artifact-metadata", "write", "record where the attested image is stored"
+                )
+            )
+    return perms
+
+
+def docker_publish(repo: RepositorySpec, source: str, *, plan: str = "team") -> Workflow:
+    """Pull requests: build without pushing. Published releases: build, push, attest
+    (where GitHub offers attestations: see :func:`attestations_available`)."""
     container = repo.container
     if container is None:
         raise ValueError(f"{repo.name} publishes no container image")
+    attest = attestations_available(repo, plan)
     build = Job(
         id="build",
         name="Build (no push)",
         if_="github.event_name == 'pull_request'",
         permissions=(READ_CODE,),
-        steps=_steps(repo, container, push=False),
+        steps=_steps(repo, container, push=False, attest=False, plan=plan),
     )
     publish = Job(
         id="publish",
         name=f"Build and push to {container.registry}",
         # Pushing runs in the protected environment, which deploys release tags only.
         environment=RELEASE_ENVIRONMENT,
-        if_="github.event_name != 'pull_request'",
+        if_="github.event_name == 'release'",
         timeout_minutes=30 if needs_qemu(container) else 15,
-        permissions=(
-            READ_CODE,
-            Permission("packages", "write", "push the image to the container registry"),
-            Permission("id-token", "write", "sign the provenance attestation (Sigstore OIDC)"),
-            Permission("attestations", "write", "store the provenance attestation"),
-        ),
-        steps=_steps(repo, container, push=True),
+        permissions=tuple(_publish_permissions(container, attest=attest, plan=plan)),
+        steps=_steps(repo, container, push=True, attest=attest, plan=plan),
     )
     return Workflow(
         name="Publish container image",
         on={
             "pull_request": {"branches": [repo.default_branch]},
-            "push": {"tags": [PUSH_TAGS]},
             "release": {"types": ["published"]},
         },
-        concurrency=Concurrency("docker-publish-${{ github.ref }}", cancel_in_progress=False),
+        # A newer push to a pull request cancels its superseded build; releases never are.
+        concurrency=Concurrency(
+            "docker-publish-${{ github.ref }}",
+            cancel_in_progress="${{ github.event_name == 'pull_request' }}",
+        ),
         jobs=(build, publish),
         header=header(repo, source),
     )
