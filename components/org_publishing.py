@@ -9,12 +9,12 @@ import pulumi
 import pulumi_github as github
 
 from ._base import Component
+from ._ecosystems import ECOSYSTEMS
 from ._manifest import load_manifest, select_shard
 from ._spec import RELEASE_TAGS, OrgSpec, RepositorySpec
-from ._workflow import shell_join
-from .container_publishing import BuildFromPulumiArgs, ContainerSettingsArgs
+from .container_publishing import ContainerSettingsArgs
 from .org_standards import OrgStandards, OrgStandardsArgs, pull_request_checks
-from .publishing_repository import NpmSettingsArgs, PublishingRepository, PublishingRepositoryArgs
+from .publishing_repository import PublishingRepository, PublishingRepositoryArgs
 from .repository_standards import OrgActionsArgs
 
 # Evaluating an org keeps tens of thousands of objects alive until the end (resources, their
@@ -82,37 +82,10 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
         },
         "rollout": repo.rollout,
     }
-    if repo.npm is not None:
-        npm: NpmSettingsArgs = {
-            "package": repo.npm.package,
-            "node_version": repo.npm.node_version,
-            "install_command": shell_join(repo.npm.install_command),
-            "test_command": shell_join(repo.npm.test_command),
-            "release_types": list(repo.npm.release_types),
-            "visibility": repo.npm.visibility,
-        }
-        args["npm"] = npm
-    if repo.container is not None:
-        image = repo.container
-        container: ContainerSettingsArgs = {
-            "image": image.image,
-            "context": image.context,
-            "dockerfile": image.dockerfile,
-            "platforms": list(image.platforms),
-            "build_args": dict(image.build_args),
-            "registry": image.registry,
-        }
-        if image.target is not None:
-            container["target"] = image.target
-        build = image.build_from_pulumi
-        if build is not None:
-            from_pulumi: BuildFromPulumiArgs = {"tags": list(build.tags), "cache": build.cache}
-            if build.path is not None:
-                from_pulumi["path"] = build.path
-            if build.ref is not None:
-                from_pulumi["ref"] = build.ref
-            container["build_from_pulumi"] = from_pulumi
-        args["container"] = container
+    for eco in ECOSYSTEMS:
+        spec = getattr(repo, eco.key)
+        if spec is not None:
+            args[eco.key] = eco.settings(spec)  # type: ignore[literal-required]
     return args
 
 

@@ -22,10 +22,9 @@ import pulumi
 import pulumi_github as github
 
 from ._base import Component
-from ._ecosystems.npm import npm_release
+from ._ecosystems import ECOSYSTEMS
 from ._spec import RepositorySpec
 from ._workflow import Workflow
-from ._workflows import docker_publish
 from .repository_standards import (
     TAG_RULESET,
     allowed_actions_config,
@@ -39,12 +38,7 @@ _RUNS_ON_PULL_REQUESTS = (None, "github.event_name == 'pull_request'")
 
 
 def _workflows(repo: RepositorySpec) -> list[Workflow]:
-    found = []
-    if repo.npm is not None:
-        found.append(npm_release(repo, ""))
-    if repo.container is not None:
-        found.append(docker_publish(repo, ""))
-    return found
+    return [eco.workflow(repo, "") for eco in ECOSYSTEMS if getattr(repo, eco.key) is not None]
 
 
 def pull_request_checks(repo: RepositorySpec) -> tuple[str, ...]:

@@ -1,5 +1,16 @@
 """The package ecosystems ghpublish publishes to GitHub Packages, one module each.
 
 An ecosystem module holds its manifest block (the pydantic models under `defaults` and
-under a repository), its resolved spec and its workflow.
+under a repository), its resolved spec, its workflow and its :class:`Ecosystem`
+descriptor; registering it here is what makes the manifest, the resolution, the org
+component and the pull-request checks know it (see the README's layout section).
 """
+
+from ._ecosystem import Ecosystem
+from .container import CONTAINER
+from .npm import NPM
+
+# In the order of the repository's blocks: packages, then the container image.
+ECOSYSTEMS: tuple[Ecosystem, ...] = (NPM, CONTAINER)
+
+__all__ = ["CONTAINER", "ECOSYSTEMS", "NPM", "Ecosystem"]

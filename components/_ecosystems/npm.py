@@ -5,6 +5,7 @@ from __future__ import annotations
 
 __all__ = [
     "NODE_LTS",
+    "NPM",
     "NPM_REGISTRY",
     "NPM_TEST_CHECK",
     "RELEASE_PACKAGE_PATH",
@@ -33,6 +34,7 @@ from .._manifest._fields import (
 from .._spec import RELEASE_ENVIRONMENT, RepositorySpec, Visibility
 from .._workflow import Concurrency, Job, Permission, Step, Workflow, shell_join
 from .._workflows.common import READ_CODE, checkout, header
+from ._ecosystem import Ecosystem, package_visibility, spec_settings
 
 if TYPE_CHECKING:
     from .._manifest._repository import Repository, RepositoryDefaults
@@ -161,12 +163,15 @@ def _resolve_npm(
             )
         )
     release_types = _pick("release_types", own, inherited) or ["published"]
+    visibility, more = package_visibility("npm", repo, defaults, index, package)
+    problems.extend(more)
     spec = NpmSpec(
         package=package,
         node_version=_pick("node_version", own, inherited) or NODE_LTS,
         install_command=_command(_pick("install_command", own, inherited) or "npm ci"),
         test_command=_command(_pick("test_command", own, inherited) or "npm test"),
         release_types=tuple(sorted(set(release_types), key=RELEASE_TYPES.index)),
+        visibility=visibility,
     )
     return spec, problems
 
@@ -280,3 +285,16 @@ def npm_release(repo: RepositorySpec, source: str) -> Workflow:
         jobs=(test, publish),
         header=header(repo, source),
     )
+
+
+NPM = Ecosystem(
+    key="npm",
+    defaults=NpmDefaults,
+    block=Npm,
+    resolve=_resolve_npm,
+    identity="package",
+    published=lambda spec: spec.package,
+    workflow_path=RELEASE_PACKAGE_PATH,
+    workflow=npm_release,
+    settings=spec_settings,
+)

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-from .._ecosystems.npm import _resolve_npm
+from .._ecosystems import ECOSYSTEMS
 from .._spec import OrgSpec, RepositorySpec
-from ._container import _resolve_container
 from ._fields import _BUILTIN, Loc, Login, _Block, _pick
 from ._pipeline import ManifestRepository, _resolve_pipeline
 from ._repository import (
@@ -59,8 +58,8 @@ def manifest_json_schema() -> dict[str, Any]:
 def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, str]]]:
     problems: list[tuple[Loc, str]] = []
     seen: dict[str, int] = {}
-    packages: dict[str, int] = {}
-    images: dict[str, int] = {}
+    # Per ecosystem: what each repository publishes (a package, an image), by repository.
+    published: dict[str, dict[str, int]] = {eco.key: {} for eco in ECOSYSTEMS}
     repos: list[RepositorySpec] = []
     defaults = manifest.defaults
     org_standards = _resolve_org_standards(manifest)
@@ -74,41 +73,25 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
                     " case-insensitive on GitHub); remove one of them",
                 )
             )
-        npm, npm_problems = _resolve_npm(manifest.owner, repo, defaults, index)
-        problems.extend(npm_problems)
-        if npm is not None:
-            other = packages.setdefault(npm.package, index)
-            if other != index:
-                problems.append(
-                    (
-                        ("repositories", index, "npm", "package"),
-                        f"{npm.package!r} is already published by repositories[{other}];"
-                        " give each repository its own npm.package",
+        blocks: dict[str, Any] = {}
+        for eco in ECOSYSTEMS:
+            spec, more = eco.resolve(manifest.owner, repo, defaults, index)
+            problems.extend(more)
+            if spec is not None:
+                name = eco.published(spec)
+                other = published[eco.key].setdefault(name, index)
+                if other != index:
+                    problems.append(
+                        (
+                            ("repositories", index, eco.key, eco.identity),
+                            f"{name!r} is already published by repositories[{other}];"
+                            f" give each repository its own {eco.key}.{eco.identity}",
+                        )
                     )
-                )
-        container, container_problems = _resolve_container(manifest.owner, repo, defaults, index)
-        problems.extend(container_problems)
-        if container is not None:
-            other = images.setdefault(container.ref, index)
-            if other != index:
-                problems.append(
-                    (
-                        ("repositories", index, "container", "image"),
-                        f"{container.ref!r} is already published by repositories[{other}];"
-                        " give each repository its own container.image",
-                    )
-                )
+            blocks[eco.key] = spec
         values = {k: _pick(k, repo, defaults) for k in _BUILTIN}
-        standards, standards_problems = _resolve_standards(
-            repo,
-            defaults,
-            index,
-            values["visibility"] or _BUILTIN["visibility"],
-            npm,
-            org_standards,
-        )
+        standards, standards_problems = _resolve_standards(repo, defaults, index, org_standards)
         problems.extend(standards_problems)
-        npm = standards.pop("npm")
         repos.append(
             RepositorySpec(
                 owner=manifest.owner,
@@ -117,9 +100,8 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
                 visibility=values["visibility"] or _BUILTIN["visibility"],
                 default_branch=values["default_branch"] or _BUILTIN["default_branch"],
                 adopt=bool(values["adopt"]),
-                npm=npm,
-                container=container,
                 path=f"repositories[{index}]",
+                **blocks,
                 **standards,
             )
         )

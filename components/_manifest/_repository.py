@@ -3,15 +3,13 @@ repository model that holds every block; resolving the standards around the work
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, create_model, model_validator
 
-from .._ecosystems.npm import Npm, NpmDefaults, NpmSpec
+from .._ecosystems import ECOSYSTEMS
 from .._spec import ActionsSpec, EnvironmentSpec, OrgStandardsSpec
-from ._container import Container, ContainerDefaults
 from ._fields import Branch, Description, Loc, RepoName, _Block, _enabled_shorthand, _pick
 
 if TYPE_CHECKING:
@@ -109,7 +107,24 @@ class OrgStandards(Actions):
     )
 
 
-class RepositoryDefaults(_Block):
+def _blocks(name: str, base: type[_Block], *, defaults: bool) -> type[_Block]:
+    """``base`` with one optional block per registered ecosystem, keyed by its manifest key:
+    its defaults' model under `defaults`, its full model under a repository. ``<key>:
+    false`` turns off a block that ``defaults`` turns on."""
+    fields: dict[str, Any] = {
+        eco.key: (
+            Annotated[
+                (eco.defaults if defaults else eco.block) | None,
+                BeforeValidator(_enabled_shorthand),
+            ],
+            None,
+        )
+        for eco in ECOSYSTEMS
+    }
+    return create_model(name, __base__=base, **fields)
+
+
+class RepositoryDefaults(_blocks("_DefaultsBlocks", _Block, defaults=True)):  # type: ignore[misc]
     """Values every repository inherits unless it sets its own."""
 
     description: Description | None = Field(None, description="One-line description.")
@@ -123,8 +138,6 @@ class RepositoryDefaults(_Block):
         None,
         description="The repository exists already: import it, never create it (default false).",
     )
-    npm: Annotated[NpmDefaults | None, BeforeValidator(_enabled_shorthand)] = None
-    container: Annotated[ContainerDefaults | None, BeforeValidator(_enabled_shorthand)] = None
     actions: Actions | None = Field(
         None, description="GITHUB_TOKEN and allowed actions (default: the standard's)."
     )
@@ -138,12 +151,10 @@ class RepositoryDefaults(_Block):
     )
 
 
-class Repository(RepositoryDefaults):
+class Repository(_blocks("_RepositoryBlocks", RepositoryDefaults, defaults=False)):  # type: ignore[misc]
     """One repository of the owner, managed by ghpublish."""
 
     name: RepoName = Field(description="Repository name on GitHub.")
-    npm: Annotated[Npm | None, BeforeValidator(_enabled_shorthand)] = None
-    container: Annotated[Container | None, BeforeValidator(_enabled_shorthand)] = None
 
 
 def _yaml_value(value: object) -> str:
@@ -164,12 +175,10 @@ def _resolve_standards(
     repo: Repository,
     defaults: RepositoryDefaults,
     index: int,
-    visibility: str,
-    npm: NpmSpec | None,
     org: OrgStandardsSpec | None,
 ) -> tuple[dict[str, Any], list[tuple[Loc, str]]]:
-    """A repository's Actions settings, `release` environment, rollout and package
-    visibility, checked against the repository's visibility and the organization's policy."""
+    """A repository's Actions settings, `release` environment and rollout, checked against
+    the organization's policy."""
     problems: list[tuple[Loc, str]] = []
     here: Loc = ("repositories", index)
     actions = _resolve_actions(repo.actions, defaults.actions)
@@ -210,29 +219,11 @@ def _resolve_standards(
         reviewer_users=tuple(sorted(set(reviewers.users))) if reviewers else (),
         prevent_self_review=_pick("prevent_self_review", own_env, inherited_env) is not False,
     )
-    if npm is not None:
-        wanted = _pick("visibility", repo.npm, defaults.npm) or visibility
-        if wanted != visibility:
-            undo = "; making a package public cannot be undone" if wanted == "public" else ""
-            problems.append(
-                (
-                    (*here, "npm", "visibility"),
-                    f"{wanted!r} for {npm.package!r} differs from the repository's visibility"
-                    f" {visibility!r}: a package linked to its repository inherits the"
-                    " repository's access and GitHub has no API to set a package's visibility;"
-                    f" set npm.visibility to {visibility!r} or change the repository's"
-                    " visibility, or make the change by hand after the first publish in the"
-                    " package's settings on GitHub (Package settings, Danger Zone, Change"
-                    f" visibility{undo})",
-                )
-            )
-        npm = dataclasses.replace(npm, visibility=wanted)
     rollout = _pick("rollout", repo, defaults) or "direct"
     settings = {
         "actions": actions,
         "environment": environment,
         "rollout": rollout,
-        "npm": npm,
     }
     return settings, problems
 
