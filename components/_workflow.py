@@ -290,8 +290,16 @@ def _job(job: Job) -> _Map:
     return out
 
 
+def _triggers(on: Mapping[str, object]) -> _Map:
+    """The ``on`` block: an event without settings (``workflow_dispatch: {}``) is kept."""
+    return _Map(
+        (str(k), _Map() if isinstance(v, Mapping) and not v else _plain(v), None)
+        for k, v in on.items()
+    )
+
+
 def _workflow(workflow: Workflow) -> _Map:
-    out = _mapping([("name", workflow.name), ("on", _plain(workflow.on))])
+    out = _mapping([("name", workflow.name), ("on", _triggers(workflow.on))])
     out.append(("permissions", _Map(), None))
     if workflow.concurrency is not None:
         out.append(

@@ -3,7 +3,10 @@ component and its three workflows (review, `pulumi up`, drift check)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -92,6 +95,13 @@ def test_manifest_repository_must_be_one_of_repositories() -> None:
             "pulumi_version: latest",
             "publishing.yaml:5: manifest_repository.pulumi_version: 'latest' is not a version;"
             " expected one such as '3.272.0'",
+        ),
+        (
+            "pulumi_version: 3.225.9",
+            "publishing.yaml:5: manifest_repository.pulumi_version: '3.225.9' is older than"
+            " 3.226.0, the first Pulumi CLI whose `preview --expect-no-changes` exits with 7"
+            " when it finds changes (the drift check tells drift from a failed preview by it);"
+            " use 3.226.0 or later",
         ),
         (
             "stak: prod",
@@ -195,7 +205,7 @@ def test_review_runs_synth_and_diff_read_only_without_secrets(rendered: dict[str
 
 def test_up_runs_pulumi_up_on_the_default_branch_with_secrets(rendered: dict[str, str]) -> None:
     data = yaml.safe_load(rendered[DEPLOY_PATH])
-    assert data[True] == {"push": {"branches": ["trunk"]}}
+    assert data[True] == {"push": {"branches": ["trunk"]}, "workflow_dispatch": {}}
     (job,) = data["jobs"].values()
     assert job["environment"] == PIPELINE_ENVIRONMENT
     assert job["permissions"] == {"contents": "read"}
@@ -209,22 +219,133 @@ def test_up_runs_pulumi_up_on_the_default_branch_with_secrets(rendered: dict[str
         "PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
         "PULUMI_CONFIG_PASSPHRASE": "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
     }
-    assert data["concurrency"] == {"group": "ghpublish-pulumi", "cancel-in-progress": False}
+    assert data["concurrency"] == yaml.safe_load(rendered[DRIFT_PATH])["concurrency"]
+
+
+def test_a_drift_run_never_cancels_or_drops_a_pending_up(rendered: dict[str, str]) -> None:
+    # One group: `up` and the drift check never run at once. `queue: max`: pending runs
+    # wait in order (GitHub's default keeps one pending run and cancels the older one).
+    for path in (DEPLOY_PATH, DRIFT_PATH):
+        assert yaml.safe_load(rendered[path])["concurrency"] == {
+            "group": "ghpublish-pulumi",
+            "cancel-in-progress": False,
+            "queue": "max",
+        }
 
 
 def test_drift_check_previews_with_refresh_and_fails_on_changes(rendered: dict[str, str]) -> None:
     data = yaml.safe_load(rendered[DRIFT_PATH])
-    assert data[True] == {"schedule": [{"cron": "0 5 * * 1"}]}
+    assert data[True] == {"schedule": [{"cron": "0 5 * * 1"}], "workflow_dispatch": {}}
     (job,) = data["jobs"].values()
     assert job["environment"] == PIPELINE_ENVIRONMENT
-    preview = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
-    assert preview["with"]["command"] == "preview"
-    assert preview["with"]["refresh"] is True
-    assert preview["with"]["expect-no-changes"] is True
+    install = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
+    # Without `command` pulumi/actions only installs the CLI.
+    assert install["with"] == {"pulumi-version": PipelineSpec.pulumi_version}
+    preview = next(s for s in job["steps"] if s.get("id") == "preview")
+    assert "--refresh" in preview["run"] and "--expect-no-changes" in preview["run"]
+    assert preview["env"]["STACK"] == "acme/prod"
     report = job["steps"][-1]
     assert report["if"] == "failure()"
-    assert "::error title=Drift::" in report["run"] and "GITHUB_STEP_SUMMARY" in report["run"]
-    assert data["concurrency"]["group"] == "ghpublish-pulumi"
+
+
+# The drift step and its report, run with bash against a stand-in `pulumi`.
+
+_FAKE_PULUMI = """#!/bin/sh
+echo "pulumi $*" >> "$CALLS"
+[ "$1" = login ] && exit "${LOGIN_EXIT:-0}"
+printf '%s\\n' "$PREVIEW_TEXT"
+exit "${PREVIEW_EXIT:-0}"
+"""
+
+
+def _drift_steps(rendered: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    (job,) = yaml.safe_load(rendered[DRIFT_PATH])["jobs"].values()
+    preview = next(s for s in job["steps"] if s.get("id") == "preview")
+    return preview, job["steps"][-1]
+
+
+def _bash(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-e", "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _drift_run(
+    rendered: dict[str, str], tmp_path: Path, *, preview_exit: int = 0, login_exit: int = 0
+) -> tuple[int, dict[str, str], str, str]:
+    """Run the preview step, then (as GitHub would after a failure) the report step."""
+    preview, report = _drift_steps(rendered)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pulumi"
+    fake.write_text(_FAKE_PULUMI)
+    fake.chmod(0o755)
+    summary, output = tmp_path / "summary.md", tmp_path / "output"
+    summary.write_text("")
+    output.write_text("")
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "CALLS": str(tmp_path / "calls"),
+        "PREVIEW_TEXT": "~ github:index/repository:Repository widgets update [diff: ~description]",
+        "PREVIEW_EXIT": str(preview_exit),
+        "LOGIN_EXIT": str(login_exit),
+        "STACK": preview["env"]["STACK"],
+        "PULUMI_BACKEND_URL": "",
+    }
+    step = _bash(preview["run"], env)
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    log = step.stdout
+    if step.returncode != 0:
+        report_env = {
+            **env,
+            "RESULT": outputs.get("result", ""),
+            "STATUS": outputs.get("status", ""),
+        }
+        assert set(report["env"]) == {"RESULT", "STATUS"}
+        reported = _bash(report["run"], report_env)
+        assert reported.returncode == 0, reported.stderr
+        log += reported.stdout
+    return step.returncode, outputs, summary.read_text(), log
+
+
+def test_no_drift_passes_with_the_preview_in_the_summary(
+    rendered: dict[str, str], tmp_path: Path
+) -> None:
+    code, outputs, summary, _ = _drift_run(rendered, tmp_path, preview_exit=0)
+    assert (code, outputs["result"]) == (0, "clean")
+    assert "widgets update" in summary and "Drift" not in summary
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls[0] == "pulumi login --non-interactive"  # empty backend URL: Pulumi Cloud
+    assert "--stack acme/prod --refresh --diff --expect-no-changes" in calls[1]
+
+
+def test_drift_fails_with_the_preview_in_the_summary(
+    rendered: dict[str, str], tmp_path: Path
+) -> None:
+    # pulumi/actions writes its summary only when the command succeeds: here the preview
+    # is in the summary although the step fails.
+    code, outputs, summary, log = _drift_run(rendered, tmp_path, preview_exit=7)
+    assert (code, outputs) == (1, {"status": "7", "result": "drift"})
+    assert "widgets update" in summary and "## Drift detected" in summary
+    assert "::error title=Drift::" in log
+
+
+def test_a_failed_preview_is_not_called_drift(rendered: dict[str, str], tmp_path: Path) -> None:
+    code, outputs, summary, log = _drift_run(rendered, tmp_path, preview_exit=3)
+    assert (code, outputs) == (1, {"status": "3", "result": "error"})
+    assert "widgets update" in summary  # what the preview printed, still in the summary
+    assert "## The drift check failed (not drift)" in summary and "Drift detected" not in summary
+    assert "::error title=Drift check failed::pulumi preview failed (exit 3)" in log
+
+
+def test_a_failed_set_up_is_reported_as_such(rendered: dict[str, str], tmp_path: Path) -> None:
+    code, outputs, summary, log = _drift_run(rendered, tmp_path, login_exit=1)
+    assert code != 0 and outputs == {}
+    assert "## The drift check did not run (not drift)" in summary
+    assert "Drift detected" not in summary and "::error title=Drift::" not in log
 
 
 def test_no_manifest_text_inside_an_expression(rendered: dict[str, str]) -> None:
@@ -235,6 +356,8 @@ def test_no_manifest_text_inside_an_expression(rendered: dict[str, str]) -> None
         "${{ secrets.GHPUBLISH_GITHUB_TOKEN }}",
         "${{ secrets.PULUMI_ACCESS_TOKEN }}",
         "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+        "${{ steps.preview.outputs.result }}",
+        "${{ steps.preview.outputs.status }}",
     }
     for text in rendered.values():
         assert set(expressions(text)) <= allowed

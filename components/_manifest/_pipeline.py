@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from .._spec import PipelineSpec
+from .._workflows.pipeline import DRIFT_EXIT_SINCE
 from ._fields import Loc, RepoName, _Block
 
 if TYPE_CHECKING:
@@ -55,6 +56,18 @@ def _version(pattern: re.Pattern[str], example: str) -> typing.Callable[[object]
     return check
 
 
+def _drift_capable(value: str) -> str:
+    """The drift check tells drift from a failed preview by the CLI's exit code 7."""
+    since = ".".join(map(str, DRIFT_EXIT_SINCE))
+    if tuple(int(part) for part in value.split(".")) < DRIFT_EXIT_SINCE:
+        raise ValueError(
+            f"{value!r} is older than {since}, the first Pulumi CLI whose `preview"
+            " --expect-no-changes` exits with 7 when it finds changes (the drift check tells"
+            f" drift from a failed preview by it); use {since} or later"
+        )
+    return value
+
+
 class ManifestRepository(_Block):
     """The repository that holds this manifest and the ghpublish program: ghpublish commits
     its pipeline (review on pull requests, `pulumi up` on the default branch, drift check)."""
@@ -72,7 +85,9 @@ class ManifestRepository(_Block):
     python_version: Annotated[str, BeforeValidator(_version(_PYTHON, "3.12"))] = Field(
         PipelineSpec.python_version, description="Python the program runs on (default 3.11)."
     )
-    pulumi_version: Annotated[str, BeforeValidator(_version(_SEMVER, "3.272.0"))] = Field(
+    pulumi_version: Annotated[
+        str, BeforeValidator(_version(_SEMVER, "3.272.0")), AfterValidator(_drift_capable)
+    ] = Field(
         PipelineSpec.pulumi_version,
         description="Pulumi CLI version (default the one matching the pinned SDK).",
     )

@@ -4,10 +4,19 @@ Three workflows of the repository that holds the manifest and this program:
 
 - ``ghpublish-review.yml``: on a pull request, ``make synth`` (lint included) and
   ``make diff BASE=<base sha>`` in markdown to the job summary; read-only, no secrets;
-- ``ghpublish-up.yml``: on the default branch, ``make synth`` then ``pulumi up`` through
-  ``pulumi/actions``, with the backend and the GitHub credentials from repository secrets;
-- ``ghpublish-drift.yml``: on a schedule, ``pulumi preview --refresh --expect-no-changes``,
-  which fails (and says so in the job summary) when GitHub was changed by hand.
+- ``ghpublish-up.yml``: on the default branch (and by hand), ``make synth`` then
+  ``pulumi up`` through ``pulumi/actions``, with the backend and the GitHub credentials
+  from secrets;
+- ``ghpublish-drift.yml``: on a schedule (and by hand),
+  ``pulumi preview --refresh --expect-no-changes``. The preview goes to the job summary
+  whatever its outcome (pulumi/actions writes its summary only when the command succeeds,
+  so the check runs the CLI itself), and the check says "drift" only when the preview
+  reports changes (the CLI's exit code 7, 3.226.0 and later); any other failure is
+  reported as a failed check, not as drift.
+
+``up`` and the drift check share one concurrency group with ``queue: max``: they never run
+at once, and a drift run never cancels or drops a pending ``up`` (GitHub's default queue
+keeps one pending run and cancels the older one).
 """
 
 from __future__ import annotations
@@ -50,8 +59,12 @@ PIPELINE_SECRETS = {
 }
 # The backend URL (`pulumi login <url>`); empty for Pulumi Cloud.
 BACKEND_SECRET = "PULUMI_BACKEND_URL"
-# `up` and the drift check never run at once: the stack is locked while either runs.
-STACK_CONCURRENCY = "ghpublish-pulumi"
+# `up` and the drift check never run at once, and queue in order: none is dropped.
+STACK_CONCURRENCY = Concurrency("ghpublish-pulumi", cancel_in_progress=False, queue="max")
+# The drift step's exit code when the preview proposes changes (`--expect-no-changes`).
+DRIFT_EXIT = 7
+# The first Pulumi CLI that exits with DRIFT_EXIT (earlier ones exit 1 or 255 for any error).
+DRIFT_EXIT_SINCE = (3, 226, 0)
 
 
 def _secret(name: str) -> str:
@@ -153,34 +166,107 @@ def pipeline_deploy(pipeline: PipelineSpec, branch: str, source: str) -> Workflo
     )
     return Workflow(
         name="ghpublish up",
-        on={"push": {"branches": [branch]}},
-        concurrency=Concurrency(STACK_CONCURRENCY, cancel_in_progress=False),
+        # By hand too: the `ghpublish` environment still admits the default branch only.
+        on={"push": {"branches": [branch]}, "workflow_dispatch": {}},
+        concurrency=STACK_CONCURRENCY,
         env=_env(source),
         jobs=(job,),
         header=header(pipeline, source),
     )
 
 
+_PREVIEW_SCRIPT = "\n".join(
+    [
+        "# An empty PULUMI_BACKEND_URL logs in to Pulumi Cloud (PULUMI_ACCESS_TOKEN).",
+        'pulumi login --non-interactive ${PULUMI_BACKEND_URL:+"$PULUMI_BACKEND_URL"}',
+        'preview="$RUNNER_TEMP/preview.txt"',
+        "status=0",
+        'pulumi preview --non-interactive --color never --stack "$STACK" --refresh --diff \\',
+        '  --expect-no-changes > "$preview" 2>&1 || status=$?',
+        'cat "$preview"',
+        "# The preview in the job summary whatever the outcome (GitHub keeps 1 MiB of it).",
+        "{",
+        '  echo "## pulumi preview --refresh: $STACK"',
+        "  echo",
+        "  echo '```diff'",
+        '  tail -c 900000 "$preview"',
+        "  echo '```'",
+        '} >> "$GITHUB_STEP_SUMMARY"',
+        'echo "status=$status" >> "$GITHUB_OUTPUT"',
+        'case "$status" in',
+        '  0) echo "result=clean" >> "$GITHUB_OUTPUT" ;;',
+        f'  {DRIFT_EXIT}) echo "result=drift" >> "$GITHUB_OUTPUT"; exit 1 ;;',
+        '  *) echo "result=error" >> "$GITHUB_OUTPUT"; exit 1 ;;',
+        "esac",
+        "",
+    ]
+)
+
+_REPORT_SCRIPT = "\n".join(
+    [
+        'if [ "$RESULT" = drift ]; then',
+        "  echo '::error title=Drift::GitHub differs from the stack (changed by hand?)."
+        " See the preview in the job summary; run `pulumi up` to restore the manifest,"
+        " or change the manifest to keep the change.'",
+        "  {",
+        "    echo '## Drift detected'",
+        "    echo",
+        "    echo 'GitHub differs from what the manifest declares (changed by hand?).'",
+        "    echo 'Run `pulumi up` (or re-run the ghpublish up workflow) to restore it,'",
+        "    echo 'or change the manifest in a pull request to keep the change.'",
+        '  } >> "$GITHUB_STEP_SUMMARY"',
+        'elif [ "$RESULT" = error ]; then',
+        '  echo "::error title=Drift check failed::pulumi preview failed (exit $STATUS) before'
+        " it could compare GitHub with the stack: this is not drift. See its log and the"
+        ' job summary."',
+        "  {",
+        "    echo '## The drift check failed (not drift)'",
+        "    echo",
+        '    echo "pulumi preview exited with $STATUS: credentials, backend or program'
+        ' errors, not a difference between GitHub and the stack."',
+        '  } >> "$GITHUB_STEP_SUMMARY"',
+        "else",
+        "  echo '::error title=Drift check failed::A set-up step failed before the preview"
+        " ran: this is not drift. See the failed step.'",
+        "  {",
+        "    echo '## The drift check did not run (not drift)'",
+        "    echo",
+        "    echo 'A set-up step (checkout, Python, make synth, the Pulumi CLI or its"
+        " credentials) failed before the preview ran.'",
+        '  } >> "$GITHUB_STEP_SUMMARY"',
+        "fi",
+        "",
+    ]
+)
+
+
 def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
-    """On a schedule: fail and report when GitHub no longer matches the stack."""
+    """On a schedule or by hand: fail and report when GitHub no longer matches the stack,
+    and report a check that could not run as such, not as drift."""
+    install = Step(
+        name="Install the Pulumi CLI",
+        uses=pin("pulumi/actions"),
+        # Without `command`, pulumi/actions only installs the CLI and puts it on PATH.
+        with_={"pulumi-version": pipeline.pulumi_version},
+    )
+    preview = Step(
+        name="pulumi preview --refresh --expect-no-changes",
+        id="preview",
+        env={
+            "STACK": pipeline.stack,
+            "PULUMI_BACKEND_URL": _secret(BACKEND_SECRET),
+            **{var: _secret(secret) for var, secret in PIPELINE_SECRETS.items()},
+        },
+        run=_PREVIEW_SCRIPT,
+    )
     report = Step(
-        name="Report drift",
+        name="Report drift or a failed check",
         if_="failure()",
-        run="\n".join(
-            [
-                "echo '::error title=Drift::GitHub differs from the stack (changed by hand?)."
-                " See the preview in the job summary; run `pulumi up` to restore the manifest,"
-                " or change the manifest to keep the change.'",
-                "{",
-                "  echo '## Drift detected'",
-                "  echo",
-                "  echo 'GitHub differs from what the manifest declares (changed by hand?).'",
-                "  echo 'Run `pulumi up` (or re-run the ghpublish up workflow) to restore it,'",
-                "  echo 'or change the manifest in a pull request to keep the change.'",
-                '} >> "$GITHUB_STEP_SUMMARY"',
-                "",
-            ]
-        ),
+        env={
+            "RESULT": "${{ steps.preview.outputs.result }}",
+            "STATUS": "${{ steps.preview.outputs.status }}",
+        },
+        run=_REPORT_SCRIPT,
     )
     job = Job(
         id="drift",
@@ -188,20 +274,12 @@ def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
         permissions=(READ_CODE,),
         timeout_minutes=30,
         environment=PIPELINE_ENVIRONMENT,
-        steps=(
-            *_prepare(pipeline),
-            _pulumi(
-                pipeline,
-                "preview",
-                **{"refresh": True, "expect-no-changes": True, "always-include-summary": True},
-            ),
-            report,
-        ),
+        steps=(*_prepare(pipeline), install, preview, report),
     )
     return Workflow(
         name="ghpublish drift check",
-        on={"schedule": [{"cron": pipeline.drift_schedule}]},
-        concurrency=Concurrency(STACK_CONCURRENCY, cancel_in_progress=False),
+        on={"schedule": [{"cron": pipeline.drift_schedule}], "workflow_dispatch": {}},
+        concurrency=STACK_CONCURRENCY,
         env=_env(source),
         jobs=(job,),
         header=header(pipeline, source),
