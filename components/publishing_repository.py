@@ -1,13 +1,16 @@
 """`PublishingRepository`: one repository, declared or adopted, and its managed files."""
 
 __all__ = [
+    "GITHUB_FEATURES",
     "ActionsSettingsArgs",
     "EnvironmentSettingsArgs",
+    "FeaturesArgs",
     "NpmSettingsArgs",
     "PublishingRepository",
     "PublishingRepositoryArgs",
 ]
 
+import inspect
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -32,6 +35,14 @@ from .repository_standards import (
 
 # The branch GitHub gives a new repository (auto_init): renamed only if another is declared.
 GITHUB_FIRST_BRANCH = "main"
+# The features GitHub turns on for a repository created in its interface or REST API; the
+# provider sends an unset one as false, so a new repository gets these unless declared.
+GITHUB_FEATURES = {"issues": True, "projects": True, "wiki": True, "discussions": False}
+# Every input of the provider's Repository (the pinned SDK's names): for an adopted
+# repository each one ghpublish does not set is kept as GitHub has it (`ignore_changes`).
+REPOSITORY_ATTRIBUTES = tuple(
+    sorted(p for p in inspect.signature(github.RepositoryArgs.__init__).parameters if p != "__self__")
+)
 
 
 class NpmSettingsArgs(TypedDict):
@@ -76,6 +87,20 @@ class EnvironmentSettingsArgs(TypedDict):
     """Whoever started a publishing job cannot approve it (default true)."""
 
 
+class FeaturesArgs(TypedDict):
+    """Repository features; each one not given is GitHub's default for a new repository and
+    left as it is on an adopted one."""
+
+    issues: NotRequired[pulumi.Input[bool]]
+    """Issues (GitHub's default: on)."""
+    projects: NotRequired[pulumi.Input[bool]]
+    """Projects (GitHub's default: on)."""
+    wiki: NotRequired[pulumi.Input[bool]]
+    """The wiki (GitHub's default: on)."""
+    discussions: NotRequired[pulumi.Input[bool]]
+    """Discussions (GitHub's default: off)."""
+
+
 class PublishingRepositoryArgs(TypedDict):
     """A repository managed by ghpublish, with the files of its publishing standard."""
 
@@ -84,13 +109,16 @@ class PublishingRepositoryArgs(TypedDict):
     name: pulumi.Input[str]
     """Repository name."""
     description: NotRequired[pulumi.Input[str]]
-    """One-line description (default empty)."""
+    """One-line description (default empty; adopted: kept as it is)."""
     visibility: NotRequired[pulumi.Input[str]]
-    """`public`, `private` or `internal` (default `private`)."""
+    """`public`, `private` or `internal` (default `private`; adopted: kept as it is)."""
+    features: NotRequired[pulumi.Input[FeaturesArgs]]
+    """Issues, projects, wiki, discussions (default GitHub's; adopted: kept as they are)."""
     default_branch: NotRequired[pulumi.Input[str]]
     """Branch the managed files are committed to (default `main`)."""
     adopt: NotRequired[pulumi.Input[bool]]
-    """The repository exists already: import it, never create it (default false)."""
+    """The repository exists already: import it, never create it, and change only the
+    repository attributes given here (default false)."""
     npm: NotRequired[pulumi.Input[NpmSettingsArgs]]
     """Publish an npm package to GitHub Packages on release (default off)."""
     container: NotRequired[pulumi.Input[ContainerSettingsArgs]]
@@ -113,6 +141,42 @@ class PublishingRepositoryArgs(TypedDict):
     """Where the repository stands in the manifest, quoted in file headers."""
     manifest_source: NotRequired[pulumi.Input[str]]
     """The manifest file, quoted in file headers (default `publishing.yaml`)."""
+
+
+def _repository(
+    name: str, owner: Component, args: PublishingRepositoryArgs, adopt: bool
+) -> github.Repository:
+    """The repository: created with the given attributes (GitHub's defaults for the rest), or
+    imported and changed only in the attributes given, every other one kept as GitHub has it
+    (the provider's update sends every attribute, an unset one as false or empty)."""
+    features: FeaturesArgs = args.get("features") or {}  # type: ignore[assignment]
+    if not adopt:
+        features = {**GITHUB_FEATURES, **features}  # type: ignore[typeddict-item]
+    attributes: dict[str, Any] = {
+        f"has_{feature}": features[feature]  # type: ignore[literal-required]
+        for feature in GITHUB_FEATURES
+        if feature in features
+    }
+    for key, default in (("description", ""), ("visibility", "private")):
+        if key in args or not adopt:
+            attributes[key] = args.get(key) or default
+    managed = {"name", "archive_on_destroy", *attributes}
+    return github.Repository(
+        name,
+        name=args["name"],
+        # A new repository starts with a commit so that files can be added to it;
+        # an adopted one keeps its history (auto_init would force a replacement).
+        auto_init=None if adopt else True,
+        archive_on_destroy=True,
+        **attributes,
+        opts=owner._child(
+            protect=True,
+            import_=args["name"] if adopt else None,
+            # Never changed unless given: Pulumi fills these from GitHub's state (adopted)
+            # or keeps what GitHub made of them (created, `auto_init` included).
+            ignore_changes=[a for a in REPOSITORY_ATTRIBUTES if a not in managed],
+        ),
+    )
 
 
 class PublishingRepository(Component):
@@ -145,21 +209,7 @@ class PublishingRepository(Component):
         source = args.get("manifest_source") or "publishing.yaml"
         path = args.get("manifest_path") or f"the repository {repo_name}"
 
-        self.repository = github.Repository(
-            f"{name}-repository",
-            name=repo_name,
-            description=args.get("description") or "",
-            visibility=args.get("visibility") or "private",
-            # A new repository starts with a commit so that files can be added to it;
-            # an adopted one keeps its history (auto_init would force a replacement).
-            auto_init=None if adopt else True,
-            archive_on_destroy=True,
-            opts=self._child(
-                protect=True,
-                retain_on_delete=True,
-                import_=repo_name if adopt else None,
-            ),
-        )
+        self.repository = _repository(f"{name}-repository", self, args, adopt)
         # The default branch is managed only when it must change: a new repository whose
         # declared branch is not GitHub's first one is renamed. An adopted repository keeps
         # its default branch, which `default_branch` names (never switched under its users).

@@ -32,10 +32,14 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from tools.github_state import load_repository, repository_state
+
 SECRET = "[secret]"
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
 _SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+GITHUB_PROVIDER = "pulumi:providers:github"
+REPO_TYPE = "github:index/repository:Repository"
 
 
 def mask(value: Any) -> Any:
@@ -73,6 +77,9 @@ class Registration:
     depends_on: tuple[str, ...]
     provider: str
     request: dict[str, Any] = field(repr=False)
+    ignore_changes: tuple[str, ...] = ()
+    # What GitHub holds, as the provider reads it on import (recorded state only).
+    imported: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def plain_inputs(self) -> dict[str, Any]:
@@ -105,11 +112,17 @@ class RecordingMonitor(mocks.MockMonitor):
     """The SDK's mock monitor, keeping each full registration request."""
 
     def __init__(
-        self, mocks_: RecordingMocks, on_register: Callable[[Registration], None] | None = None
+        self,
+        mocks_: RecordingMocks,
+        on_register: Callable[[Registration], None] | None = None,
+        github_state: Path | None = None,
     ) -> None:
         super().__init__(mocks_)
         self.registrations: list[Registration] = []
         self.on_register = on_register
+        self.github_state = github_state
+        # Owner login of each github provider, by its reference (`<urn>::<id>`).
+        self._owners: dict[str, str] = {}
         # Event loops the SDK's mock creates in executor threads: closed after the run so
         # that none is left for the garbage collector to close at interpreter exit.
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
@@ -124,6 +137,9 @@ class RecordingMonitor(mocks.MockMonitor):
         self._note_loop()
         if request.type != "pulumi:pulumi:Stack":
             raw = MessageToDict(request, preserving_proto_field_name=False)
+            inputs = raw.get("object", {})
+            if request.type == GITHUB_PROVIDER:
+                self._owners[f"{response.urn}::{response.id}"] = str(inputs.get("owner", ""))
             self.registrations.append(
                 Registration(
                     urn=response.urn,
@@ -131,18 +147,34 @@ class RecordingMonitor(mocks.MockMonitor):
                     name=request.name,
                     parent=request.parent,
                     custom=bool(request.custom),
-                    inputs=raw.get("object", {}),
+                    inputs=inputs,
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete),
                     import_id=request.importId,
                     depends_on=tuple(sorted(request.dependencies)),
                     provider=request.provider,
                     request=raw,
+                    ignore_changes=tuple(request.ignoreChanges),
+                    imported=self._imported(request),
                 )
             )
             if self.on_register is not None:
                 self.on_register(self.registrations[-1])
         return response
+
+
+    def _imported(self, request: Any) -> dict[str, Any] | None:
+        """The recorded GitHub state of an imported repository, read as the provider does;
+        importing one GitHub does not have fails, as it does in Pulumi."""
+        if self.github_state is None or not request.importId or request.type != REPO_TYPE:
+            return None
+        owner = self._owners.get(request.provider, "")
+        rest = load_repository(self.github_state, owner, request.importId)
+        if rest is None:
+            raise RuntimeError(
+                f"importing {request.name}: GitHub has no repository {owner}/{request.importId}"
+            )
+        return repository_state(rest)
 
 
 @dataclass
@@ -189,14 +221,16 @@ def run_program(
     stack: str = "synth",
     outputs: Callable[[pulumi.runtime.MockResourceArgs], dict] | None = None,
     on_register: Callable[[Registration], None] | None = None,
+    github_state: Path | None = None,
 ) -> Run:
     """Run a program (a ``__main__.py`` path or a function) under the recording mocks.
 
     ``outputs`` adds provider outputs to a resource's echoed inputs; ``on_register`` is
-    called with each registration as it arrives (progress).
+    called with each registration as it arrives (progress). ``github_state`` is a directory
+    of recorded GitHub responses (`repos/<owner>/<name>.json`) an import reads.
     """
     mocks_ = RecordingMocks(outputs)
-    monitor = RecordingMonitor(mocks_, on_register)
+    monitor = RecordingMonitor(mocks_, on_register, github_state)
     settings.reset_options(project=project, stack=stack)
     pulumi.runtime.set_all_config(dict(config), secret_keys or [])
     pulumi.runtime.set_mocks(mocks_, project=project, stack=stack, preview=preview, monitor=monitor)
