@@ -6,6 +6,7 @@ Everything downstream (workflows, components) reads these frozen values only.
 from __future__ import annotations
 
 __all__ = [
+    "DEFAULT_PLAN",
     "DEFAULT_PLATFORMS",
     "DRIFT_SCHEDULE",
     "GHCR",
@@ -21,6 +22,7 @@ __all__ = [
     "OrgSpec",
     "OrgStandardsSpec",
     "PipelineSpec",
+    "Plan",
     "PulumiBuildSpec",
     "RepositorySpec",
     "ShardSpec",
@@ -37,6 +39,11 @@ if TYPE_CHECKING:
 STANDARD_VERSION = "1"
 
 Visibility = Literal["public", "private", "internal"]
+# The owner's GitHub plan: what GitHub allows depends on it (internal visibility, artifact
+# attestations of private repositories, allowed-actions patterns of private repositories).
+# `enterprise` is GitHub Enterprise Cloud.
+Plan = Literal["free", "pro", "team", "enterprise"]
+DEFAULT_PLAN: Plan = "team"
 
 
 # The registry images go to unless the manifest names another (GitHub Enterprise Server,
@@ -142,6 +149,8 @@ class RepositorySpec:
     actions: ActionsSpec = ActionsSpec()
     environment: EnvironmentSpec = EnvironmentSpec()
     rollout: Rollout = "direct"
+    # The owner's GitHub plan (the manifest's top-level `plan`).
+    plan: Plan = DEFAULT_PLAN
 
     @property
     def full_name(self) -> str:
@@ -196,3 +205,5 @@ class OrgSpec:
     standards: OrgStandardsSpec | None = None
     # The shards one manifest is split into, one stack each (empty: one stack for all).
     shards: tuple[ShardSpec, ...] = ()
+    # The owner's GitHub plan.
+    plan: Plan = DEFAULT_PLAN

@@ -41,7 +41,7 @@ GITHUB_FEATURES = {"issues": True, "projects": True, "wiki": True, "discussions"
 # Every input of the provider's Repository (the pinned SDK's names): for an adopted
 # repository each one ghpublish does not set is kept as GitHub has it (`ignore_changes`).
 REPOSITORY_ATTRIBUTES = tuple(
-    sorted(p for p in inspect.signature(github.RepositoryArgs.__init__).parameters if p != "__self__")
+    sorted(set(inspect.signature(github.RepositoryArgs.__init__).parameters) - {"__self__"})
 )
 
 

@@ -209,6 +209,13 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
             repo["npm"] = npm
         repositories.append(repo)
     data: dict[str, Any] = {"owner": owner, "repositories": repositories}
+    plan = draw(st.sampled_from([None, "free", "pro", "team", "enterprise"]))
+    if plan is not None:
+        data["plan"] = plan
+    if plan != "enterprise":  # GitHub has internal repositories on Enterprise Cloud only
+        for repo in repositories:
+            if repo.get("visibility") == "internal":
+                repo["visibility"] = "private"
     if draw(st.booleans()):
         data["defaults"] = {"visibility": draw(st.sampled_from(["public", "private"]))}
     if draw(st.booleans()):

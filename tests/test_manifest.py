@@ -12,6 +12,7 @@ from tools.schema import SCHEMA_PATH, schema_text
 
 GOOD = """\
 owner: Acme-Corp
+plan: enterprise
 defaults:
   visibility: internal
   npm:
@@ -89,7 +90,7 @@ BAD: list[tuple[str, str, list[str]]] = [
             "publishing.yaml:1: repositories: is required; add it",
             "publishing.yaml:2: repositorys: unknown key 'repositorys'; did you mean"
             " 'repositories'? expected one of: defaults, manifest_repository, org_standards,"
-            " owner, repositories, shards",
+            " owner, plan, repositories, shards",
         ],
     ),
     (

@@ -162,7 +162,6 @@ class RecordingMonitor(mocks.MockMonitor):
                 self.on_register(self.registrations[-1])
         return response
 
-
     def _imported(self, request: Any) -> dict[str, Any] | None:
         """The recorded GitHub state of an imported repository, read as the provider does;
         importing one GitHub does not have fails, as it does in Pulumi."""

@@ -12,6 +12,7 @@ from .._ecosystems import ECOSYSTEMS
 from .._spec import OrgSpec, RepositorySpec
 from ._fields import _BUILTIN, Loc, Login, _Block, _pick
 from ._pipeline import ManifestRepository, _resolve_pipeline
+from ._plan import PLAN_FIELD, PlanName, plan_problems
 from ._repository import (
     OrgStandards,
     Repository,
@@ -28,6 +29,7 @@ class Manifest(_Block):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, title="ghpublish manifest")
 
     owner: Login = Field(description="Organization or user login that owns the repositories.")
+    plan: PlanName = PLAN_FIELD
     defaults: RepositoryDefaults = Field(
         default_factory=RepositoryDefaults,
         description="Values every repository inherits; nested blocks merge key by key.",
@@ -101,12 +103,20 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
                 default_branch=values["default_branch"] or _BUILTIN["default_branch"],
                 adopt=bool(values["adopt"]),
                 path=f"repositories[{index}]",
+                plan=manifest.plan,
                 **blocks,
                 **standards,
             )
         )
+        problems.extend(plan_problems(repos[-1], index))
     pipeline = _resolve_pipeline(manifest, problems)
-    org = OrgSpec(owner=manifest.owner, repositories=tuple(repos), source=source, pipeline=pipeline)
+    org = OrgSpec(
+        owner=manifest.owner,
+        repositories=tuple(repos),
+        source=source,
+        pipeline=pipeline,
+        plan=manifest.plan,
+    )
     org = dataclasses.replace(
         org, standards=org_standards, shards=_resolve_shards(manifest, problems)
     )
