@@ -10,6 +10,7 @@ __all__ = [
     "DEFAULT_PLATFORMS",
     "DRIFT_SCHEDULE",
     "GHCR",
+    "GITHUB_FEATURES",
     "PIPELINE_PYTHON",
     "PULUMI_CLI",
     "RELEASE_ENVIRONMENT",
@@ -134,6 +135,11 @@ class OrgStandardsSpec:
     require_checks: bool = False
 
 
+# The features GitHub turns on for a repository it creates; the provider sends an unset one
+# as false, so ghpublish sets each one a new repository's manifest entry does not.
+GITHUB_FEATURES = {"issues": True, "projects": True, "wiki": True, "discussions": False}
+
+
 @dataclass(frozen=True)
 class RepositorySpec:
     owner: str
@@ -151,6 +157,12 @@ class RepositorySpec:
     rollout: Rollout = "direct"
     # The owner's GitHub plan (the manifest's top-level `plan`).
     plan: Plan = DEFAULT_PLAN
+    # Repository features ghpublish sets (`issues`, `projects`, `wiki`, `discussions`):
+    # all four on a new repository, only those its own entry names on an adopted one.
+    features: tuple[tuple[str, bool], ...] = ()
+    # Attributes of an adopted repository its own entry does not set (`description`,
+    # `visibility`): kept as GitHub has them; `visibility` above is then only assumed.
+    kept: frozenset[str] = frozenset()
 
     @property
     def full_name(self) -> str:

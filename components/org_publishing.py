@@ -63,8 +63,6 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
     args: PublishingRepositoryArgs = {
         "owner": repo.owner,
         "name": repo.name,
-        "description": repo.description,
-        "visibility": repo.visibility,
         "default_branch": repo.default_branch,
         "adopt": repo.adopt,
         "manifest_path": repo.path,
@@ -82,6 +80,13 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
         },
         "rollout": repo.rollout,
     }
+    # An adopted repository's attributes its entry does not set are left out: kept.
+    if "description" not in repo.kept:
+        args["description"] = repo.description
+    if "visibility" not in repo.kept:
+        args["visibility"] = repo.visibility
+    if repo.features:
+        args["features"] = dict(repo.features)  # type: ignore[typeddict-item]
     for eco in ECOSYSTEMS:
         spec = getattr(repo, eco.key)
         if spec is not None:

@@ -1,7 +1,6 @@
 """`PublishingRepository`: one repository, declared or adopted, and its managed files."""
 
 __all__ = [
-    "GITHUB_FEATURES",
     "ActionsSettingsArgs",
     "EnvironmentSettingsArgs",
     "FeaturesArgs",
@@ -18,6 +17,7 @@ import pulumi_github as github
 
 from ._base import Component
 from ._rollout import ROLLOUT_BRANCH, open_pull_request, rollout_branch
+from ._spec import GITHUB_FEATURES
 from .container_image import ContainerImage, ContainerImageArgs
 from .container_publishing import (
     ContainerPublishing,
@@ -35,9 +35,6 @@ from .repository_standards import (
 
 # The branch GitHub gives a new repository (auto_init): renamed only if another is declared.
 GITHUB_FIRST_BRANCH = "main"
-# The features GitHub turns on for a repository created in its interface or REST API; the
-# provider sends an unset one as false, so a new repository gets these unless declared.
-GITHUB_FEATURES = {"issues": True, "projects": True, "wiki": True, "discussions": False}
 # Every input of the provider's Repository (the pinned SDK's names): for an adopted
 # repository each one ghpublish does not set is kept as GitHub has it (`ignore_changes`).
 REPOSITORY_ATTRIBUTES = tuple(

@@ -264,3 +264,23 @@ def test_make_diff_runs_the_tool(repo: Path) -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "\ndiff: $(STAMP)" in makefile
     assert "-m tools.diff --base" in makefile
+
+
+def test_making_an_adopted_repository_public_is_flagged_as_an_exposure(repo: Path) -> None:
+    edit(repo, "  - name: handbook\n", "  - name: handbook\n    adopt: true\n")
+    code, out = run()
+    assert "EXPOSURE" not in out  # adopted, visibility kept as GitHub has it
+    _git(repo, "commit", "-qam", "adopt")
+    edit(repo, "    adopt: true\n", "    adopt: true\n    visibility: public\n")
+    code, out = run()
+    assert code == tool.EXIT_CHANGES
+    assert (
+        "  Acme-Corp/handbook: changed: 1 resource changed; EXPOSURE: visibility: public makes"
+        " this existing repository public (code, history, issues) unless it already is\n"
+    ) in out
+    # A defaults value never does: the adopted repository keeps its visibility.
+    _git(repo, "checkout", "-q", "publishing.yaml")
+    edit(repo, "owner: Acme-Corp\n", "owner: Acme-Corp\ndefaults: {visibility: public}\n")
+    code, out = run()
+    assert "EXPOSURE" not in out
+    assert "Acme-Corp/handbook: unchanged" in out

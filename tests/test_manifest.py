@@ -71,7 +71,7 @@ BAD: list[tuple[str, str, list[str]]] = [
         [
             "publishing.yaml:4: repositories[0].visibilty: unknown key 'visibilty'; did you"
             " mean 'visibility'? expected one of: actions, adopt, container, default_branch,"
-            " description, environment, name, npm, rollout, visibility"
+            " description, environment, features, name, npm, rollout, visibility"
         ],
     ),
     (

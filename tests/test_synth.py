@@ -28,7 +28,13 @@ def test_plan_shape_is_sorted_with_options(tmp_path: Path) -> None:
     assert [r["urn"] for r in resources] == sorted(r["urn"] for r in resources)
     for resource in resources:
         assert set(resource) == {"urn", "type", "name", "parent", "inputs", "options"}
-        assert set(resource["options"]) == {"protect", "retainOnDelete", "importId", "dependsOn"}
+        assert set(resource["options"]) == {
+            "protect",
+            "retainOnDelete",
+            "importId",
+            "dependsOn",
+            "ignoreChanges",
+        }
 
 
 def test_invalid_manifest_exits_2_without_traceback(tmp_path: Path) -> None:
@@ -102,3 +108,24 @@ def test_sentinel_token_never_reaches_plan_or_files(tmp_path: Path) -> None:
     assert json.dumps(plan).count("[secret]") >= 1
     assert os.environ.get("GHPUBLISH_SYNTH_TOKEN") is None
     assert ROOT.exists()
+
+
+def test_summary_flags_an_adopted_repository_made_public(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "owner: acme\ndefaults: {visibility: public}\nrepositories:\n"
+        "  - {name: kept, adopt: true}\n  - {name: shown, adopt: true, visibility: public}\n"
+        "  - {name: fresh}\n"
+    )
+    result = synth("--manifest", str(manifest), "--out", str(tmp_path / "out"), "--no-lint")
+    assert result.returncode == 0, result.stderr
+    lines = {line.split(":")[0]: line for line in result.stdout.splitlines()}
+    assert lines["acme/shown"].endswith(
+        "; EXPOSURE: visibility: public makes this existing repository public (code, history,"
+        " issues) unless it already is"
+    )
+    assert "EXPOSURE" not in lines["acme/kept"] + lines["acme/fresh"]
+    plan = load_plan(tmp_path / "out")
+    kept = next(r for r in plan["resources"] if r["name"] == "org-kept-repository")
+    assert "visibility" in kept["options"]["ignoreChanges"]
+    assert "visibility" not in kept["inputs"]

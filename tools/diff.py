@@ -31,7 +31,7 @@ from typing import Any
 import pulumi
 
 from tools.mock_engine import SECRET, Registration, mask, run_program
-from tools.synth import FILE_TYPE, REPO_TYPE, ROOT, TOKEN_ENV, files
+from tools.synth import EXPOSURE, FILE_TYPE, REPO_TYPE, ROOT, TOKEN_ENV, exposes, files, options
 
 MEMBER_TYPE = "ghpublish:index:PublishingRepository"
 # GitHub refuses a job summary over 1 MiB: file diffs past this budget are left out.
@@ -64,6 +64,8 @@ class Resource:
 class Repo:
     name: str
     adopt: bool
+    # Adopted and made public by its own entry's `visibility: public`.
+    exposed: bool = False
 
 
 @dataclass
@@ -74,15 +76,6 @@ class Snapshot:
     files: dict[str, str] = field(default_factory=dict)
     repos: dict[str, Repo] = field(default_factory=dict)
     owner: str = ""
-
-
-def _options(r: Registration) -> dict[str, Any]:
-    return {
-        "protect": r.protect,
-        "retainOnDelete": r.retain_on_delete,
-        "importId": r.import_id,
-        "dependsOn": list(r.depends_on),
-    }
 
 
 def snapshot_of(
@@ -96,7 +89,7 @@ def snapshot_of(
         if r.type == REPO_TYPE and by_urn.get(r.parent, r).type == MEMBER_TYPE:
             name = str(mask(r.inputs).get("name", r.name))
             member_name[r.parent] = name
-            repos[name] = Repo(name, bool(r.import_id))
+            repos[name] = Repo(name, bool(r.import_id), exposes(r))
 
     def repository(urn: str) -> str | None:
         seen = set()
@@ -109,7 +102,7 @@ def snapshot_of(
         return None
 
     resources = {
-        r.urn: Resource(r.urn, r.type, r.custom, r.inputs, _options(r), repository(r.urn))
+        r.urn: Resource(r.urn, r.type, r.custom, r.inputs, options(r), repository(r.urn))
         for r in registrations
     }
     return Snapshot(dict(sorted(resources.items())), file_map, repos, owner)
@@ -296,6 +289,9 @@ def _repo_lines(base: Snapshot, head: Snapshot, report: Report) -> list[tuple[st
                 minus = sum(f.removed for f in changed_files)
                 parts.append(f"{_plural(len(changed_files), 'file')} changed (+{plus} -{minus})")
             line = "changed: " + ", ".join(parts)
+        newly_public = name not in base.repos or not base.repos[name].exposed
+        if name in head.repos and head.repos[name].exposed and newly_public:
+            line += f"; {EXPOSURE}"
         lines.append((f"{owner}/{name}", line))
     outside = [d for d in report.resources if d.resource.repository is None and d.resource.custom]
     if outside:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pulumi
 
-from tools.mock_engine import Run, run_program, shutdown
+from tools.mock_engine import Registration, Run, run_program, shutdown
 from tools.progress import repository_progress
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,31 @@ FILE_TYPE = "github:index/repositoryFile:RepositoryFile"
 REPO_TYPE = "github:index/repository:Repository"
 # Set to a token to check it never reaches an output (the tests' sentinel).
 TOKEN_ENV = "GHPUBLISH_SYNTH_TOKEN"
+
+
+# Said of an adopted repository whose own entry declares `visibility: public`.
+EXPOSURE = (
+    "EXPOSURE: visibility: public makes this existing repository public (code, history,"
+    " issues) unless it already is"
+)
+
+
+def options(r: Registration) -> dict[str, Any]:
+    """The resource options a plan shows."""
+    return {
+        "protect": r.protect,
+        "retainOnDelete": r.retain_on_delete,
+        "importId": r.import_id,
+        "dependsOn": list(r.depends_on),
+        "ignoreChanges": list(r.ignore_changes),
+    }
+
+
+def exposes(r: Registration) -> bool:
+    """An existing repository (adopted) that the program makes public."""
+    return (
+        r.type == REPO_TYPE and bool(r.import_id) and r.plain_inputs.get("visibility") == "public"
+    )
 
 
 def plan(run: Run) -> dict[str, Any]:
@@ -39,12 +64,7 @@ def plan(run: Run) -> dict[str, Any]:
             "name": r.name,
             "parent": r.parent,
             "inputs": r.plain_inputs,
-            "options": {
-                "protect": r.protect,
-                "retainOnDelete": r.retain_on_delete,
-                "importId": r.import_id,
-                "dependsOn": list(r.depends_on),
-            },
+            "options": options(r),
         }
         for r in run.registrations
     ]
@@ -107,6 +127,7 @@ def lint(workflows: list[Path]) -> list[str]:
 def summary(run: Run) -> list[str]:
     repos = run.outputs["repositories"]
     adopted = {r.plain_inputs["name"] for r in run.of_type(REPO_TYPE) if r.import_id}
+    exposed = {r.plain_inputs["name"] for r in run.of_type(REPO_TYPE) if exposes(r)}
     # Custom resources per PublishingRepository component, found by walking up the parents
     # (a name prefix would count `org-widgets-cli-…` under `widgets` too).
     parents = {r.urn: r.parent for r in run.registrations}
@@ -141,6 +162,7 @@ def summary(run: Run) -> list[str]:
         lines.append(
             f"{owner}/{name}: {how}, {count} resources, {len(repo['files'])} files,"
             f" packages: {packages}, images: {images}{_files_way(run, name, repo)}"
+            + (f"; {EXPOSURE}" if name in exposed else "")
         )
     return lines
 

@@ -17,6 +17,7 @@ from ._repository import (
     OrgStandards,
     Repository,
     RepositoryDefaults,
+    _resolve_features,
     _resolve_org_standards,
     _resolve_standards,
 )
@@ -92,6 +93,11 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
                     )
             blocks[eco.key] = spec
         values = {k: _pick(k, repo, defaults) for k in _BUILTIN}
+        adopt = bool(values["adopt"])
+        # An adopted repository keeps what its own entry does not set, defaults included.
+        kept = frozenset(
+            k for k in ("description", "visibility") if adopt and _pick(k, repo, None) is None
+        )
         standards, standards_problems = _resolve_standards(repo, defaults, index, org_standards)
         problems.extend(standards_problems)
         repos.append(
@@ -101,9 +107,11 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
                 description=values["description"] or _BUILTIN["description"],
                 visibility=values["visibility"] or _BUILTIN["visibility"],
                 default_branch=values["default_branch"] or _BUILTIN["default_branch"],
-                adopt=bool(values["adopt"]),
+                adopt=adopt,
                 path=f"repositories[{index}]",
                 plan=manifest.plan,
+                features=_resolve_features(repo, defaults, adopt),
+                kept=kept,
                 **blocks,
                 **standards,
             )

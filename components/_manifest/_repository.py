@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, create_model, model_validator
 
 from .._ecosystems import ECOSYSTEMS
-from .._spec import ActionsSpec, EnvironmentSpec, OrgStandardsSpec
+from .._spec import GITHUB_FEATURES, ActionsSpec, EnvironmentSpec, OrgStandardsSpec
 from ._fields import Branch, Description, Loc, RepoName, _Block, _enabled_shorthand, _pick
 
 if TYPE_CHECKING:
@@ -107,6 +107,28 @@ class OrgStandards(Actions):
     )
 
 
+class Features(_Block):
+    """Repository features; GitHub's defaults for a new repository, kept on an adopted one."""
+
+    issues: bool | None = Field(None, description="Issues (default on, as GitHub's).")
+    projects: bool | None = Field(None, description="Projects (default on, as GitHub's).")
+    wiki: bool | None = Field(None, description="The wiki (default on, as GitHub's).")
+    discussions: bool | None = Field(None, description="Discussions (default off, as GitHub's).")
+
+
+def _resolve_features(
+    repo: RepositoryDefaults, defaults: RepositoryDefaults, adopt: bool
+) -> tuple[tuple[str, bool], ...]:
+    """The features ghpublish sets: an adopted repository's own only, else every one."""
+    if adopt:
+        own = repo.features
+        return tuple((k, v) for k in GITHUB_FEATURES if (v := _pick(k, own, None)) is not None)
+    return tuple(
+        (k, v if (v := _pick(k, repo.features, defaults.features)) is not None else default)
+        for k, default in GITHUB_FEATURES.items()
+    )
+
+
 def _blocks(name: str, base: type[_Block], *, defaults: bool) -> type[_Block]:
     """``base`` with one optional block per registered ecosystem, keyed by its manifest key:
     its defaults' model under `defaults`, its full model under a repository. ``<key>:
@@ -134,9 +156,15 @@ class RepositoryDefaults(_blocks("_DefaultsBlocks", _Block, defaults=True)):  # 
     default_branch: Branch | None = Field(
         None, description="Branch the managed files are committed to (default main)."
     )
+    features: Features | None = Field(
+        None,
+        description="Issues, projects, wiki, discussions (default GitHub's: on, on, on, off)."
+        " An adopted repository keeps the ones its own entry does not set.",
+    )
     adopt: bool | None = Field(
         None,
-        description="The repository exists already: import it, never create it (default false).",
+        description="The repository exists already: import it, never create it, and change"
+        " only the repository attributes its own entry sets (default false).",
     )
     actions: Actions | None = Field(
         None, description="GITHUB_TOKEN and allowed actions (default: the standard's)."
