@@ -136,10 +136,11 @@ def test_release_job_logs_in_with_github_token_and_pushes() -> None:
 
 
 def _repo(visibility: str) -> RepositorySpec:
+    # Parsed on Enterprise Cloud, where every visibility exists; `plan` below is the one judged.
     spec = parse_manifest(
-        MANIFEST.format(platforms="[linux/amd64]").replace(
-            "default_branch: trunk", f"default_branch: trunk\n    visibility: {visibility}"
-        ),
+        MANIFEST.format(platforms="[linux/amd64]")
+        .replace("owner: Acme-Widgets", "owner: Acme-Widgets\nplan: enterprise")
+        .replace("default_branch: trunk", f"default_branch: trunk\n    visibility: {visibility}"),
         "publishing.yaml",
     )
     return spec.repositories[0]
