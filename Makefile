@@ -1,12 +1,17 @@
 # ghpublish: `make synth` (offline main job) and `make test` (the whole suite) set
 # themselves up from requirements.txt in .venv; both need only Python 3.11+ and make.
+# make exits 2 whenever a command fails; each tool's own exit code (synth: 0 clean, 1 a lint
+# finding, 2 an invalid manifest or OUT, 70 a bug) is that of the command line make prints.
 PYTHON ?= python3
-VENV := .venv
+# VENV=path uses another virtual environment (one without spaces in its path).
+VENV ?= .venv
 BIN := $(VENV)/bin
 MANIFEST ?= publishing.yaml
 OUT ?= build/synth
 SHARD ?=
 STAMP := $(VENV)/.requirements-installed
+# $(call q,VALUE): VALUE as one shell word, whatever it holds (spaces, quotes, $).
+q = '$(subst ','\'',$(1))'
 
 .PHONY: synth test lint schema golden preview bench clean diff fuzz package-schema policy-preview
 
@@ -16,7 +21,8 @@ $(STAMP): requirements.txt
 	touch $@
 
 synth: $(STAMP) ## the stack under the mock engine: plan.json, files, lint, summary
-	$(BIN)/python -m tools.synth --manifest $(MANIFEST) --out $(OUT) --shard "$(SHARD)"
+	$(BIN)/python -m tools.synth --manifest $(call q,$(MANIFEST)) --out $(call q,$(OUT)) \
+	  --shard $(call q,$(SHARD))
 
 # `make diff BASE=<git ref>`: the manifest at BASE vs the working tree (tools/diff.py).
 # FORMAT=markdown for a job summary, OUTPUT=file appends to a file, EXIT_ZERO=1 exits 0 on
@@ -26,8 +32,9 @@ FORMAT ?= text
 OUTPUT ?=
 EXIT_ZERO ?=
 diff: $(STAMP) ## what the manifest change at BASE..working tree does: resources, files
-	@$(BIN)/python -m tools.diff --base "$(BASE)" --manifest "$(MANIFEST)" --format "$(FORMAT)" \
-	  $(if $(OUTPUT),--output "$(OUTPUT)") $(if $(EXIT_ZERO),--exit-zero)
+	$(BIN)/python -m tools.diff --base $(call q,$(BASE)) --manifest $(call q,$(MANIFEST)) \
+	  --format $(call q,$(FORMAT)) $(if $(OUTPUT),--output $(call q,$(OUTPUT))) \
+	  $(if $(EXIT_ZERO),--exit-zero)
 
 fuzz: $(STAMP) ## the property tests with many more generated manifests (tests/test_fuzz.py)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q
@@ -62,5 +69,5 @@ preview: $(STAMP) ## pulumi preview --diff of the current stack (needs the Pulum
 bench: $(STAMP) ## evaluation time at 10, 100, 1,000 repositories against the SDK floor
 	$(BIN)/python -m tools.bench
 
-clean:
-	rm -rf build $(VENV)
+clean: ## remove build/ and the .venv make created (never a VENV= given elsewhere)
+	rm -rf build .venv

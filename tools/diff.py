@@ -9,7 +9,8 @@ protected and retained, never deleted.
 
 FORMAT=markdown writes the same as a job summary for a pull request (OUTPUT=file appends
 it to a file, such as "$GITHUB_STEP_SUMMARY"). Exit 0: nothing changes; 3: something
-changes (0 with --exit-zero); 2: an invalid manifest in the working tree or a bad BASE.
+changes (0 with --exit-zero); 2: an invalid manifest in the working tree or a bad BASE;
+70: a bug (tools/cli.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from typing import Any
 
 import pulumi
 
-from tools.mock_engine import SECRET, Registration, mask, run_program
+from tools.cli import plural
+from tools.cli import run as run_cli
+from tools.mock_engine import SECRET, Registration, mask, run_program, shutdown
 from tools.synth import EXPOSURE, FILE_TYPE, REPO_TYPE, ROOT, TOKEN_ENV, exposes, files, options
 
 MEMBER_TYPE = "ghpublish:index:PublishingRepository"
@@ -244,10 +247,6 @@ def _file_diff(path: str, old: str | None, new: str | None) -> FileDiff:
     return FileDiff(path, kind, lines, added, removed)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _repo_lines(base: Snapshot, head: Snapshot, report: Report) -> list[tuple[str, str]]:
     owner = head.owner or base.owner
     lines = []
@@ -260,7 +259,7 @@ def _repo_lines(base: Snapshot, head: Snapshot, report: Report) -> list[tuple[st
             how = "adopt" if head.repos[name].adopt else "create"
             count = sum(1 for r in head.resources.values() if r.repository == name and r.custom)
             nfiles = sum(1 for p in head.files if p.startswith(prefix))
-            line = f"added ({how}): {_plural(count, 'resource')}, {_plural(nfiles, 'file')}"
+            line = f"added ({how}): {plural(count, 'resource')}, {plural(nfiles, 'file')}"
         elif name not in head.repos:
             line = "no longer managed (left on GitHub)"
             # A file is deleted from GitHub only where its resource is not retained.
@@ -275,7 +274,7 @@ def _repo_lines(base: Snapshot, head: Snapshot, report: Report) -> list[tuple[st
             line = "unchanged"
         else:
             parts = [
-                f"{_plural(n, 'resource')} {word}"
+                f"{plural(n, 'resource')} {word}"
                 for word, n in (
                     ("added", sum(1 for d in mine if d.kind == "add")),
                     ("changed", sum(1 for d in mine if d.kind == "change")),
@@ -287,7 +286,7 @@ def _repo_lines(base: Snapshot, head: Snapshot, report: Report) -> list[tuple[st
             if changed_files:
                 plus = sum(f.added for f in changed_files)
                 minus = sum(f.removed for f in changed_files)
-                parts.append(f"{_plural(len(changed_files), 'file')} changed (+{plus} -{minus})")
+                parts.append(f"{plural(len(changed_files), 'file')} changed (+{plus} -{minus})")
             line = "changed: " + ", ".join(parts)
         newly_public = name not in base.repos or not base.repos[name].exposed
         if name in head.repos and head.repos[name].exposed and newly_public:
@@ -295,7 +294,7 @@ def _repo_lines(base: Snapshot, head: Snapshot, report: Report) -> list[tuple[st
         lines.append((f"{owner}/{name}", line))
     outside = [d for d in report.resources if d.resource.repository is None and d.resource.custom]
     if outside:
-        lines.append((f"{owner} (owner-wide)", f"{_plural(len(outside), 'resource')} changed"))
+        lines.append((f"{owner} (owner-wide)", f"{plural(len(outside), 'resource')} changed"))
     return lines
 
 
@@ -352,12 +351,12 @@ def _change_text(resource: Resource, change: Change) -> tuple[str, str, str]:
 
 def _headline(report: Report) -> str:
     counts = [
-        _plural(report.count("add"), "resource") + " to add",
+        plural(report.count("add"), "resource") + " to add",
         f"{report.count('change')} to change",
         f"{report.count('retain')} no longer managed (left on GitHub)",
         f"{report.count('delete')} to delete",
     ]
-    return ", ".join(counts) + f"; {_plural(len(report.files), 'generated file')} changed"
+    return ", ".join(counts) + f"; {plural(len(report.files), 'generated file')} changed"
 
 
 def render_text(report: Report) -> str:
@@ -486,5 +485,10 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_CHANGES if report.changed and not args.exit_zero else 0
 
 
+def cli() -> None:
+    """`python -m tools.diff`: exit with main's code, 70 on a crash (tools/cli.py)."""
+    run_cli(main, "make diff", cleanup=shutdown)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    cli()

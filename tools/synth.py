@@ -3,7 +3,9 @@
 Writes ``OUT/plan.json`` (every resource with its inputs and options, secrets
 masked, sorted by URN) and ``OUT/files/<owner>/<repo>/<path>`` (every file the
 stack would commit), lints each generated workflow and prints one line per
-repository. Exit 0: clean; 1: a lint finding; 2: an invalid manifest.
+repository. Exit 0: clean; 1: a lint finding; 2: an invalid manifest or OUT; 70: a bug
+(tools/cli.py). OUT is only ever written where synth deletes nothing it did not write
+(tools/outdir.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -21,7 +22,10 @@ from typing import Any
 
 import pulumi
 
+from tools.cli import EXIT_FINDINGS, EXIT_INVALID, plural
+from tools.cli import run as run_cli
 from tools.mock_engine import Registration, Run, run_program, shutdown
+from tools.outdir import OutError, check, replace
 from tools.progress import repository_progress
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +164,8 @@ def summary(run: Run) -> list[str]:
         )
         images = ", ".join(repo.get("images") or []) or "none"
         lines.append(
-            f"{owner}/{name}: {how}, {count} resources, {len(repo['files'])} files,"
+            f"{owner}/{name}: {how}, {plural(count, 'resource')},"
+            f" {plural(len(repo['files']), 'file')},"
             f" packages: {packages}, images: {images}{_files_way(run, name, repo)}"
             + (f"; {EXPOSURE}" if name in exposed else "")
         )
@@ -206,6 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
+    out, manifest = Path(args.out), Path(args.manifest)
+    try:
+        check(out, manifest, ROOT)
+    except OutError as error:
+        print(f"synth: OUT {str(out)!r} {error}", file=sys.stderr)
+        return EXIT_INVALID
     config = {"ghpublish:manifest": args.manifest}
     if args.shard:
         config["ghpublish:shard"] = args.shard
@@ -219,28 +230,24 @@ def main(argv: list[str] | None = None) -> int:
             run = run_program(ROOT / "__main__.py", config, secret_keys, on_register=on_register)
     except pulumi.RunError as error:
         print(error, file=sys.stderr)
-        return 2
+        return EXIT_INVALID
 
-    out = Path(args.out)
-    if out.exists():
-        shutil.rmtree(out)
-    (out / "files").mkdir(parents=True)
-    (out / "plan.json").write_text(
-        json.dumps(plan(run), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-        encoding="utf-8",
-    )
-    written = []
-    for rel, content in files(run).items():
-        path = out / "files" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-        written.append(path)
+    output = {"plan.json": json.dumps(plan(run), indent=2, sort_keys=True, ensure_ascii=False)}
+    output["plan.json"] += "\n"
+    output.update({f"files/{rel}": content for rel, content in files(run).items()})
+    try:
+        replace(out, manifest, ROOT, output)
+    except OutError as error:  # changed while the program ran
+        print(f"synth: OUT {str(out)!r} {error}", file=sys.stderr)
+        return EXIT_INVALID
+    written = [out / rel for rel in output if rel.startswith("files/")]
     elapsed = time.perf_counter() - started
 
     for line in summary(run):
         print(line)
     print(
-        f"synth: {len(run.registrations)} resources, {len(written)} files in {out} ({elapsed:.2f}s)"
+        f"synth: {plural(len(run.registrations), 'resource')}, {plural(len(written), 'file')}"
+        f" in {out} ({elapsed:.2f}s)"
     )
     if args.no_lint:
         return 0
@@ -248,13 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     findings = lint(workflows)
     for finding in findings:
         print(finding, file=sys.stderr)
-    print(f"lint: {len(workflows)} workflows, {'clean' if not findings else 'FINDINGS'}")
-    return 1 if findings else 0
+    print(f"lint: {plural(len(workflows), 'workflow')}, {'clean' if not findings else 'FINDINGS'}")
+    return EXIT_FINDINGS if findings else 0
+
+
+def cli() -> None:
+    """`python -m tools.synth`: exit with main's code, 70 on a crash (tools/cli.py)."""
+    run_cli(main, "synth", cleanup=shutdown)
 
 
 if __name__ == "__main__":
-    try:
-        code = main()
-    finally:
-        shutdown()
-    sys.exit(code)
+    cli()
