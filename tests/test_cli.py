@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,8 +61,8 @@ def test_a_lint_finding_exits_1(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert "zizmor: finding" in result.stderr
-    assert result.stdout.splitlines()[-1] == "lint: 9 workflows, FINDINGS"
-    assert "Acme-Widgets/widgets-themes: create, 9 resources, 1 file, packages:" in result.stdout
+    assert re.fullmatch(r"lint: \d+ workflows, FINDINGS", result.stdout.splitlines()[-1])
+    assert re.search(r"Acme-Widgets/widgets-themes: create, \d+ resources, 1 file, ", result.stdout)
 
 
 def test_the_bug_report_address_is_the_origin_s_issue_tracker(tmp_path: Path) -> None:

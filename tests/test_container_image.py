@@ -216,7 +216,7 @@ def test_synth_masks_the_registry_token_and_lists_images(tmp_path: Path) -> None
         lines["Acme-Widgets/widgets-cli"],
     )
     widgets = re.fullmatch(
-        r"Acme-Widgets/widgets: create, (\d+) resources, 1 files,"
+        r"Acme-Widgets/widgets: create, (\d+) resources, 1 file,"
         r" packages: @acme-widgets/widgets, images: none; files committed directly to main",
         lines["Acme-Widgets/widgets"],
     )
