@@ -1,0 +1,239 @@
+"""The generated npm release workflow, run with the real npm client against a real registry.
+
+Each test renders the workflow from a manifest, runs its jobs with tests/workflow_runner.py
+(checkout = a fixture package, setup-node as v7.0.0 does it, every `run:` step in bash) and
+asserts what reached the registry (Verdaccio, tests/realnpm.py). Package names carry a
+random suffix: the registry lives for the whole session (and across sessions locally).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import parse
+from realnpm import NpmRegistry, registry_or_skip
+from workflow_runner import RunResult, WorkflowRunner, pull_request_event, release_event
+
+from components._workflow import render
+from components._workflows import npm_release
+
+pytestmark = pytest.mark.npm
+
+OWNER = "Acme-Widgets"
+SCOPE = "@acme-widgets"
+
+
+@pytest.fixture(scope="session")
+def registry() -> NpmRegistry:
+    return registry_or_skip()
+
+
+def release_workflow(repo: str, npm: str = "{}") -> str:
+    """The release workflow ghpublish generates for `repo` (npm block as YAML flow text)."""
+    spec = parse(
+        f"""
+        owner: {OWNER}
+        repositories:
+          - name: {repo}
+            npm: {npm}
+        """
+    )
+    (repository,) = spec.repositories
+    return render(npm_release(repository, "publishing.yaml"))
+
+
+class Packages:
+    """Fixture packages of the owner, each with a unique name, in `root`."""
+
+    def __init__(self, registry: NpmRegistry, root: Path) -> None:
+        self.registry = registry
+        self.root = root
+        self.suffix = uuid.uuid4().hex[:8]
+
+    def repo(self, base: str) -> str:
+        return f"{base}-{self.suffix}"
+
+    def name(self, base: str) -> str:
+        return f"{SCOPE}/{self.repo(base)}"
+
+    def write(
+        self,
+        base: str,
+        version: str,
+        *,
+        repository: Any = None,
+        dependencies: Mapping[str, str] | None = None,
+        test: str = "node test.js",
+        index: str = "module.exports = () => 'ok';\n",
+        test_js: str = "require('assert').strictEqual(require('./')(), 'ok');\n",
+    ) -> Path:
+        """A package directory as its repository holds it (with a lockfile when it has
+        dependencies, made by `npm install --package-lock-only` as a developer would)."""
+        directory = self.root / f"{base}-{version}"
+        directory.mkdir(parents=True)
+        package = {
+            "name": self.name(base),
+            "version": version,
+            "repository": repository
+            if repository is not None
+            else f"github:{OWNER}/{self.repo(base)}",
+            "main": "index.js",
+            "scripts": {"test": test},
+            "dependencies": dict(dependencies or {}),
+        }
+        (directory / "package.json").write_text(json.dumps(package, indent=2) + "\n")
+        (directory / "index.js").write_text(index)
+        (directory / "test.js").write_text(test_js)
+        proc = self.registry.npm(
+            "install",
+            "--package-lock-only",
+            "--ignore-scripts",
+            cwd=directory,
+            scope=SCOPE,
+            token=self.registry.tokens["read"],
+            home=self.root / "developer",
+        )
+        assert proc.returncode == 0, proc.stderr
+        return directory
+
+    def publish(self, directory: Path) -> None:
+        """Publish as a release engineer would have (an earlier release of another repo)."""
+        proc = self.registry.npm(
+            "publish",
+            cwd=directory,
+            scope=SCOPE,
+            token=self.registry.tokens["write"],
+            home=self.root / "developer",
+        )
+        assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture
+def packages(registry: NpmRegistry, tmp_path: Path) -> Packages:
+    return Packages(registry, tmp_path / "packages")
+
+
+def run(
+    registry: NpmRegistry,
+    tmp_path: Path,
+    workflow: str,
+    repo: str,
+    checkout: Path,
+    event: Any,
+    github_token: str | None = None,
+) -> RunResult:
+    runner = WorkflowRunner(
+        workflow,
+        repository=f"{OWNER}/{repo}",
+        checkout=checkout,
+        registry=registry.url,
+        tokens=registry.tokens,
+        workdir=tmp_path / f"run-{uuid.uuid4().hex[:6]}",
+        github_token=github_token,
+    )
+    return runner.run(event)
+
+
+def test_the_registry_has_no_uplink_and_grants_what_github_token_would(
+    registry: NpmRegistry,
+) -> None:
+    # Nothing is ever proxied to the public registry: a public package is simply not there.
+    assert registry.get("lodash", registry.tokens["read"])[0] == 404
+    # No token, or a token without `packages`, reads nothing.
+    assert registry.get("@acme-widgets%2fanything")[0] == 401
+    assert registry.get("@acme-widgets%2fanything", registry.tokens["none"])[0] == 403
+    assert registry.get("@acme-widgets%2fanything", "not-a-token")[0] in {401, 403}
+
+
+def test_a_release_publishes_with_the_real_npm_client(
+    registry: NpmRegistry, packages: Packages, tmp_path: Path
+) -> None:
+    repo = packages.repo("widgets")
+    checkout = packages.write("widgets", "1.0.0")
+    result = run(
+        registry, tmp_path, release_workflow(repo), repo, checkout, release_event("v1.0.0")
+    )
+    assert result["test"].status == "success", result["test"].output
+    assert result["publish"].status == "success", result["publish"].output
+    assert registry.dist_tags(packages.name("widgets")) == {"latest": "1.0.0"}
+
+
+def test_a_pull_request_runs_the_tests_and_publishes_nothing(
+    registry: NpmRegistry, packages: Packages, tmp_path: Path
+) -> None:
+    repo = packages.repo("widgets")
+    checkout = packages.write("widgets", "1.0.0")
+    result = run(registry, tmp_path, release_workflow(repo), repo, checkout, pull_request_event())
+    assert result["test"].status == "success", result["test"].output
+    assert result["test"].step("Test").status == "success"
+    assert result["publish"].status == "skipped"
+    assert registry.packument(packages.name("widgets")) is None
+
+
+def test_a_failing_test_publishes_nothing(
+    registry: NpmRegistry, packages: Packages, tmp_path: Path
+) -> None:
+    repo = packages.repo("widgets")
+    checkout = packages.write("widgets", "1.0.0", test_js="process.exit(3);\n")
+    result = run(
+        registry, tmp_path, release_workflow(repo), repo, checkout, release_event("v1.0.0")
+    )
+    assert result["test"].step("Test").status == "failure"
+    assert result["publish"].status == "skipped"
+    assert registry.packument(packages.name("widgets")) is None
+
+
+def test_a_wrong_token_fails_and_publishes_nothing(
+    registry: NpmRegistry, packages: Packages, tmp_path: Path
+) -> None:
+    repo = packages.repo("widgets")
+    checkout = packages.write("widgets", "1.0.0")
+    result = run(
+        registry,
+        tmp_path,
+        release_workflow(repo),
+        repo,
+        checkout,
+        release_event("v1.0.0"),
+        github_token="ghs_" + "0" * 36,
+    )
+    assert result["publish"].status == "failure"
+    publish = result["publish"].step("Publish")
+    assert publish.status == "failure"
+    assert "E401" in publish.output or "401 Unauthorized" in publish.output, publish.output
+    assert registry.packument(packages.name("widgets")) is None
+
+
+def test_a_package_json_naming_another_repository_fails_before_publishing(
+    registry: NpmRegistry, packages: Packages, tmp_path: Path
+) -> None:
+    repo = packages.repo("widgets")
+    checkout = packages.write("widgets", "1.0.0", repository="github:Other-Org/elsewhere")
+    result = run(
+        registry, tmp_path, release_workflow(repo), repo, checkout, release_event("v1.0.0")
+    )
+    check = result["publish"].step("Check the package name and repository")
+    assert check.status == "failure"
+    assert result["publish"].step("Publish").status == "skipped"
+    assert result["publish"].errors == [
+        f"package.json's repository field does not name {OWNER}/{repo}; set it to"
+        f" 'github:{OWNER}/{repo}' so that the package is linked to the repository and"
+        " inherits its access"
+    ]
+    assert registry.packument(packages.name("widgets")) is None
+
+
+def test_the_workflow_does_not_run_for_a_release_type_it_does_not_name(
+    registry: NpmRegistry, packages: Packages, tmp_path: Path
+) -> None:
+    repo = packages.repo("widgets")
+    checkout = packages.write("widgets", "1.0.0")
+    event = release_event("v1.0.0", action="created")
+    result = run(registry, tmp_path, release_workflow(repo), repo, checkout, event)
+    assert not result.triggered
+    assert registry.packument(packages.name("widgets")) is None

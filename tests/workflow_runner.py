@@ -1,0 +1,601 @@
+"""Run a generated workflow's jobs on this machine, the way a GitHub-hosted runner would.
+
+For the npm release workflow against a real npm registry (Verdaccio, tests/realnpm.py):
+
+- the event decides whether the workflow runs at all (`on:` with its `types` and `branches`);
+- jobs run in `needs` order; a job whose `if:` is false, or one of whose needs did not
+  succeed, is skipped; steps stop at the first failure;
+- every job gets a fresh home, `RUNNER_TEMP` and workspace, GitHub's default variables
+  and the event's (`GITHUB_REF`, `GITHUB_EVENT_PATH`, ...), and `secrets.GITHUB_TOKEN` as a
+  registry token with the job's `packages` permission (write, read, or none);
+- `actions/checkout` copies a fixture package into the workspace; `actions/setup-node`
+  does what v7.0.0's source does for the inputs given (src/authutil.ts): with `registry-url`,
+  it writes `$RUNNER_TEMP/.npmrc` (the `//host/:_authToken=${NODE_AUTH_TOKEN}` line, then
+  `<scope>:registry=<url>/`, the scope lower-cased, `@` added, the repository owner when none
+  is given for npm.pkg.github.com) and exports `NPM_CONFIG_USERCONFIG`; it exports
+  `NODE_AUTH_TOKEN` only when the step's own environment has it. Node.js itself is this
+  machine's (its version is noted in the step's log, not installed);
+- every `run:` step runs with `bash -e` (GitHub's default shell), its `env:`, `GITHUB_ENV`
+  and `GITHUB_PATH` exports of earlier steps;
+- `https://npm.pkg.github.com` is replaced by the test registry's address wherever it
+  appears (inputs, `env:`, scripts). npm's default registry is an address where nothing
+  listens: nothing ever leaves loopback.
+
+Whatever it cannot emulate (an action, input, key or expression it does not know, an action
+at another commit) raises :class:`HarnessError`: the test fails instead of passing blindly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from expressions import ExpressionError, Open, condition, interpolate, to_string
+
+__all__ = [
+    "GITHUB_NPM_REGISTRY",
+    "Event",
+    "HarnessError",
+    "JobResult",
+    "RunResult",
+    "StepResult",
+    "WorkflowRunner",
+    "pull_request_event",
+    "release_event",
+]
+
+GITHUB_NPM_REGISTRY = "https://npm.pkg.github.com"
+# npm's default registry in the emulated runner: a loopback port where nothing listens.
+UNREACHABLE_REGISTRY = "http://127.0.0.1:9/"
+STEP_TIMEOUT = 180.0
+
+_JOB_KEYS = {
+    "name",
+    "needs",
+    "if",
+    "runs-on",
+    "timeout-minutes",
+    "environment",
+    "permissions",
+    "steps",
+    "outputs",
+}
+_STEP_KEYS = {"name", "id", "if", "uses", "with", "env", "run", "shell", "working-directory"}
+_SHELLS = {None: ["bash", "-e"], "bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail"]}
+_ANNOTATION = re.compile(r"^::(error|warning|notice)(?: [^:]*)?::(.*)$", re.MULTILINE)
+
+
+class HarnessError(AssertionError):
+    """The workflow uses something this harness does not emulate: the test must fail."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """A workflow-triggering event: its name, payload and the ref/sha it runs on."""
+
+    name: str
+    payload: Mapping[str, Any]
+    ref: str
+    sha: str = "0123456789abcdef0123456789abcdef01234567"
+    base_ref: str = ""
+    head_ref: str = ""
+
+    @property
+    def action(self) -> str:
+        return str(self.payload.get("action", ""))
+
+    @property
+    def ref_name(self) -> str:
+        for prefix in ("refs/tags/", "refs/heads/", "refs/pull/"):
+            if self.ref.startswith(prefix):
+                return self.ref[len(prefix) :]
+        return self.ref
+
+    @property
+    def ref_type(self) -> str:
+        return "tag" if self.ref.startswith("refs/tags/") else "branch"
+
+
+def release_event(
+    tag: str, *, prerelease: bool = False, action: str = "published", draft: bool = False
+) -> Event:
+    """A `release` event for `tag` (GITHUB_REF `refs/tags/<tag>`)."""
+    release = {"tag_name": tag, "name": tag, "prerelease": prerelease, "draft": draft}
+    return Event("release", {"action": action, "release": release}, f"refs/tags/{tag}")
+
+
+def pull_request_event(
+    number: int = 7, *, base: str = "main", head: str = "feature", action: str = "synchronize"
+) -> Event:
+    """A `pull_request` event (GITHUB_REF `refs/pull/<n>/merge`)."""
+    pull = {"number": number, "base": {"ref": base}, "head": {"ref": head}}
+    payload = {"action": action, "number": number, "pull_request": pull}
+    return Event("pull_request", payload, f"refs/pull/{number}/merge", base_ref=base, head_ref=head)
+
+
+@dataclass
+class StepResult:
+    name: str
+    status: str  # success | failure | skipped
+    output: str = ""
+
+
+@dataclass
+class JobResult:
+    id: str
+    status: str  # success | failure | skipped
+    steps: list[StepResult] = field(default_factory=list)
+
+    @property
+    def output(self) -> str:
+        return "\n".join(f"--- {s.name} ({s.status})\n{s.output}" for s in self.steps)
+
+    @property
+    def errors(self) -> list[str]:
+        """The `::error` annotations the job's steps printed."""
+        return [
+            m.group(2) for s in self.steps for m in _ANNOTATION.finditer(s.output)
+            if m.group(1) == "error"
+        ]  # fmt: skip
+
+    def step(self, name: str) -> StepResult:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(f"job {self.id} has no step {name!r}: {[s.name for s in self.steps]}")
+
+
+@dataclass
+class RunResult:
+    triggered: bool
+    jobs: dict[str, JobResult] = field(default_factory=dict)
+    concurrency_group: str | None = None
+    cancel_in_progress: bool = False
+
+    def __getitem__(self, job_id: str) -> JobResult:
+        return self.jobs[job_id]
+
+
+def _load(text: str) -> dict[str, Any]:
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise HarnessError("the workflow is not a mapping")
+    if True in data:  # YAML 1.1 reads the key `on` as true
+        data["on"] = data.pop(True)
+    return data
+
+
+def _read_kv_file(path: Path) -> dict[str, str]:
+    """A GITHUB_ENV / GITHUB_OUTPUT file: `NAME=value` lines and `NAME<<DELIM` blocks."""
+    out: dict[str, str] = {}
+    lines = path.read_text().splitlines() if path.exists() else []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            end = lines.index(delimiter, i + 1)
+            out[name] = "\n".join(lines[i + 1 : end])
+            i = end + 1
+            continue
+        if line.strip():
+            if "=" not in line:
+                raise HarnessError(f"{path.name}: cannot read {line!r}")
+            name, value = line.split("=", 1)
+            out[name] = value
+        i += 1
+    return out
+
+
+class WorkflowRunner:
+    """One workflow, one repository, one test registry; :meth:`run` runs it for an event."""
+
+    def __init__(
+        self,
+        workflow: str,
+        *,
+        repository: str,
+        checkout: Path,
+        registry: str,
+        tokens: Mapping[str, str],
+        workdir: Path,
+        github_token: str | None = None,
+    ) -> None:
+        """`tokens`: the registry token per `packages` permission (`write`, `read`, `none`);
+        `github_token`, when given, is `secrets.GITHUB_TOKEN` in every job (a wrong token)."""
+        self.workflow = _load(workflow)
+        self.owner, self.name = repository.split("/")
+        self.repository = repository
+        self.fixture = checkout
+        self.registry = registry if registry.endswith("/") else registry + "/"
+        if not self.registry.startswith("http://127.0.0.1:"):
+            raise HarnessError(f"the test registry must be on 127.0.0.1: {registry}")
+        self.tokens = dict(tokens)
+        self.github_token = github_token
+        self.workdir = workdir
+        self.actions: dict[str, tuple[str, set[str], Callable[..., str]]] = {
+            # action: (the commit emulated, the inputs emulated, the emulation)
+            "actions/checkout": (
+                "3d3c42e5aac5ba805825da76410c181273ba90b1",
+                {"persist-credentials"},
+                self._checkout,
+            ),
+            "actions/setup-node": (
+                "820762786026740c76f36085b0efc47a31fe5020",
+                {"node-version", "registry-url", "scope", "package-manager-cache"},
+                self._setup_node,
+            ),
+        }
+
+    # -- triggering ------------------------------------------------------------------------
+    def triggers(self, event: Event) -> bool:
+        """Whether `event` starts this workflow (its `on:` filters)."""
+        on = self.workflow.get("on") or {}
+        if isinstance(on, (str, list)):
+            return event.name in ([on] if isinstance(on, str) else on)
+        if event.name not in on:
+            return False
+        spec = on[event.name] or {}
+        unknown = set(spec) - {"types", "branches"}
+        if unknown:
+            raise HarnessError(f"on.{event.name}: {sorted(unknown)} not emulated")
+        if "types" in spec and event.action not in spec["types"]:
+            return False
+        if "branches" in spec:
+            if event.name != "pull_request":
+                raise HarnessError(f"on.{event.name}.branches not emulated")
+            patterns = spec["branches"]
+            if any(any(c in p for c in "*?[!") for p in patterns):
+                raise HarnessError(f"branch patterns {patterns} not emulated")
+            return event.base_ref in patterns
+        return True
+
+    # -- contexts ---------------------------------------------------------------------------
+    def _github(self, event: Event, job_id: str, workspace: Path) -> dict[str, Any]:
+        return {
+            "event_name": event.name,
+            "event": Open({**event.payload, "repository": self._repository_payload()}),
+            "ref": event.ref,
+            "ref_name": event.ref_name,
+            "ref_type": event.ref_type,
+            "sha": event.sha,
+            "base_ref": event.base_ref,
+            "head_ref": event.head_ref,
+            "repository": self.repository,
+            "repository_owner": self.owner,
+            "actor": "release-engineer",
+            "triggering_actor": "release-engineer",
+            "server_url": "https://github.com",
+            "api_url": "https://api.github.com",
+            "graphql_url": "https://api.github.com/graphql",
+            "workflow": str(self.workflow.get("name", "")),
+            "job": job_id,
+            "run_id": "1000000001",
+            "run_number": "1",
+            "run_attempt": "1",
+            "workspace": str(workspace),
+        }
+
+    def _repository_payload(self) -> dict[str, Any]:
+        return {"full_name": self.repository, "name": self.name, "owner": {"login": self.owner}}
+
+    def _token(self, job: Mapping[str, Any]) -> str:
+        if self.github_token is not None:
+            return self.github_token
+        permissions = job.get("permissions")
+        if not isinstance(permissions, dict):
+            raise HarnessError("jobs without an explicit permissions block are not emulated")
+        level = permissions.get("packages", "none")
+        return self.tokens[level]
+
+    # -- running ----------------------------------------------------------------------------
+    def run(self, event: Event) -> RunResult:
+        if not self.triggers(event):
+            return RunResult(triggered=False)
+        result = RunResult(triggered=True)
+        base_contexts = {
+            "github": self._github(event, "", self.workdir),
+            "inputs": {},
+            "env": dict(self.workflow.get("env") or {}),
+        }
+        concurrency = self.workflow.get("concurrency")
+        if concurrency is not None:
+            group = concurrency["group"] if isinstance(concurrency, dict) else concurrency
+            result.concurrency_group = self._text(group, base_contexts)
+            cancel = concurrency.get("cancel-in-progress", False)
+            result.cancel_in_progress = condition(cancel, base_contexts)
+        jobs: dict[str, Any] = self.workflow.get("jobs") or {}
+        for job_id in self._order(jobs):
+            result.jobs[job_id] = self._job(job_id, jobs[job_id], event, result)
+        return result
+
+    def _order(self, jobs: Mapping[str, Any]) -> list[str]:
+        order: list[str] = []
+        pending = dict(jobs)
+        while pending:
+            ready = [j for j, spec in pending.items() if all(n in order for n in self._needs(spec))]
+            if not ready:
+                raise HarnessError(f"jobs {sorted(pending)} need jobs that never run")
+            order.extend(ready)
+            for j in ready:
+                del pending[j]
+        return order
+
+    @staticmethod
+    def _needs(job: Mapping[str, Any]) -> list[str]:
+        needs = job.get("needs") or []
+        return [needs] if isinstance(needs, str) else list(needs)
+
+    def _job(self, job_id: str, job: Mapping[str, Any], event: Event, run: RunResult) -> JobResult:
+        unknown = set(job) - _JOB_KEYS
+        if unknown:
+            raise HarnessError(f"job {job_id}: keys {sorted(unknown)} not emulated")
+        root = self.workdir / job_id
+        workspace, home, temp = root / "workspace", root / "home", root / "temp"
+        for path in (workspace, home, temp):
+            path.mkdir(parents=True)
+        env_workflow = {k: str(v) for k, v in (self.workflow.get("env") or {}).items()}
+        contexts: dict[str, Any] = {
+            "github": self._github(event, job_id, workspace),
+            "secrets": {"GITHUB_TOKEN": self._token(job)},
+            "inputs": {},
+            "env": env_workflow,
+            "needs": {n: {"result": run.jobs[n].status, "outputs": {}} for n in self._needs(job)},
+            "steps": {},
+        }
+        if any(run.jobs[n].status != "success" for n in self._needs(job)):
+            return JobResult(job_id, "skipped")
+        try:
+            if not condition(job.get("if"), contexts):
+                return JobResult(job_id, "skipped")
+        except ExpressionError as exc:
+            raise HarnessError(f"job {job_id}: if: {exc}") from exc
+        files = {name: temp / f"_{name.lower()}" for name in ("ENV", "PATH", "OUTPUT", "SUMMARY")}
+        for path in files.values():
+            path.touch()
+        event_path = temp / "event.json"
+        event_path.write_text(json.dumps(contexts["github"]["event"], sort_keys=True))
+        state = _JobState(
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": str(home),
+                "LANG": "C.UTF-8",
+                "CI": "true",
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_WORKFLOW": str(self.workflow.get("name", "")),
+                "GITHUB_JOB": job_id,
+                "GITHUB_RUN_ID": "1000000001",
+                "GITHUB_RUN_NUMBER": "1",
+                "GITHUB_RUN_ATTEMPT": "1",
+                "GITHUB_ACTOR": "release-engineer",
+                "GITHUB_TRIGGERING_ACTOR": "release-engineer",
+                "GITHUB_REPOSITORY": self.repository,
+                "GITHUB_REPOSITORY_OWNER": self.owner,
+                "GITHUB_EVENT_NAME": event.name,
+                "GITHUB_EVENT_PATH": str(event_path),
+                "GITHUB_SHA": event.sha,
+                "GITHUB_REF": event.ref,
+                "GITHUB_REF_NAME": event.ref_name,
+                "GITHUB_REF_TYPE": event.ref_type,
+                "GITHUB_BASE_REF": event.base_ref,
+                "GITHUB_HEAD_REF": event.head_ref,
+                "GITHUB_SERVER_URL": "https://github.com",
+                "GITHUB_API_URL": "https://api.github.com",
+                "GITHUB_GRAPHQL_URL": "https://api.github.com/graphql",
+                "GITHUB_WORKSPACE": str(workspace),
+                "GITHUB_ENV": str(files["ENV"]),
+                "GITHUB_PATH": str(files["PATH"]),
+                "GITHUB_OUTPUT": str(files["OUTPUT"]),
+                "GITHUB_STEP_SUMMARY": str(files["SUMMARY"]),
+                "RUNNER_OS": "Linux",
+                "RUNNER_ARCH": "X64",
+                "RUNNER_TEMP": str(temp),
+                "RUNNER_ENVIRONMENT": "github-hosted",
+                # The runner's npm: its default registry is out of reach, nothing else is set.
+                "NPM_CONFIG_GLOBALCONFIG": str(self._global_npmrc(root)),
+                **env_workflow,
+            },
+            workspace=workspace,
+            temp=temp,
+            files=files,
+            declared=env_workflow,
+        )
+        result = JobResult(job_id, "success")
+        for index, step in enumerate(job.get("steps") or []):
+            name = str(step.get("name") or step.get("uses") or step.get("run", "")[:40])
+            if result.status == "failure":
+                result.steps.append(StepResult(name, "skipped"))
+                continue
+            outcome = self._step(job_id, index, step, contexts, state)
+            outcome.name = name
+            result.steps.append(outcome)
+            if outcome.status == "failure":
+                result.status = "failure"
+        return result
+
+    def _global_npmrc(self, root: Path) -> Path:
+        path = root / "global-npmrc"
+        path.write_text(f"registry={UNREACHABLE_REGISTRY}\nfetch-retries=0\n")
+        return path
+
+    def _text(self, value: Any, contexts: Mapping[str, Any]) -> str:
+        """A workflow value with its expressions evaluated and the registry address replaced."""
+        text = interpolate(to_string(value), contexts)
+        return text.replace(GITHUB_NPM_REGISTRY, self.registry.rstrip("/"))
+
+    def _step(
+        self,
+        job_id: str,
+        index: int,
+        step: Mapping[str, Any],
+        contexts: dict[str, Any],
+        state: _JobState,
+    ) -> StepResult:
+        where = f"job {job_id}, step {index + 1} ({step.get('name', '')})"
+        unknown = set(step) - _STEP_KEYS
+        if unknown:
+            raise HarnessError(f"{where}: keys {sorted(unknown)} not emulated")
+        try:
+            contexts["env"] = {**state.declared, **state.exported}
+            step_env = {k: self._text(v, contexts) for k, v in (step.get("env") or {}).items()}
+            contexts["env"] = {**contexts["env"], **step_env}
+            if not condition(step.get("if"), contexts):
+                return StepResult("", "skipped")
+            env = {**state.env, **state.exported, **step_env}
+            env["PATH"] = ":".join([*state.path, env["PATH"]])
+            if "uses" in step:
+                output = self._uses(where, step, contexts, env, state)
+                status = "success"
+            else:
+                status, output = self._run(where, step, contexts, env, state)
+        except ExpressionError as exc:
+            raise HarnessError(f"{where}: {exc}") from exc
+        state.collect(step.get("id"), status, contexts)
+        return StepResult("", status, output)
+
+    def _uses(
+        self,
+        where: str,
+        step: Mapping[str, Any],
+        contexts: Mapping[str, Any],
+        env: dict[str, str],
+        state: _JobState,
+    ) -> str:
+        action, _, ref = str(step["uses"]).partition("@")
+        if action not in self.actions:
+            raise HarnessError(f"{where}: action {action} is not emulated")
+        commit, inputs, emulate = self.actions[action]
+        if ref != commit:
+            raise HarnessError(
+                f"{where}: {action}@{ref} is not the commit emulated here ({commit});"
+                " check the emulation against that release's source"
+            )
+        given = {k: self._text(v, contexts) for k, v in (step.get("with") or {}).items()}
+        unknown = set(given) - inputs
+        if unknown:
+            raise HarnessError(f"{where}: {action} inputs {sorted(unknown)} not emulated")
+        return emulate(given, env, state)
+
+    def _run(
+        self,
+        where: str,
+        step: Mapping[str, Any],
+        contexts: Mapping[str, Any],
+        env: dict[str, str],
+        state: _JobState,
+    ) -> tuple[str, str]:
+        shell = step.get("shell")
+        if shell not in _SHELLS:
+            raise HarnessError(f"{where}: shell {shell!r} not emulated")
+        script = state.temp / f"{uuid.uuid4().hex}.sh"
+        script.write_text(self._text(step["run"], contexts))
+        cwd = state.workspace / str(step.get("working-directory") or ".")
+        proc = subprocess.run(
+            [*_SHELLS[shell], str(script)],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=STEP_TIMEOUT,
+            check=False,
+        )
+        output = proc.stdout + (f"\n[exit {proc.returncode}]" if proc.returncode else "")
+        return ("success" if proc.returncode == 0 else "failure"), output
+
+    # -- actions ------------------------------------------------------------------------------
+    def _checkout(self, inputs: Mapping[str, str], env: dict[str, str], state: _JobState) -> str:
+        if inputs.get("persist-credentials", "true") != "false":
+            raise HarnessError("checkout without persist-credentials: false is not emulated")
+        shutil.copytree(self.fixture, state.workspace, dirs_exist_ok=True)
+        for path in state.workspace.rglob("*"):
+            if path.is_file() and b"npm.pkg.github.com" in path.read_bytes():
+                raise HarnessError(f"fixture file {path.name} names npm.pkg.github.com")
+        return f"copied {self.fixture.name} into the workspace"
+
+    def _setup_node(self, inputs: Mapping[str, str], env: dict[str, str], state: _JobState) -> str:
+        log = []
+        wanted = inputs.get("node-version", "")
+        local = subprocess.run(
+            ["node", "--version"], capture_output=True, text=True, check=True, env=env
+        ).stdout.strip()
+        log.append(f"node-version {wanted!r} requested; this machine's node {local} runs")
+        cache = inputs.get("package-manager-cache", "true").lower() == "true"
+        if cache and self._npm_package_manager(state.workspace):
+            raise HarnessError("setup-node's package-manager cache is not emulated")
+        registry_url = inputs.get("registry-url", "")
+        if registry_url:
+            log.append(self._configure_authentication(registry_url, inputs, env, state))
+        return "\n".join(log)
+
+    @staticmethod
+    def _npm_package_manager(workspace: Path) -> bool:
+        try:
+            package = json.loads((workspace / "package.json").read_text())
+        except (OSError, ValueError):
+            return False
+        pattern = re.compile(r"^(\^)?npm(@.*)?$")
+        dev = (package.get("devEngines") or {}).get("packageManager") or []
+        for item in dev if isinstance(dev, list) else [dev]:
+            if isinstance(item, dict) and pattern.match(str(item.get("name", ""))):
+                return True
+        return bool(pattern.match(str(package.get("packageManager", ""))))
+
+    def _configure_authentication(
+        self, registry_url: str, inputs: Mapping[str, str], env: dict[str, str], state: _JobState
+    ) -> str:
+        # `registry_url` has had npm.pkg.github.com replaced by the test registry already;
+        # the scope fallback looks at what the workflow asked for.
+        if not registry_url.startswith(self.registry.rstrip("/")):
+            raise HarnessError(f"registry-url {registry_url} is not GitHub Packages")
+        if not registry_url.endswith("/"):
+            registry_url += "/"
+        scope = inputs.get("scope", "") or self.owner  # npm.pkg.github.com: the owner
+        if scope[0] != "@":
+            scope = "@" + scope
+        scope = scope.lower() + ":"
+        npmrc = state.temp / ".npmrc"
+        kept = ""
+        if npmrc.exists():
+            for line in npmrc.read_text().split("\n"):
+                if not line.lower().startswith(f"{scope}registry"):
+                    kept += line + "\n"
+        auth = re.sub(r"^\w+:", "", registry_url) + ":_authToken=${NODE_AUTH_TOKEN}"
+        npmrc.write_text(f"{kept}{auth}\n{scope}registry={registry_url}")
+        state.exported["NPM_CONFIG_USERCONFIG"] = str(npmrc)
+        if "NODE_AUTH_TOKEN" in env:
+            state.exported["NODE_AUTH_TOKEN"] = env["NODE_AUTH_TOKEN"]
+        return f"wrote {npmrc}"
+
+
+@dataclass
+class _JobState:
+    env: dict[str, str]
+    workspace: Path
+    temp: Path
+    files: dict[str, Path]
+    declared: dict[str, str]
+    exported: dict[str, str] = field(default_factory=dict)
+    path: list[str] = field(default_factory=list)
+
+    def collect(self, step_id: str | None, status: str, contexts: dict[str, Any]) -> None:
+        """Apply what the step wrote to GITHUB_ENV, GITHUB_PATH and GITHUB_OUTPUT."""
+        self.exported.update(_read_kv_file(self.files["ENV"]))
+        self.files["ENV"].write_text("")
+        added = [p for p in self.files["PATH"].read_text().splitlines() if p.strip()]
+        self.path[:0] = reversed(added)
+        self.files["PATH"].write_text("")
+        outputs = _read_kv_file(self.files["OUTPUT"])
+        self.files["OUTPUT"].write_text("")
+        if step_id:
+            contexts["steps"][step_id] = {"outputs": outputs, "outcome": status}
