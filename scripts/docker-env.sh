@@ -24,6 +24,8 @@ CLEAN_ENV=(env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_
 
 log() { printf 'docker-env: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=scripts/service-lib.sh
+. "$(dirname "$0")/service-lib.sh"
 
 usage() {
   sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -90,30 +92,6 @@ registry_bin() {
 docker_cli() {
   if [ -x /usr/bin/docker ]; then echo /usr/bin/docker; else command -v docker; fi
 }
-
-free_port() {
-  python3 - <<'EOF'
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-EOF
-}
-
-http_status() { # URL -> prints HTTP status code, or 000 when nothing answers
-  curl --noproxy '*' -s -o /dev/null -m 2 -w '%{http_code}' "$1" 2>/dev/null || true
-}
-
-# Alive = exists and is not a zombie: the daemons are reparented to PID 1, which may reap
-# them only seconds later, so `kill -0` alone would report a dead daemon as running.
-pid_alive() {
-  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
-  local st
-  st=$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null || true)
-  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-read_pid() { [ -f "$1" ] && tr -dc '0-9' <"$1" || true; }
 
 state_paths() {
   STATE=$1
@@ -268,23 +246,6 @@ EOF
     printf 'export GHPUBLISH_TEST_REGISTRY_PASSWORD=%q\n' "$password"
   } >"$ENV_FILE"
   log "ready after $((SECONDS - t0))s; env: $ENV_FILE"
-}
-
-stop_pid() { # NAME PIDFILE
-  local name=$1 pidfile=$2 pid deadline
-  pid=$(read_pid "$pidfile")
-  if pid_alive "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + STOP_TIMEOUT))
-    while pid_alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
-    if pid_alive "$pid"; then
-      log "$name (pid $pid) still alive after ${STOP_TIMEOUT}s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.2
-    fi
-    log "$name stopped"
-  fi
-  rm -f "$pidfile"
 }
 
 cmd_stop() {

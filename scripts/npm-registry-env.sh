@@ -30,6 +30,8 @@ CLEAN_ENV=(env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_
 
 log() { printf 'npm-registry-env: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=scripts/service-lib.sh
+. "$HERE/service-lib.sh"
 
 usage() {
   sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -60,28 +62,6 @@ cmd_install() {
   echo "$sum" >"$stamp"
   log "installed verdaccio $want"
 }
-
-free_port() {
-  python3 - <<'EOF'
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-EOF
-}
-
-http_status() { # URL -> prints HTTP status code, or 000 when nothing answers
-  curl --noproxy '*' -s -o /dev/null -m 2 -w '%{http_code}' "$1" 2>/dev/null || true
-}
-
-pid_alive() {
-  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
-  local st
-  st=$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null || true)
-  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-read_pid() { [ -f "$1" ] && tr -dc '0-9' <"$1" || true; }
 
 state_paths() {
   STATE=$1
@@ -214,18 +194,7 @@ cmd_stop() {
   [ -d "$1" ] || { log "nothing to stop: $1 does not exist"; return 0; }
   state_paths "$(cd "$1" && pwd -P)"
   set +e
-  local pid deadline
-  pid=$(read_pid "$PID_FILE")
-  if pid_alive "$pid"; then
-    kill -TERM "$pid" 2>/dev/null
-    deadline=$((SECONDS + STOP_TIMEOUT))
-    while pid_alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
-    if pid_alive "$pid"; then
-      log "verdaccio (pid $pid) still alive after ${STOP_TIMEOUT}s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null
-    fi
-    log "verdaccio stopped"
-  fi
+  stop_pid verdaccio "$PID_FILE"
   rm -f "$PID_FILE" "$ENV_FILE"
   set -e
   return 0

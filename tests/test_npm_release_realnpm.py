@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from conftest import parse
 from realnpm import NpmRegistry, registry_or_skip
-from workflow_runner import RunResult, WorkflowRunner, pull_request_event, release_event
+from workflow_runner import Event, RunResult, WorkflowRunner, pull_request_event, release_event
 
+from components._ecosystems.npm import npm_release
 from components._workflow import render
-from components._workflows import npm_release
 
 pytestmark = pytest.mark.npm
 
@@ -112,31 +112,32 @@ class Packages:
         )
         assert proc.returncode == 0, proc.stderr
 
+    def release(
+        self,
+        base: str,
+        checkout: Path,
+        event: Event,
+        *,
+        npm: str = "{}",
+        github_token: str | None = None,
+    ) -> RunResult:
+        """Run the workflow ghpublish generates for the repository `base` on `event`."""
+        repo = self.repo(base)
+        runner = WorkflowRunner(
+            release_workflow(repo, npm),
+            repository=f"{OWNER}/{repo}",
+            checkout=checkout,
+            registry=self.registry.url,
+            tokens=self.registry.tokens,
+            workdir=self.root / f"run-{uuid.uuid4().hex[:6]}",
+            github_token=github_token,
+        )
+        return runner.run(event)
+
 
 @pytest.fixture
 def packages(registry: NpmRegistry, tmp_path: Path) -> Packages:
     return Packages(registry, tmp_path / "packages")
-
-
-def run(
-    registry: NpmRegistry,
-    tmp_path: Path,
-    workflow: str,
-    repo: str,
-    checkout: Path,
-    event: Any,
-    github_token: str | None = None,
-) -> RunResult:
-    runner = WorkflowRunner(
-        workflow,
-        repository=f"{OWNER}/{repo}",
-        checkout=checkout,
-        registry=registry.url,
-        tokens=registry.tokens,
-        workdir=tmp_path / f"run-{uuid.uuid4().hex[:6]}",
-        github_token=github_token,
-    )
-    return runner.run(event)
 
 
 def test_the_registry_has_no_uplink_and_grants_what_github_token_would(
@@ -153,11 +154,8 @@ def test_the_registry_has_no_uplink_and_grants_what_github_token_would(
 def test_a_release_publishes_with_the_real_npm_client(
     registry: NpmRegistry, packages: Packages, tmp_path: Path
 ) -> None:
-    repo = packages.repo("widgets")
     checkout = packages.write("widgets", "1.0.0")
-    result = run(
-        registry, tmp_path, release_workflow(repo), repo, checkout, release_event("v1.0.0")
-    )
+    result = packages.release("widgets", checkout, release_event("v1.0.0"))
     assert result["test"].status == "success", result["test"].output
     assert result["publish"].status == "success", result["publish"].output
     assert registry.dist_tags(packages.name("widgets")) == {"latest": "1.0.0"}
@@ -166,9 +164,8 @@ def test_a_release_publishes_with_the_real_npm_client(
 def test_a_pull_request_runs_the_tests_and_publishes_nothing(
     registry: NpmRegistry, packages: Packages, tmp_path: Path
 ) -> None:
-    repo = packages.repo("widgets")
     checkout = packages.write("widgets", "1.0.0")
-    result = run(registry, tmp_path, release_workflow(repo), repo, checkout, pull_request_event())
+    result = packages.release("widgets", checkout, pull_request_event())
     assert result["test"].status == "success", result["test"].output
     assert result["test"].step("Test").status == "success"
     assert result["publish"].status == "skipped"
@@ -178,11 +175,8 @@ def test_a_pull_request_runs_the_tests_and_publishes_nothing(
 def test_a_failing_test_publishes_nothing(
     registry: NpmRegistry, packages: Packages, tmp_path: Path
 ) -> None:
-    repo = packages.repo("widgets")
     checkout = packages.write("widgets", "1.0.0", test_js="process.exit(3);\n")
-    result = run(
-        registry, tmp_path, release_workflow(repo), repo, checkout, release_event("v1.0.0")
-    )
+    result = packages.release("widgets", checkout, release_event("v1.0.0"))
     assert result["test"].step("Test").status == "failure"
     assert result["publish"].status == "skipped"
     assert registry.packument(packages.name("widgets")) is None
@@ -191,16 +185,9 @@ def test_a_failing_test_publishes_nothing(
 def test_a_wrong_token_fails_and_publishes_nothing(
     registry: NpmRegistry, packages: Packages, tmp_path: Path
 ) -> None:
-    repo = packages.repo("widgets")
     checkout = packages.write("widgets", "1.0.0")
-    result = run(
-        registry,
-        tmp_path,
-        release_workflow(repo),
-        repo,
-        checkout,
-        release_event("v1.0.0"),
-        github_token="ghs_" + "0" * 36,
+    result = packages.release(
+        "widgets", checkout, release_event("v1.0.0"), github_token="ghs_" + "0" * 36
     )
     assert result["publish"].status == "failure"
     publish = result["publish"].step("Publish")
@@ -212,18 +199,15 @@ def test_a_wrong_token_fails_and_publishes_nothing(
 def test_a_package_json_naming_another_repository_fails_before_publishing(
     registry: NpmRegistry, packages: Packages, tmp_path: Path
 ) -> None:
-    repo = packages.repo("widgets")
     checkout = packages.write("widgets", "1.0.0", repository="github:Other-Org/elsewhere")
-    result = run(
-        registry, tmp_path, release_workflow(repo), repo, checkout, release_event("v1.0.0")
-    )
+    result = packages.release("widgets", checkout, release_event("v1.0.0"))
     check = result["publish"].step("Check the package name and repository")
     assert check.status == "failure"
     assert result["publish"].step("Publish").status == "skipped"
+    full = f"{OWNER}/{packages.repo('widgets')}"
     assert result["publish"].errors == [
-        f"package.json's repository field does not name {OWNER}/{repo}; set it to"
-        f" 'github:{OWNER}/{repo}' so that the package is linked to the repository and"
-        " inherits its access"
+        f"package.json's repository field does not name {full}; set it to 'github:{full}' so"
+        " that the package is linked to the repository and inherits its access"
     ]
     assert registry.packument(packages.name("widgets")) is None
 
@@ -231,9 +215,7 @@ def test_a_package_json_naming_another_repository_fails_before_publishing(
 def test_the_workflow_does_not_run_for_a_release_type_it_does_not_name(
     registry: NpmRegistry, packages: Packages, tmp_path: Path
 ) -> None:
-    repo = packages.repo("widgets")
     checkout = packages.write("widgets", "1.0.0")
-    event = release_event("v1.0.0", action="created")
-    result = run(registry, tmp_path, release_workflow(repo), repo, checkout, event)
+    result = packages.release("widgets", checkout, release_event("v1.0.0", action="created"))
     assert not result.triggered
     assert registry.packument(packages.name("widgets")) is None
