@@ -1,16 +1,23 @@
 """The ghpublish stack: read config, build the org component, export its outputs."""
 
+import os
+
 import pulumi
 
 from components import GhpublishError, OrgPublishing
 
 config = pulumi.Config("ghpublish")
+# The GitHub credential as the provider reads it: `github:token`, else `GITHUB_TOKEN` (the
+# provider schema's default for `token`), which the pipeline's workflows set.
+github_token = pulumi.Config("github").get_secret("token")
+if github_token is None and os.environ.get("GITHUB_TOKEN"):
+    github_token = pulumi.Output.secret(os.environ["GITHUB_TOKEN"])
 try:
     org = OrgPublishing(
         "org",
         {
             "manifest": config.get("manifest") or "publishing.yaml",
-            "github_token": pulumi.Config("github").get_secret("token"),
+            "github_token": github_token,
             "registry_token": config.get_secret("registryToken"),
             "registry_username": config.get("registryUsername"),
             "shard": config.get("shard"),

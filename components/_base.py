@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 __all__ = [
-    "COMMIT_AUTHOR",
-    "COMMIT_EMAIL",
     "MANAGED_HEADER",
     "PACKAGE",
     "Component",
@@ -26,8 +24,6 @@ from ._workflow import Workflow, render
 
 # The package name in every type token: `ghpublish:index:<ClassName>`.
 PACKAGE = "ghpublish"
-COMMIT_AUTHOR = "ghpublish"
-COMMIT_EMAIL = "ghpublish@users.noreply.github.com"
 # Every managed file opens with this (then the standard's version and where to change it).
 MANAGED_HEADER = "# Managed by ghpublish (publishing standard v"
 
@@ -101,9 +97,10 @@ def managed_file(
         branch=owner._rollout_branch or branch,
         file=path,
         content=content,
+        # No commit author or email: GitHub signs (verified) a contents-API commit of a
+        # GitHub App only without custom author or committer information, which a branch
+        # requiring signed commits needs (README, "Signed commits").
         commit_message=f"ghpublish: manage {path}",
-        commit_author=COMMIT_AUTHOR,
-        commit_email=COMMIT_EMAIL,
         overwrite_on_create=True,
         opts=owner._child(),
     )
@@ -138,7 +135,10 @@ def deployment_environment(
     tag_pattern: str | None = None,
     **settings: Any,
 ) -> tuple[github.RepositoryEnvironment, github.RepositoryEnvironmentDeploymentPolicy]:
-    """An environment only the one branch or tag pattern given may deploy to."""
+    """An environment only the one branch or tag pattern given may deploy to; administrators
+    cannot skip its protection unless ``can_admins_bypass`` says so (the provider's default
+    is true)."""
+    settings.setdefault("can_admins_bypass", False)
     env = github.RepositoryEnvironment(
         env_name,
         repository=repository,

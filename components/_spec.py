@@ -125,6 +125,9 @@ class EnvironmentSpec:
     reviewer_teams: tuple[int, ...] = ()
     reviewer_users: tuple[int, ...] = ()
     prevent_self_review: bool = True
+    # Repository administrators may deploy without the protection rules (GitHub's default
+    # is true; ghpublish's is false).
+    admins_bypass: bool = False
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,7 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
             "reviewer_teams": list(repo.environment.reviewer_teams),
             "reviewer_users": list(repo.environment.reviewer_users),
             "prevent_self_review": repo.environment.prevent_self_review,
+            "admins_bypass": repo.environment.admins_bypass,
         },
         "rollout": repo.rollout,
     }

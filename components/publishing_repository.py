@@ -82,6 +82,8 @@ class EnvironmentSettingsArgs(TypedDict):
     """IDs of users that may approve a publishing job (default none)."""
     prevent_self_review: NotRequired[pulumi.Input[bool]]
     """Whoever started a publishing job cannot approve it (default true)."""
+    admins_bypass: NotRequired[pulumi.Input[bool]]
+    """Repository administrators may skip the environment's protection (default false)."""
 
 
 class FeaturesArgs(TypedDict):

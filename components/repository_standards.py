@@ -112,6 +112,8 @@ class RepositoryStandardsArgs(TypedDict):
     """IDs of users that may approve a publishing job (default none)."""
     prevent_self_review: NotRequired[pulumi.Input[bool]]
     """Whoever started a publishing job cannot approve it (default true)."""
+    admins_bypass: NotRequired[pulumi.Input[bool]]
+    """Repository administrators may skip the environment's protection (default false)."""
 
 
 class RepositoryStandards(Component):
@@ -190,6 +192,7 @@ class RepositoryStandards(Component):
                 tag_pattern=RELEASE_TAGS,
                 reviewers=[{"teams": teams, "users": users}] if teams or users else None,
                 prevent_self_review=args.get("prevent_self_review", True) is not False,
+                can_admins_bypass=args.get("admins_bypass", False) is True,
             )
             environment = RELEASE_ENVIRONMENT
 

@@ -30,6 +30,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutdown()
 
 
+@pytest.fixture(autouse=True)
+def _no_ambient_github_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The program reads GITHUB_TOKEN as the provider does: none leaks in from the host (CI)."""
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+
+
 @pytest.fixture
 def run_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunManifest:
     """Run `__main__.py` under the recording mocks on manifest text (dedented)."""

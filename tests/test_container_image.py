@@ -12,7 +12,7 @@ import pytest
 from conftest import PROGRAM, ROOT, SENTINEL, load_plan, one, synth
 
 from components import ContainerImage
-from tools.mock_engine import SECRET, Run, run_program
+from tools.mock_engine import SECRET, Run, mask, run_program
 
 IMAGE = "docker-build:index:Image"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -232,3 +232,20 @@ def test_synth_masks_the_registry_token_and_lists_images(tmp_path: Path) -> None
 def test_stack_reads_the_registry_token_as_a_secret() -> None:
     main = (ROOT / "__main__.py").read_text(encoding="utf-8")
     assert 'config.get_secret("registryToken")' in main
+
+
+def test_the_github_token_is_read_as_the_provider_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pipeline's workflows pass the credential as GITHUB_TOKEN, the provider's own
+    # fallback for github:token: the Pulumi-time build reads it too, as a secret.
+    (tmp_path / "publishing.yaml").write_text(MANIFEST.replace("BUILD", "{ref: v1}"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_TOKEN", SENTINEL)
+    result = run_program(PROGRAM, {"ghpublish:manifest": "publishing.yaml"}, [])
+    inputs = image(result)
+    assert secret_value(inputs["registries"][0]["password"]) == SENTINEL
+    assert secret_value(inputs["secrets"]) == {"GIT_AUTH_TOKEN.github.com": SENTINEL}
+    provider = next(r for r in result.registrations if r.type == "pulumi:providers:github")
+    assert secret_value(provider.inputs["token"]) == SENTINEL
+    assert SENTINEL not in json.dumps([mask(r.inputs) for r in result.registrations])

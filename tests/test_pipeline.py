@@ -152,6 +152,7 @@ def test_pipeline_environment_is_open_to_the_default_branch_only(
     run = run_manifest(MANIFEST)
     environment = one(run, ENVIRONMENT, "org-Publishing-pipeline-environment")
     assert environment.inputs["environment"] == PIPELINE_ENVIRONMENT
+    assert environment.inputs["canAdminsBypass"] is False
     assert environment.inputs["deploymentBranchPolicy"] == {
         "protectedBranches": False,
         "customBranchPolicies": True,

@@ -107,6 +107,8 @@ def test_settings_of_a_fully_featured_repository(run_manifest) -> None:
     assert env["environment"] == "release"
     assert env["reviewers"] == [{"teams": [11], "users": [22, 33]}]
     assert env["preventSelfReview"] is False
+    # The provider's default lets administrators skip the reviewers: ghpublish's does not.
+    assert env["canAdminsBypass"] is False
     assert env["deploymentBranchPolicy"] == {
         "customBranchPolicies": True,
         "protectedBranches": False,
@@ -302,3 +304,12 @@ def test_managed_file_refuses_content_without_the_header() -> None:
             path=".github/workflows/x.yml",
             content="name: x\n",
         )
+
+
+def test_administrators_may_skip_the_release_environment_only_if_declared(run_manifest) -> None:
+    text = "owner: acme\nrepositories:\n  - name: a\n    npm: {}\n"
+    env = one(run_manifest(text), ENVIRONMENT, "org-a-standards-release-environment")
+    assert env.plain_inputs["canAdminsBypass"] is False
+    allowed = text + "    environment: {admins_bypass: true}\n"
+    env = one(run_manifest(allowed), ENVIRONMENT, "org-a-standards-release-environment")
+    assert env.plain_inputs["canAdminsBypass"] is True

@@ -95,6 +95,11 @@ class Environment(_Block):
         None,
         description="Whoever started the job cannot approve it (default true).",
     )
+    admins_bypass: bool | None = Field(
+        None,
+        description="Repository administrators may publish without the reviewers and the"
+        " tag rule (GitHub's default true; default false).",
+    )
 
 
 class OrgStandards(Actions):
@@ -246,6 +251,7 @@ def _resolve_standards(
         reviewer_teams=tuple(sorted(set(reviewers.teams))) if reviewers else (),
         reviewer_users=tuple(sorted(set(reviewers.users))) if reviewers else (),
         prevent_self_review=_pick("prevent_self_review", own_env, inherited_env) is not False,
+        admins_bypass=_pick("admins_bypass", own_env, inherited_env) is True,
     )
     rollout = _pick("rollout", repo, defaults) or "direct"
     settings = {
