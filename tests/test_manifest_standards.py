@@ -66,7 +66,8 @@ CASES = [
     (
         HEAD + "    environment: {reviewer: {}}\n",
         "m.yaml:4: repositories[0].environment.reviewer: unknown key 'reviewer'; did you mean"
-        " 'reviewers'? expected one of: prevent_self_review, reviewers",
+        " 'reviewers'? expected one of: admins_bypass, prevent_self_review,"
+        " reviewers",
     ),
     (
         HEAD + "    npm: {visibility: secret}\n",
@@ -113,7 +114,7 @@ def test_bad_input_is_reported_exactly(text: str, message: str) -> None:
 def test_repository_settings_weaker_than_the_organization_are_refused() -> None:
     text = (
         "owner: acme\ndefaults:\n  actions: {default_token: write, approve_pull_requests: true,"
-        " sha_pinning: false, allow: ['acme/*']}\nrepositories:\n  - name: a\norg_standards: {}\n"
+        " allow: ['acme/*']}\nrepositories:\n  - name: a\norg_standards: {}\n"
     )
     with pytest.raises(ManifestError) as error:
         parse_manifest(text, "m.yaml")
@@ -124,9 +125,31 @@ def test_repository_settings_weaker_than_the_organization_are_refused() -> None:
         " org_standards.approve_pull_requests (false), " + WEAK.format(k="approve_pull_requests"),
         "m.yaml:5: repositories[0].actions.default_token: 'write' is weaker than"
         " org_standards.default_token ('read'), " + WEAK.format(k="default_token"),
-        "m.yaml:5: repositories[0].actions.sha_pinning: false is weaker than"
-        " org_standards.sha_pinning (true), " + WEAK.format(k="sha_pinning"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [
+        ("repositories[0].actions", "repositories:\n  - name: a\n    actions: {X}\n"),
+        ("defaults.actions", "defaults:\n  actions: {X}\nrepositories:\n  - name: a\n"),
+        ("org_standards", "repositories:\n  - name: a\norg_standards: {X}\n"),
+    ],
+)
+def test_sha_pinning_false_is_refused_as_the_provider_cannot_apply_it(
+    where: str, text: str
+) -> None:
+    with pytest.raises(ManifestError) as error:
+        parse_manifest("owner: acme\n" + text.replace("X", "sha_pinning: false"), "m.yaml")
+    (issue,) = error.value.issues
+    assert str(issue).split(": ", 2)[1:] == [
+        f"{where}.sha_pinning",
+        "false cannot be applied: the GitHub provider never sends a false"
+        " sha_pinning_required, so GitHub would keep requiring SHA pins; remove the key"
+        " (ghpublish pins every action it generates by SHA) and turn the requirement off by"
+        " hand in the Actions settings if you must",
+    ]
+    parse_manifest("owner: acme\n" + text.replace("X", "sha_pinning: true"), "m.yaml")
 
 
 def test_defaults_and_overrides_resolve() -> None:

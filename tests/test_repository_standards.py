@@ -139,7 +139,7 @@ def test_token_settings_follow_the_manifest(run_manifest) -> None:
         """
         owner: acme
         defaults:
-          actions: {default_token: write, approve_pull_requests: true, sha_pinning: false}
+          actions: {default_token: write, approve_pull_requests: true}
         repositories:
           - name: bot
         """
@@ -148,7 +148,7 @@ def test_token_settings_follow_the_manifest(run_manifest) -> None:
     assert perms["defaultWorkflowPermissions"] == "write"
     assert perms["canApprovePullRequestReviews"] is True
     actions = one(run, ACTIONS_PERMS, "org-bot-standards-actions-permissions").plain_inputs
-    assert actions["shaPinningRequired"] is False
+    assert actions["shaPinningRequired"] is True
 
 
 def test_every_publishing_job_runs_in_the_release_environment(run_manifest) -> None:
@@ -219,24 +219,17 @@ def test_only_a_repository_that_differs_from_the_org_standard_has_its_own_settin
         owner: acme
         repositories:
           - name: same
-            actions: {default_token: write, sha_pinning: false}
+            actions: {default_token: write}
           - name: strict
-        org_standards: {default_token: write, sha_pinning: false}
+        org_standards: {default_token: write}
         """
     )
-    # `same` says what the org says; `strict` keeps the standard's defaults, which are
-    # stricter than this org's (read-only token, actions pinned by SHA).
+    # `same` says what the org says; `strict` keeps the standard's read-only token, stricter
+    # than this org's; its Actions policy (pinned by SHA) is the org's, so not set again.
     assert _per_repository(run)["org-same"] == ["Repository"]
     perms = one(run, WORKFLOW_PERMS, "org-strict-standards-workflow-permissions").plain_inputs
     assert perms["defaultWorkflowPermissions"] == "read"
-    actions = one(run, ACTIONS_PERMS, "org-strict-standards-actions-permissions").plain_inputs
-    # The org's `selected` list governs: the repository sets only its stricter pinning.
-    assert actions == {
-        "repository": "strict",
-        "enabled": True,
-        "allowedActions": "selected",
-        "shaPinningRequired": True,
-    }
+    assert not run.of_type(ACTIONS_PERMS)
 
 
 def test_default_branch_is_managed_only_when_it_must_change(run_manifest) -> None:

@@ -43,6 +43,19 @@ def _reviewer_id(value: object) -> object:
     return value
 
 
+def _sha_pinning(value: bool | None) -> bool | None:
+    # terraform-provider-github v6.13.0 sends `sha_pinning_required` only when `GetOk`
+    # finds it, which a false value never is: false would be silently not applied.
+    if value is False:
+        raise ValueError(
+            "false cannot be applied: the GitHub provider never sends a false"
+            " sha_pinning_required, so GitHub would keep requiring SHA pins; remove the key"
+            " (ghpublish pins every action it generates by SHA) and turn the requirement off"
+            " by hand in the Actions settings if you must"
+        )
+    return value
+
+
 ActionPattern = Annotated[str, AfterValidator(_action_pattern)]
 ReviewerId = Annotated[int, BeforeValidator(_reviewer_id)]
 # GitHub's limit: at most six required reviewers per environment, teams and users together.
@@ -63,8 +76,10 @@ class Actions(_Block):
         description="Actions allowed beside GitHub's own and the standard's pinned ones,"
         " such as 'acme-widgets/*' (default none).",
     )
-    sha_pinning: bool | None = Field(
-        None, description="Every action must be pinned to a full commit SHA (default true)."
+    sha_pinning: Annotated[bool | None, AfterValidator(_sha_pinning)] = Field(
+        None,
+        description="Every action must be pinned to a full commit SHA (default true; false"
+        " cannot be applied by the provider and is refused).",
     )
 
 
@@ -222,7 +237,6 @@ def _resolve_standards(
             and org.actions.default_token == "read",
             "approve_pull_requests": actions.approve_pull_requests
             and not org.actions.approve_pull_requests,
-            "sha_pinning": not actions.sha_pinning and org.actions.sha_pinning,
         }
         for key, is_weaker in weaker.items():
             if is_weaker:
