@@ -1,4 +1,4 @@
-"""The synth progress bar: counts repositories on a terminal, silent elsewhere."""
+"""Synth progress: a bar on a terminal, a line every few seconds elsewhere."""
 
 from __future__ import annotations
 
@@ -30,10 +30,25 @@ def _registration(type_: str) -> Registration:
     )
 
 
-def test_quiet_when_not_a_terminal() -> None:
+def test_a_line_every_few_seconds_when_not_a_terminal() -> None:
+    stream = io.StringIO()
+    now = [100.0]
+    with repository_progress(lambda: 3, stream, every=5, clock=lambda: now[0]) as on_register:
+        on_register(_registration(REPOSITORY_TYPE))  # 0 s: a short run prints nothing
+        assert stream.getvalue() == ""
+        now[0] = 106.0
+        on_register(_registration("github:index/repository:Repository"))  # not counted
+        on_register(_registration(REPOSITORY_TYPE))
+        now[0] = 107.0
+        on_register(_registration(REPOSITORY_TYPE))  # within 5 s of the last line
+    assert stream.getvalue() == "synth: 2/3 repositories (6 s)\n"
+
+
+def test_a_short_run_off_a_terminal_prints_nothing() -> None:
     stream = io.StringIO()
     with repository_progress(lambda: 3, stream) as on_register:
-        assert on_register is None
+        for _ in range(3):
+            on_register(_registration(REPOSITORY_TYPE))
     assert stream.getvalue() == ""
 
 

@@ -59,6 +59,20 @@ def test_lint_finding_exits_1(tmp_path: Path) -> None:
     assert any(f.startswith("zizmor") for f in findings)
 
 
+def test_lint_runs_once_per_distinct_content(tmp_path: Path) -> None:
+    from tools.synth import lint
+
+    text = "name: x\non: push\njobs:\n  a:\n    runs-on: 3\n    steps: []\n"
+    paths = [tmp_path / f"r{i}/.github/workflows/broken.yml" for i in range(3)]
+    for path in paths:
+        path.parent.mkdir(parents=True)
+        path.write_text(text)
+    findings = "\n".join(lint(paths))
+    # Only the first copy is linted; the findings say how many files share its content.
+    assert f"{paths[0]} (and 2 identical files)" in findings
+    assert str(paths[1]) not in findings and str(paths[2]) not in findings
+
+
 def test_same_manifest_gives_byte_identical_output(tmp_path: Path) -> None:
     outs = []
     for seed in ("1", "4242"):

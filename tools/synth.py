@@ -11,6 +11,7 @@ repository. Exit 0: clean; 1: a lint finding; 2: an invalid manifest or OUT; 70:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -31,6 +32,7 @@ from tools.progress import repository_progress
 ROOT = Path(__file__).resolve().parent.parent
 FILE_TYPE = "github:index/repositoryFile:RepositoryFile"
 REPO_TYPE = "github:index/repository:Repository"
+REPOSITORY_COMPONENT = "ghpublish:index:PublishingRepository"
 # Set to a token to check it never reaches an output (the tests' sentinel).
 TOKEN_ENV = "GHPUBLISH_SYNTH_TOKEN"
 
@@ -91,9 +93,29 @@ def _tool(name: str) -> str:
 
 
 def lint(workflows: list[Path]) -> list[str]:
-    """Findings of zizmor (auditor persona, offline) and the workflow JSON schema."""
+    """Findings of zizmor (auditor persona, offline) and the workflow JSON schema.
+
+    Each distinct content is linted once, as the first file that has it (the findings name
+    that file and how many others are identical): at 1,000 repositories a few distinct
+    workflows stand for thousands of files.
+    """
     if not workflows:
         return []
+    same: dict[bytes, list[Path]] = {}
+    for path in workflows:
+        same.setdefault(hashlib.sha256(path.read_bytes()).digest(), []).append(path)
+    distinct = [paths[0] for paths in same.values()]
+    copies = {
+        paths[0]: f"{paths[0]} (and {len(paths) - 1} identical files)"
+        for paths in same.values()
+        if len(paths) > 1
+    }
+
+    def named(text: str) -> str:
+        for path, label in copies.items():
+            text = text.replace(str(path), label)
+        return text
+
     findings: list[str] = []
     zizmor = subprocess.run(
         [
@@ -104,54 +126,71 @@ def lint(workflows: list[Path]) -> list[str]:
             "--format",
             "plain",
             "--no-progress",
-            *map(str, workflows),
+            *map(str, distinct),
         ],
         capture_output=True,
         text=True,
         check=False,
     )
     if zizmor.returncode != 0:
-        findings.append(f"zizmor:\n{zizmor.stdout}{zizmor.stderr}".rstrip())
+        findings.append(named(f"zizmor:\n{zizmor.stdout}{zizmor.stderr}").rstrip())
     schema = subprocess.run(
         [
             _tool("check-jsonschema"),
             "--builtin-schema",
             "vendor.github-workflows",
-            *map(str, workflows),
+            *map(str, distinct),
         ],
         capture_output=True,
         text=True,
         check=False,
     )
     if schema.returncode != 0:
-        findings.append(f"check-jsonschema:\n{schema.stdout}{schema.stderr}".rstrip())
+        findings.append(named(f"check-jsonschema:\n{schema.stdout}{schema.stderr}").rstrip())
     return findings
+
+
+def repository_members(run: Run) -> dict[str, list[Registration]]:
+    """The custom resources of each PublishingRepository component, by component name, in one
+    pass: each resource's owner is found by walking up its parents once, with every URN on
+    the way remembered (a name prefix would count `org-widgets-cli-…` under `widgets` too)."""
+    by_urn = {r.urn: r for r in run.registrations}
+    owner_of: dict[str, str | None] = {}
+
+    def owner(urn: str) -> str | None:
+        path = []
+        while urn and urn not in owner_of:
+            r = by_urn.get(urn)
+            if r is None:
+                break
+            if r.type == REPOSITORY_COMPONENT:
+                owner_of[urn] = r.name
+                break
+            path.append(urn)
+            urn = r.parent
+        found = owner_of.get(urn) if urn else None
+        for seen in path:
+            owner_of[seen] = found
+        return found
+
+    members: dict[str, list[Registration]] = defaultdict(list)
+    for r in run.registrations:
+        if r.custom:
+            name = owner(r.parent)
+            if name is not None:
+                members[name].append(r)
+    return members
 
 
 def summary(run: Run) -> list[str]:
     repos = run.outputs["repositories"]
-    adopted = {r.plain_inputs["name"] for r in run.of_type(REPO_TYPE) if r.import_id}
     exposed = {r.plain_inputs["name"] for r in run.of_type(REPO_TYPE) if exposes(r)}
-    # Custom resources per PublishingRepository component, found by walking up the parents
-    # (a name prefix would count `org-widgets-cli-…` under `widgets` too).
-    parents = {r.urn: r.parent for r in run.registrations}
-    components = {
-        r.urn: r.name for r in run.registrations if r.type == "ghpublish:index:PublishingRepository"
-    }
-    per_component: dict[str, int] = defaultdict(int)
-    for r in run.registrations:
-        if not r.custom:
-            continue
-        urn = r.parent
-        while urn and urn not in components:
-            urn = parents.get(urn, "")
-        if urn:
-            per_component[components[urn]] += 1
+    members = repository_members(run)
     lines = []
     owner = run.outputs["owner"]
     for name, repo in repos.items():
-        count = per_component[f"org-{name}"]
-        how = "adopt" if name in adopted else "create"
+        mine = members.get(f"org-{name}", [])
+        how = "adopt" if any(r.import_id for r in mine if r.type == REPO_TYPE) else "create"
         public = set(repo.get("public_packages") or [])
         packages = (
             ", ".join(
@@ -163,24 +202,18 @@ def summary(run: Run) -> list[str]:
             or "none"
         )
         images = ", ".join(repo.get("images") or []) or "none"
+        branches = sorted({r.plain_inputs["branch"] for r in mine if r.type == FILE_TYPE})
         lines.append(
-            f"{owner}/{name}: {how}, {plural(count, 'resource')},"
+            f"{owner}/{name}: {how}, {plural(len(mine), 'resource')},"
             f" {plural(len(repo['files']), 'file')},"
-            f" packages: {packages}, images: {images}{_files_way(run, name, repo)}"
+            f" packages: {packages}, images: {images}{_files_way(branches, repo)}"
             + (f"; {EXPOSURE}" if name in exposed else "")
         )
     return lines
 
 
-def _files_way(run: Run, name: str, repo: dict[str, Any]) -> str:
+def _files_way(branches: list[str], repo: dict[str, Any]) -> str:
     """Which way the repository's managed files go: to which branch, directly or by PR."""
-    branches = sorted(
-        {
-            r.plain_inputs["branch"]
-            for r in run.of_type(FILE_TYPE)
-            if r.plain_inputs.get("repository") == name
-        }
-    )
     if not branches:
         return ""
     if repo.get("rollout") == "pull_request":
@@ -255,7 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     findings = lint(workflows)
     for finding in findings:
         print(finding, file=sys.stderr)
-    print(f"lint: {plural(len(workflows), 'workflow')}, {'clean' if not findings else 'FINDINGS'}")
+    distinct = len({p.read_bytes() for p in workflows})
+    print(
+        f"lint: {plural(len(workflows), 'workflow')} ({distinct} distinct),"
+        f" {'clean' if not findings else 'FINDINGS'}"
+    )
     return EXIT_FINDINGS if findings else 0
 
 
