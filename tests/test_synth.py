@@ -59,18 +59,25 @@ def test_lint_finding_exits_1(tmp_path: Path) -> None:
     assert any(f.startswith("zizmor") for f in findings)
 
 
-def test_lint_runs_once_per_distinct_content(tmp_path: Path) -> None:
-    from tools.synth import lint
+def test_lint_runs_once_per_distinct_workflow(tmp_path: Path) -> None:
+    from tools.synth import lint, lint_groups
 
-    text = "name: x\non: push\njobs:\n  a:\n    runs-on: 3\n    steps: []\n"
-    paths = [tmp_path / f"r{i}/.github/workflows/broken.yml" for i in range(3)]
-    for path in paths:
+    text = "# {name}\nname: x\non: push\njobs:\n  a:\n    runs-on: 3\n    steps: []\n"
+    names = ["lib", "app", "App"]
+    paths = [tmp_path / f"files/acme/{name}/.github/workflows/broken.yml" for name in names]
+    for path, name in zip(paths, names, strict=True):
         path.parent.mkdir(parents=True)
-        path.write_text(text)
+        path.write_text(text.format(name=name.lower()))
+    # Files alike but for their repository's own name are one workflow to the linters.
+    assert lint_groups(paths) == [paths]
     findings = "\n".join(lint(paths))
-    # Only the first copy is linted; the findings say how many files share its content.
-    assert f"{paths[0]} (and 2 identical files)" in findings
+    assert f"{paths[0]} (and 2 alike)" in findings
     assert str(paths[1]) not in findings and str(paths[2]) not in findings
+    # A difference elsewhere is linted on its own.
+    paths[2].write_text(text.format(name="app").replace("runs-on: 3", "runs-on: 4"))
+    assert lint_groups(paths) == [paths[:2], paths[2:]]
+    paths[2].write_text(text.format(name="lib"))  # another repository's name is a difference
+    assert lint_groups(paths) == [paths[:2], paths[2:]]
 
 
 def test_same_manifest_gives_byte_identical_output(tmp_path: Path) -> None:

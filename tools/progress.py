@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
@@ -30,7 +31,8 @@ def repository_progress(
     """An ``on_register`` callback: a bar on a terminal, else a line every ``every`` s."""
     out = stream if stream is not None else sys.stderr
     if not out.isatty():
-        yield _lines(total, out, every, clock)
+        with contextlib.contextmanager(_lines)(total, out, every, clock) as advance:
+            yield advance
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -54,25 +56,32 @@ def repository_progress(
 
 def _lines(
     total: Callable[[], int], out: TextIO, every: float, clock: Callable[[], float]
-) -> Callable[[Registration], None]:
-    """Counts repositories; prints `synth: N/T repositories (S s)` at most every ``every``."""
+) -> Iterator[Callable[[Registration], None]]:
+    """Counts repositories; a thread prints `synth: N/T repositories registered (S s)` every
+    ``every`` seconds, also while the program is still constructing (nothing registered)."""
     started = clock()
-    state = {"done": 0, "next": started + every, "total": -1}
+    done = [0]
+    stop = threading.Event()
 
     def advance(registration: Registration) -> None:
-        if registration.type != REPOSITORY_TYPE:
-            return
-        state["done"] += 1
-        now = clock()
-        if now < state["next"]:
-            return
-        if state["total"] < 0:
-            state["total"] = total()  # asked once, only when a line is printed
-        state["next"] = now + every
-        print(
-            f"synth: {state['done']}/{state['total']} repositories ({now - started:.0f} s)",
-            file=out,
-            flush=True,
-        )
+        if registration.type == REPOSITORY_TYPE:
+            done[0] += 1
 
-    return advance
+    def tick() -> None:
+        of = ""
+        while not stop.wait(every):
+            if not of:
+                of = f"/{total()}"  # asked once, only when a line is printed
+            print(
+                f"synth: {done[0]}{of} repositories registered ({clock() - started:.0f} s)",
+                file=out,
+                flush=True,
+            )
+
+    ticker = threading.Thread(target=tick, name="synth-progress", daemon=True)
+    ticker.start()
+    try:
+        yield advance
+    finally:
+        stop.set()
+        ticker.join()

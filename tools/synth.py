@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -95,20 +96,16 @@ def _tool(name: str) -> str:
 def lint(workflows: list[Path]) -> list[str]:
     """Findings of zizmor (auditor persona, offline) and the workflow JSON schema.
 
-    Each distinct content is linted once, as the first file that has it (the findings name
-    that file and how many others are identical): at 1,000 repositories a few distinct
-    workflows stand for thousands of files.
+    Each distinct workflow is linted once, as the first file that has it (the findings name
+    that file and how many others are alike): at 1,000 repositories a few distinct
+    workflows stand for thousands of files. See `lint_groups` for what counts as alike.
     """
     if not workflows:
         return []
-    same: dict[bytes, list[Path]] = {}
-    for path in workflows:
-        same.setdefault(hashlib.sha256(path.read_bytes()).digest(), []).append(path)
-    distinct = [paths[0] for paths in same.values()]
+    same = lint_groups(workflows)
+    distinct = [paths[0] for paths in same]
     copies = {
-        paths[0]: f"{paths[0]} (and {len(paths) - 1} identical files)"
-        for paths in same.values()
-        if len(paths) > 1
+        paths[0]: f"{paths[0]} (and {len(paths) - 1} alike)" for paths in same if len(paths) > 1
     }
 
     def named(text: str) -> str:
@@ -148,6 +145,22 @@ def lint(workflows: list[Path]) -> list[str]:
     if schema.returncode != 0:
         findings.append(named(f"check-jsonschema:\n{schema.stdout}{schema.stderr}").rstrip())
     return findings
+
+
+def lint_groups(workflows: list[Path]) -> list[list[Path]]:
+    """Workflows grouped by their content with their repository's own name (the directory
+    above `.github/workflows`, in any case: image names are lowercase) taken out, in first
+    seen order. Files that differ only in that name (the header, the package, the image) are
+    one workflow to the linters: the name is a manifest-validated scalar, quoted by the same
+    renderer wherever it appears."""
+    groups: dict[bytes, list[Path]] = {}
+    for path in workflows:
+        text = path.read_text(encoding="utf-8")
+        name = path.parent.parent.parent.name
+        if name:
+            text = re.sub(re.escape(name), "\0", text, flags=re.IGNORECASE)
+        groups.setdefault(hashlib.sha256(text.encode()).digest(), []).append(path)
+    return list(groups.values())
 
 
 def repository_members(run: Run) -> dict[str, list[Registration]]:
@@ -288,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     findings = lint(workflows)
     for finding in findings:
         print(finding, file=sys.stderr)
-    distinct = len({p.read_bytes() for p in workflows})
+    distinct = len(lint_groups(workflows))
     print(
         f"lint: {plural(len(workflows), 'workflow')} ({distinct} distinct),"
         f" {'clean' if not findings else 'FINDINGS'}"
