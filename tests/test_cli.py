@@ -61,7 +61,9 @@ def test_a_lint_finding_exits_1(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert "zizmor: finding" in result.stderr
-    assert re.fullmatch(r"lint: \d+ workflows, FINDINGS", result.stdout.splitlines()[-1])
+    assert re.fullmatch(
+        r"lint: \d+ workflows \(\d+ distinct\), FINDINGS", result.stdout.splitlines()[-1]
+    )
     assert re.search(r"Acme-Widgets/widgets-themes: create, \d+ resources, 1 file, ", result.stdout)
 
 
