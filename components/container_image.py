@@ -9,6 +9,7 @@ import pulumi
 import pulumi_docker_build as docker_build
 
 from ._base import Component
+from ._errors import GhpublishError
 from ._spec import ContainerSpec
 from ._workflows import SOURCE_LABEL
 from .container_publishing import ContainerSettingsArgs, container_spec
@@ -48,8 +49,14 @@ def build_inputs(owner: str, repository: str, spec: ContainerSpec) -> dict[str, 
         dockerfile: dict[str, str] | None = {"location": posixpath.join(location, spec.dockerfile)}
     else:
         location = git_context(owner, repository, build.ref or "main", spec.context)
-        # With a git context the Dockerfile is read from the context itself.
-        dockerfile = {"location": spec.dockerfile} if spec.dockerfile != "Dockerfile" else None
+        # With a git context BuildKit reads the context's own `Dockerfile`; the provider
+        # opens any other one given by path on the local disk (refused by the manifest).
+        if spec.dockerfile != "Dockerfile":
+            raise GhpublishError(
+                f"{spec.dockerfile!r}: a git context builds the context's own Dockerfile only;"
+                " build a local checkout (build_from_pulumi.path) instead"
+            )
+        dockerfile = None
     cache_ref = f"{spec.ref}:buildcache"
     return {
         "context": {"location": location},

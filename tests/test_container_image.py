@@ -9,9 +9,9 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import PROGRAM, ROOT, SENTINEL, load_plan, one, synth
+from conftest import PROGRAM, ROOT, SENTINEL, errors, load_plan, one, synth
 
-from components import ContainerImage
+from components import ContainerImage, GhpublishError
 from tools.mock_engine import SECRET, Run, mask, run_program
 
 IMAGE = "docker-build:index:Image"
@@ -26,7 +26,7 @@ repositories:
     container:
       image: widgets/cli
       context: app
-      dockerfile: build/Dockerfile
+      DOCKERFILE
       platforms: [linux/amd64, linux/arm64]
       build_args: {VERSION: "1.2.3"}
       target: runtime
@@ -42,7 +42,10 @@ def run(
     build: str = "{ref: v1.2.3}",
     config: dict[str, str] | None = None,
 ) -> Run:
-    (tmp_path / "publishing.yaml").write_text(MANIFEST.replace("BUILD", build), encoding="utf-8")
+    # A git context builds the context's own Dockerfile; a local checkout may name another.
+    dockerfile = "dockerfile: build/Dockerfile" if "path:" in build else ""
+    text = MANIFEST.replace("BUILD", build).replace("DOCKERFILE", dockerfile)
+    (tmp_path / "publishing.yaml").write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     config = {"ghpublish:manifest": "publishing.yaml", **(config or {})}
     secret_keys = [k for k in config if k in ("github:token", "ghpublish:registryToken")]
@@ -67,7 +70,6 @@ def test_git_context_build_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "network": "default",
         # BuildKit reads the repository's git URL at the ref, in the context directory.
         "context": {"location": "https://github.com/Acme-Widgets/Widgets-CLI.git#v1.2.3:app"},
-        "dockerfile": {"location": "build/Dockerfile"},
         "tags": [f"{ref}:1.2.3"],
         "labels": {
             "org.opencontainers.image.source": "https://github.com/Acme-Widgets/Widgets-CLI"
@@ -239,7 +241,9 @@ def test_the_github_token_is_read_as_the_provider_reads_it(
 ) -> None:
     # The pipeline's workflows pass the credential as GITHUB_TOKEN, the provider's own
     # fallback for github:token: the Pulumi-time build reads it too, as a secret.
-    (tmp_path / "publishing.yaml").write_text(MANIFEST.replace("BUILD", "{ref: v1}"))
+    (tmp_path / "publishing.yaml").write_text(
+        MANIFEST.replace("BUILD", "{ref: v1}").replace("DOCKERFILE", "")
+    )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GITHUB_TOKEN", SENTINEL)
     result = run_program(PROGRAM, {"ghpublish:manifest": "publishing.yaml"}, [])
@@ -249,3 +253,25 @@ def test_the_github_token_is_read_as_the_provider_reads_it(
     provider = next(r for r in result.registrations if r.type == "pulumi:providers:github")
     assert secret_value(provider.inputs["token"]) == SENTINEL
     assert SENTINEL not in json.dumps([mask(r.inputs) for r in result.registrations])
+
+
+def test_a_git_context_builds_only_the_contexts_own_dockerfile() -> None:
+    # pulumi-docker-build 0.0.22 opens a `dockerfile.location` that is not a URL on the local
+    # disk in its check: with a git context that file is not there, so the build would fail.
+    text = MANIFEST.replace("BUILD", "{ref: v1}").replace(
+        "DOCKERFILE", "dockerfile: build/Dockerfile"
+    )
+    assert errors(text) == [
+        "publishing.yaml:8: repositories[0].container.dockerfile: 'build/Dockerfile' cannot be"
+        " built from the repository's git URL: the Docker build provider opens a Dockerfile"
+        " given by path on the local disk and fails; name it 'Dockerfile' in the context"
+        " directory (set context to its directory), or build a local checkout with"
+        " build_from_pulumi.path"
+    ]
+    with pytest.raises(GhpublishError, match="a git context builds the context's own"):
+        run_program(
+            lambda: ContainerImage(
+                "i", {"owner": "a", "repository": "b", "container": {"dockerfile": "x/Df"}}
+            ),
+            {},
+        )

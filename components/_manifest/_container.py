@@ -241,6 +241,17 @@ def _resolve_container(
         pulumi_build = PulumiBuildSpec(
             path=build.path, ref=ref, tags=tags, cache=build.cache is not False
         )
+    dockerfile = _pick("dockerfile", own, inherited) or "Dockerfile"
+    if pulumi_build is not None and pulumi_build.path is None and dockerfile != "Dockerfile":
+        problems.append(
+            (
+                (*loc, "dockerfile"),
+                f"{dockerfile!r} cannot be built from the repository's git URL: the Docker"
+                " build provider opens a Dockerfile given by path on the local disk and"
+                " fails; name it 'Dockerfile' in the context directory (set context to its"
+                " directory), or build a local checkout with build_from_pulumi.path",
+            )
+        )
     platforms = _pick("platforms", own, inherited) or DEFAULT_PLATFORMS
     build_args = _pick("build_args", own, inherited) or {}
     spec = ContainerSpec(
@@ -248,7 +259,7 @@ def _resolve_container(
         namespace=owner.lower(),
         image=image,
         context=_pick("context", own, inherited) or ".",
-        dockerfile=_pick("dockerfile", own, inherited) or "Dockerfile",
+        dockerfile=dockerfile,
         platforms=tuple(dict.fromkeys(platforms)),
         build_args=tuple(sorted(build_args.items())),
         target=_pick("target", own, inherited),
