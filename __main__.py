@@ -21,6 +21,8 @@ try:
             "registry_token": config.get_secret("registryToken"),
             "registry_username": config.get("registryUsername"),
             "shard": config.get("shard"),
+            # Per repository, the commit its image's git ref points at: a moved ref rebuilds.
+            "revisions": config.get_object("revisions"),
         },
     )
 except GhpublishError as error:

@@ -66,6 +66,9 @@ class PulumiBuildSpec:
     tags: tuple[str, ...]
     # Registry cache (`<image>:buildcache`) read and written by the build.
     cache: bool = True
+    # The commit `ref` points at, when the stack config gives it (`ghpublish:revisions`):
+    # BuildKit reads that commit, so a moved branch is a new build context and rebuilds.
+    revision: str | None = None
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,11 @@ def build_inputs(owner: str, repository: str, spec: ContainerSpec) -> dict[str, 
         location = posixpath.normpath(posixpath.join(build.path, spec.context))
         dockerfile: dict[str, str] | None = {"location": posixpath.join(location, spec.dockerfile)}
     else:
-        location = git_context(owner, repository, build.ref or "main", spec.context)
+        # A known commit of the ref is built: a moved ref is a new context, so it rebuilds
+        # (the provider compares the context as a string, never the ref's commit).
+        location = git_context(
+            owner, repository, build.revision or build.ref or "main", spec.context
+        )
         # With a git context BuildKit reads the context's own `Dockerfile`; the provider
         # opens any other one given by path on the local disk (refused by the manifest).
         if spec.dockerfile != "Dockerfile":

@@ -8,12 +8,14 @@ __all__ = [
     "container_spec",
 ]
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 
 import pulumi
 
 from ._base import Component, managed_workflow
+from ._errors import GhpublishError
 from ._manifest import (
     _build_args,
     _image_name,
@@ -41,6 +43,9 @@ class BuildFromPulumiArgs(TypedDict):
     """Tags pushed (default: the ref, and `latest` for the default branch)."""
     cache: NotRequired[pulumi.Input[bool]]
     """Read and write a registry cache, `<image>:buildcache` (default true)."""
+    revision: NotRequired[pulumi.Input[str]]
+    """The full commit SHA `ref` points at: that commit is built, and a new one rebuilds
+    (default none: the ref, rebuilt only when the ref's name changes)."""
 
 
 class ContainerSettingsArgs(TypedDict):
@@ -88,6 +93,9 @@ class ContainerPublishingArgs(TypedDict):
     """The image: name, context, platforms, registry (every key has a default)."""
 
 
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+
+
 def _pulumi_build(build: Mapping[str, object], branch: str) -> PulumiBuildSpec:
     path = build.get("path")
     ref = build.get("ref")
@@ -104,11 +112,18 @@ def _pulumi_build(build: Mapping[str, object], branch: str) -> PulumiBuildSpec:
         resolved = default_tags(ref, branch)  # type: ignore[arg-type]
     else:
         resolved = ("latest",)
+    revision = build.get("revision")
+    if revision is not None and (path is not None or not _COMMIT.fullmatch(str(revision))):
+        raise GhpublishError(
+            f"build_from_pulumi.revision {revision!r} is not the full commit SHA of a git ref"
+            " (40 hexadecimal digits, for a build from the git URL)"
+        )
     return PulumiBuildSpec(
         path=path,  # type: ignore[arg-type]
         ref=ref,  # type: ignore[arg-type]
         tags=resolved,
         cache=build.get("cache") is not False,
+        revision=revision,  # type: ignore[arg-type]
     )
 
 

@@ -10,6 +10,7 @@ import pulumi_github as github
 
 from ._base import Component
 from ._ecosystems import ECOSYSTEMS
+from ._errors import GhpublishError
 from ._manifest import load_manifest, select_shard
 from ._spec import RELEASE_TAGS, OrgSpec, RepositorySpec
 from .container_publishing import ContainerSettingsArgs
@@ -43,6 +44,9 @@ class OrgPublishingArgs(TypedDict):
     """User name for the registry (default the owner login)."""
     shard: NotRequired[pulumi.Input[str]]
     """The shard of the manifest this stack manages (required when it declares `shards`)."""
+    revisions: NotRequired[pulumi.Input[dict[str, str]]]
+    """Per repository building its image from a git ref: the commit SHA the ref points at
+    now (stack config `ghpublish:revisions`); a new one rebuilds the image."""
 
 
 def release_tag_pattern(repo: RepositorySpec) -> str:
@@ -95,6 +99,25 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
     return args
 
 
+def _revisions(spec: OrgSpec, given: dict[str, str]) -> dict[str, str]:
+    """The commits of the git refs images are built from, for repositories that build one."""
+    building = sorted(
+        r.name
+        for r in spec.repositories
+        if r.container is not None
+        and r.container.build_from_pulumi is not None
+        and r.container.build_from_pulumi.path is None
+    )
+    unknown = sorted(set(given) - set(building))
+    if unknown:
+        raise GhpublishError(
+            f"ghpublish:revisions names {', '.join(map(repr, unknown))}, which build no image"
+            " from a git ref in this stack; expected some of: "
+            f"{', '.join(building) or '(none)'}"
+        )
+    return dict(given)
+
+
 class OrgPublishing(Component):
     """One GitHub provider for the owner and a `PublishingRepository` per repository."""
 
@@ -139,6 +162,7 @@ class OrgPublishing(Component):
                 "approve_pull_requests": org_standards.actions.approve_pull_requests,
                 "sha_pinning": org_standards.actions.sha_pinning,
             }
+        revisions = _revisions(self.spec, args.get("revisions") or {})  # type: ignore[arg-type]
         self.members: dict[str, PublishingRepository] = {}
         for repo in self.spec.repositories:
             member_args = repository_args(repo, source)
@@ -154,6 +178,10 @@ class OrgPublishing(Component):
                 }
             if "container" in member_args:
                 member_args["container"] = {**member_args["container"], **credentials}  # type: ignore[typeddict-item]
+                revision = revisions.pop(repo.name, None)
+                if revision is not None:
+                    build = member_args["container"]["build_from_pulumi"]  # type: ignore[typeddict-item]
+                    member_args["container"]["build_from_pulumi"] = {**build, "revision": revision}  # type: ignore[typeddict-item]
             self.members[repo.name] = PublishingRepository(
                 f"{name}-{repo.name}", member_args, opts=children
             )

@@ -275,3 +275,40 @@ def test_a_git_context_builds_only_the_contexts_own_dockerfile() -> None:
             ),
             {},
         )
+
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def test_a_known_commit_of_the_ref_is_built_so_a_moved_ref_rebuilds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The provider diffs the context as a string: the ref's name alone never changes when
+    # the branch moves; the commit from `ghpublish:revisions` does.
+    moved = {"ghpublish:revisions": json.dumps({"Widgets-CLI": COMMIT})}
+    inputs = image(run(tmp_path, monkeypatch, "{ref: trunk}", config=moved))
+    assert inputs["context"] == {
+        "location": f"https://github.com/Acme-Widgets/Widgets-CLI.git#{COMMIT}:app"
+    }
+    # The tags still name the ref.
+    assert inputs["tags"] == [
+        "ghcr.io/acme-widgets/widgets/cli:trunk",
+        "ghcr.io/acme-widgets/widgets/cli:latest",
+    ]
+    before = image(run(tmp_path, monkeypatch, "{ref: trunk}"))["context"]
+    assert before == {"location": "https://github.com/Acme-Widgets/Widgets-CLI.git#trunk:app"}
+
+
+@pytest.mark.parametrize(
+    ("revisions", "message"),
+    [
+        ({"api": COMMIT}, "ghpublish:revisions names 'api', which build no image from a git ref"),
+        ({"Widgets-CLI": "main"}, "build_from_pulumi.revision 'main' is not the full commit SHA"),
+    ],
+)
+def test_revisions_name_only_git_builds_and_full_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, revisions: dict[str, str], message: str
+) -> None:
+    config = {"ghpublish:revisions": json.dumps(revisions)}
+    with pytest.raises(pulumi.RunError, match=re.escape(message)):
+        run(tmp_path, monkeypatch, "{ref: trunk}", config=config)
