@@ -98,8 +98,9 @@ class ContainerSpec:
         return posixpath.normpath(posixpath.join(self.context, self.dockerfile))
 
 
-# Every publishing job runs in this environment; it deploys release tags only, which the
-# tag ruleset protects from deletion and force-push.
+# Every publishing job runs in this environment; it deploys release tags only (those of a
+# repository's `release_tag_pattern`, default RELEASE_TAGS), which the tag ruleset protects
+# from deletion and force-push.
 RELEASE_ENVIRONMENT = "release"
 RELEASE_TAGS = "v*"
 # The branch the `rollout: pull_request` files are committed to, and the pull request's head.
@@ -169,6 +170,9 @@ class RepositorySpec:
     # Attributes of an adopted repository its own entry does not set (`description`,
     # `visibility`): kept as GitHub has them; `visibility` above is then only assumed.
     kept: frozenset[str] = frozenset()
+    # The tags releases are made from (fnmatch syntax): the `release` environment deploys
+    # them only, the tag ruleset protects them, the workflows read versions from them.
+    release_tag_pattern: str = RELEASE_TAGS
 
     @property
     def full_name(self) -> str:

@@ -25,9 +25,17 @@ from ._manifest import (
     _repo_path,
     _stage,
     _tag,
+    _tag_pattern,
     default_tags,
 )
-from ._spec import DEFAULT_PLATFORMS, GHCR, ContainerSpec, PulumiBuildSpec, RepositorySpec
+from ._spec import (
+    DEFAULT_PLATFORMS,
+    GHCR,
+    RELEASE_TAGS,
+    ContainerSpec,
+    PulumiBuildSpec,
+    RepositorySpec,
+)
 from ._workflows import DOCKER_PUBLISH_PATH, docker_publish
 
 
@@ -89,6 +97,8 @@ class ContainerPublishingArgs(TypedDict):
     """Where the repository stands in the manifest, quoted in the file header."""
     manifest_source: NotRequired[pulumi.Input[str]]
     """The manifest file, quoted in the file header (default `publishing.yaml`)."""
+    release_tag_pattern: NotRequired[pulumi.Input[str]]
+    """The tags releases are made from, fnmatch syntax (default `v*`)."""
     container: NotRequired[pulumi.Input[ContainerSettingsArgs]]
     """The image: name, context, platforms, registry (every key has a default)."""
 
@@ -162,6 +172,7 @@ def _spec(args: ContainerPublishingArgs) -> RepositorySpec:
         npm=None,
         container=container_spec(owner, name, args.get("container") or {}, branch),  # type: ignore[arg-type]
         path=args.get("manifest_path") or f"the repository {name}",  # type: ignore[arg-type]
+        release_tag_pattern=_tag_pattern(args.get("release_tag_pattern") or RELEASE_TAGS),  # type: ignore[arg-type]
     )
 
 

@@ -8,8 +8,8 @@ import pulumi
 
 from ._base import Component, managed_workflow
 from ._ecosystems.npm import NODE_LTS, RELEASE_PACKAGE_PATH, NpmSpec, npm_release
-from ._manifest import RELEASE_TYPES, _command
-from ._spec import RepositorySpec
+from ._manifest import RELEASE_TYPES, _command, _tag_pattern
+from ._spec import RELEASE_TAGS, RepositorySpec
 
 
 class NpmPublishingArgs(TypedDict):
@@ -35,6 +35,8 @@ class NpmPublishingArgs(TypedDict):
     """Where the repository stands in the manifest, quoted in the file header."""
     manifest_source: NotRequired[pulumi.Input[str]]
     """The manifest file, quoted in the file header (default `publishing.yaml`)."""
+    release_tag_pattern: NotRequired[pulumi.Input[str]]
+    """The tags releases are made from, fnmatch syntax (default `v*`)."""
 
 
 def _spec(args: NpmPublishingArgs) -> RepositorySpec:
@@ -60,6 +62,7 @@ def _spec(args: NpmPublishingArgs) -> RepositorySpec:
         npm=npm,
         container=None,
         path=args.get("manifest_path") or f"the repository {name}",  # type: ignore[arg-type]
+        release_tag_pattern=_tag_pattern(args.get("release_tag_pattern") or RELEASE_TAGS),  # type: ignore[arg-type]
     )
 
 

@@ -12,7 +12,7 @@ from ._base import Component
 from ._ecosystems import ECOSYSTEMS
 from ._errors import GhpublishError
 from ._manifest import load_manifest, select_shard
-from ._spec import RELEASE_TAGS, OrgSpec, RepositorySpec
+from ._spec import OrgSpec, RepositorySpec
 from .container_publishing import ContainerSettingsArgs
 from .org_standards import OrgStandards, OrgStandardsArgs, pull_request_checks
 from .publishing_repository import PublishingRepository, PublishingRepositoryArgs
@@ -51,7 +51,7 @@ class OrgPublishingArgs(TypedDict):
 
 def release_tag_pattern(repo: RepositorySpec) -> str:
     """The tags a repository releases from, which the tag rulesets protect."""
-    return RELEASE_TAGS
+    return repo.release_tag_pattern
 
 
 def release_tag_groups(repositories: tuple[RepositorySpec, ...]) -> dict[str, list[str]]:
@@ -84,6 +84,7 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
             "admins_bypass": repo.environment.admins_bypass,
         },
         "rollout": repo.rollout,
+        "release_tag_pattern": repo.release_tag_pattern,
     }
     # An adopted repository's attributes its entry does not set are left out: kept.
     if "description" not in repo.kept:

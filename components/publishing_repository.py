@@ -133,6 +133,10 @@ class PublishingRepositoryArgs(TypedDict):
     rollout: NotRequired[pulumi.Input[str]]
     """`direct`: commit to the default branch (default); `pull_request`: commit to
     `ghpublish/standardize` and open one pull request."""
+    release_tag_pattern: NotRequired[pulumi.Input[str]]
+    """The tags releases are made from, fnmatch syntax (default `v*`): the `release`
+    environment deploys only them, the tag ruleset protects them, the workflows read the
+    version from them."""
     pipeline: NotRequired[pulumi.Input[PipelineSettingsArgs]]
     """This repository holds the manifest: commit its review, `pulumi up` and drift check
     workflows (default off)."""
@@ -235,6 +239,9 @@ class PublishingRepository(Component):
 
         files: list[str] = []
         packages: list[str] = []
+        # The release tags, one pattern for the environment, the ruleset and the workflows.
+        pattern = args.get("release_tag_pattern")
+        tags = {"release_tag_pattern": pattern} if pattern is not None else {}
         npm = args.get("npm")
         if npm is not None:
             npm_args: NpmPublishingArgs = {
@@ -244,6 +251,7 @@ class PublishingRepository(Component):
                 "branch": branch,
                 "manifest_path": path,
                 "manifest_source": source,
+                **tags,  # type: ignore[typeddict-item]
             }
             self.npm = NpmPublishing(f"{name}-npm", npm_args, opts=after_repo)
             files.append(NpmPublishing.WORKFLOW_PATH)
@@ -255,6 +263,7 @@ class PublishingRepository(Component):
             where = {"owner": owner, "repository": repo_name, "branch": branch}
             container_args: ContainerPublishingArgs = {
                 **where,  # type: ignore[typeddict-item]
+                **tags,  # type: ignore[typeddict-item]
                 "container": container,
                 "manifest_path": path,
                 "manifest_source": source,
@@ -296,6 +305,7 @@ class PublishingRepository(Component):
             # Only a repository that publishes has jobs to run in the `release` environment.
             "release_environment": args.get("npm") is not None or args.get("container") is not None,
             **environment,  # type: ignore[typeddict-item]
+            **tags,  # type: ignore[typeddict-item]
         }
         org_actions = args.get("org_actions")
         if org_actions is not None:

@@ -114,6 +114,9 @@ class RepositoryStandardsArgs(TypedDict):
     """Whoever started a publishing job cannot approve it (default true)."""
     admins_bypass: NotRequired[pulumi.Input[bool]]
     """Repository administrators may skip the environment's protection (default false)."""
+    release_tag_pattern: NotRequired[pulumi.Input[str]]
+    """The tags the `release` environment deploys and the tag ruleset protects, fnmatch
+    syntax (default `v*`)."""
 
 
 class RepositoryStandards(Component):
@@ -178,6 +181,7 @@ class RepositoryStandards(Component):
                 opts=self._child(),
             )
 
+        tags: str = args.get("release_tag_pattern") or RELEASE_TAGS  # type: ignore[assignment]
         environment = ""
         if args.get("release_environment", True) is not False:
             teams = list(args.get("reviewer_teams") or [])  # type: ignore[arg-type]
@@ -189,7 +193,7 @@ class RepositoryStandards(Component):
                 f"{name}-release-tags",
                 repository=repository,
                 environment=RELEASE_ENVIRONMENT,
-                tag_pattern=RELEASE_TAGS,
+                tag_pattern=tags,
                 reviewers=[{"teams": teams, "users": users}] if teams or users else None,
                 prevent_self_review=args.get("prevent_self_review", True) is not False,
                 can_admins_bypass=args.get("admins_bypass", False) is True,
@@ -204,9 +208,7 @@ class RepositoryStandards(Component):
                 name=TAG_RULESET,
                 target="tag",
                 enforcement="active",
-                conditions={
-                    "ref_name": {"includes": [f"refs/tags/{RELEASE_TAGS}"], "excludes": []}
-                },
+                conditions={"ref_name": {"includes": [f"refs/tags/{tags}"], "excludes": []}},
                 rules=tag_ruleset_rules(),
                 opts=self._child(),
             )

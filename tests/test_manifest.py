@@ -64,6 +64,38 @@ def test_no_defaults_block_uses_builtin_defaults() -> None:
     assert (repo.npm.node_version, repo.npm.release_types) == ("24", ("published",))
 
 
+def test_release_tag_pattern_defaults_to_v_and_is_inherited_key_by_key() -> None:
+    spec = parse(
+        """
+        owner: acme
+        defaults: {release_tag_pattern: "release-*"}
+        repositories:
+          - {name: a, npm: {}}
+          - {name: b, npm: {}, release_tag_pattern: "b@*"}
+        """
+    )
+    assert [r.release_tag_pattern for r in spec.repositories] == ["release-*", "b@*"]
+    (plain,) = parse("owner: acme\nrepositories:\n  - name: a\n").repositories
+    assert plain.release_tag_pattern == "v*"
+
+
+_TAG_PATTERN_EXPECTED = (
+    "is not a release tag pattern; expected a tag name with '*' for the version (letters,"
+    " digits, '.', '-', '_', '@', '+', '/', '*', '?', as git allows them), such as 'v*', '*'"
+    " or 'widgets@*'"
+)
+
+
+@pytest.mark.parametrize(
+    "pattern", ["v1.0.0", "refs/tags/v*", "v *", "v*..*", "-v*", "v*/", "[0-9]*", "v*~1"]
+)
+def test_a_bad_release_tag_pattern_is_refused(pattern: str) -> None:
+    text = f"owner: acme\ndefaults:\n  release_tag_pattern: '{pattern}'\nrepositories: []\n"
+    assert errors(text) == [
+        f"publishing.yaml:3: defaults.release_tag_pattern: {pattern!r} {_TAG_PATTERN_EXPECTED}"
+    ]
+
+
 BAD: list[tuple[str, str, list[str]]] = [
     (
         "typo-in-repository-key",
@@ -71,7 +103,7 @@ BAD: list[tuple[str, str, list[str]]] = [
         [
             "publishing.yaml:4: repositories[0].visibilty: unknown key 'visibilty'; did you"
             " mean 'visibility'? expected one of: actions, adopt, container, default_branch,"
-            " description, environment, features, name, npm, rollout, visibility"
+            " description, environment, features, name, npm, release_tag_pattern, rollout, visibility"
         ],
     ),
     (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from conftest import RunManifest, one
 
@@ -117,3 +118,13 @@ def test_component_outputs(run_manifest: RunManifest) -> None:
     )
     component = one(run, "ghpublish:index:NpmPublishing", "org-widgets-npm")
     assert component.parent.endswith("::org-widgets")
+
+
+def test_component_release_tag_pattern_is_validated_as_in_the_manifest() -> None:
+    from components.npm_publishing import _spec
+
+    spec = _spec({"owner": "acme", "repository": "lib", "release_tag_pattern": "lib@*"})
+    assert spec.release_tag_pattern == "lib@*"
+    assert _spec({"owner": "acme", "repository": "lib"}).release_tag_pattern == "v*"
+    with pytest.raises(ValueError, match=r"^'v1' is not a release tag pattern; expected"):
+        _spec({"owner": "acme", "repository": "lib", "release_tag_pattern": "v1"})

@@ -129,6 +129,11 @@ def test_one_tag_ruleset_per_distinct_pattern() -> None:
 
     spec = parse_manifest(MANIFEST, "m.yaml")
     assert release_tag_groups(spec.repositories) == {"v*": ["app", "direct", "docs", "lib", "lib2"]}
+    text = MANIFEST.replace(
+        "  - name: lib2\n", "  - name: lib2\n    release_tag_pattern: 'lib2@*'\n"
+    )
+    groups = release_tag_groups(parse_manifest(text, "m.yaml").repositories)
+    assert groups == {"lib2@*": ["lib2"], "v*": ["app", "direct", "docs", "lib"]}
 
 
 def test_sharded_repositories_defer_to_the_org_standard_managed_by_the_first_shard(

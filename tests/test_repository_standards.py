@@ -126,6 +126,26 @@ def test_settings_of_a_fully_featured_repository(run_manifest) -> None:
     assert ruleset["rules"] == {"deletion": True, "nonFastForward": True}
 
 
+def test_release_tag_pattern_drives_the_environment_ruleset_and_workflows(run_manifest) -> None:
+    run = run_manifest(
+        """
+        owner: acme
+        defaults: {release_tag_pattern: "release-*"}
+        repositories:
+          - {name: lib, npm: {}}
+          - {name: app, container: {}, release_tag_pattern: "app@*"}
+        """
+    )
+    for repo, pattern in (("lib", "release-*"), ("app", "app@*")):
+        policy = one(run, POLICY, f"org-{repo}-standards-release-tags").plain_inputs
+        assert policy["tagPattern"] == pattern
+        ruleset = one(run, RULESET, f"org-{repo}-standards-tag-ruleset").plain_inputs
+        assert ruleset["conditions"]["refName"]["includes"] == [f"refs/tags/{pattern}"]
+    docker = yaml.safe_load(files(run)["acme/app/.github/workflows/docker-publish.yml"])
+    patterns = [s["env"]["TAG_PATTERN"] for s in docker["jobs"]["publish"]["steps"] if "env" in s]
+    assert patterns == ["app@*"]
+
+
 def test_a_repository_that_publishes_nothing_has_no_environment(run_manifest) -> None:
     run = run_manifest("owner: acme\nrepositories:\n  - name: docs\n")
     assert not run.of_type(ENVIRONMENT) and not run.of_type(POLICY)

@@ -31,5 +31,6 @@ from ._document import Manifest, manifest_json_schema
 from ._fields import RELEASE_TYPES
 from ._fields import _command as _command
 from ._fields import _repo_path as _repo_path
+from ._fields import _tag_pattern as _tag_pattern
 from ._load import load_manifest, parse_manifest
 from ._shards import select_shard

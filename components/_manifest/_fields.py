@@ -96,10 +96,33 @@ def _command(value: str) -> tuple[str, ...]:
     return argv
 
 
+_TAG_PATTERN = re.compile(r"[A-Za-z0-9._@+/*?-]{1,100}")
+
+
+def _tag_pattern(value: str) -> str:
+    bad = (
+        not _TAG_PATTERN.fullmatch(value)
+        or "*" not in value
+        or value.startswith(("-", "/", ".", "refs/"))
+        or value.endswith(("/", ".", ".lock"))
+        or ".." in value
+        or "//" in value
+        or "/." in value
+    )
+    if bad:
+        raise ValueError(
+            f"{value!r} is not a release tag pattern; expected a tag name with '*' for the"
+            " version (letters, digits, '.', '-', '_', '@', '+', '/', '*', '?', as git allows"
+            " them), such as 'v*', '*' or 'widgets@*'"
+        )
+    return value
+
+
 Login = Annotated[str, AfterValidator(_login)]
 RepoName = Annotated[str, AfterValidator(_repo_name)]
 Branch = Annotated[str, AfterValidator(_branch)]
 Description = Annotated[str, AfterValidator(_description)]
+TagPattern = Annotated[str, AfterValidator(_tag_pattern)]
 
 
 def _check_command(value: str) -> str:

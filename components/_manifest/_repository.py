@@ -9,8 +9,23 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, create_model, model_validator
 
 from .._ecosystems import ECOSYSTEMS
-from .._spec import GITHUB_FEATURES, ActionsSpec, EnvironmentSpec, OrgStandardsSpec
-from ._fields import Branch, Description, Loc, RepoName, _Block, _enabled_shorthand, _pick
+from .._spec import (
+    GITHUB_FEATURES,
+    RELEASE_TAGS,
+    ActionsSpec,
+    EnvironmentSpec,
+    OrgStandardsSpec,
+)
+from ._fields import (
+    Branch,
+    Description,
+    Loc,
+    RepoName,
+    TagPattern,
+    _Block,
+    _enabled_shorthand,
+    _pick,
+)
 
 if TYPE_CHECKING:
     from ._document import Manifest
@@ -101,7 +116,7 @@ class Reviewers(_Block):
 
 
 class Environment(_Block):
-    """The `release` environment every publishing job runs in (release tags `v*` only)."""
+    """The `release` environment every publishing job runs in (release tags only)."""
 
     reviewers: Reviewers | None = Field(
         None, description="Required reviewers of each publishing job (default none)."
@@ -197,6 +212,13 @@ class RepositoryDefaults(_blocks("_DefaultsBlocks", _Block, defaults=True)):  # 
         description="direct: commit managed files to the default branch (default);"
         " pull_request: to the branch ghpublish/standardize, with one pull request.",
     )
+    release_tag_pattern: TagPattern | None = Field(
+        None,
+        description=f"The tags releases are made from (default {RELEASE_TAGS!r}): only they"
+        " deploy to the `release` environment, the tag ruleset protects them, and the"
+        " version is the tag without the pattern's start and a 'v' ('v1.2.3', 'widgets@1.2.3'"
+        " for 'widgets@*').",
+    )
 
 
 class Repository(_blocks("_RepositoryBlocks", RepositoryDefaults, defaults=False)):  # type: ignore[misc]
@@ -272,6 +294,7 @@ def _resolve_standards(
         "actions": actions,
         "environment": environment,
         "rollout": rollout,
+        "release_tag_pattern": _pick("release_tag_pattern", repo, defaults) or RELEASE_TAGS,
     }
     return settings, problems
 

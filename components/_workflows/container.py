@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 from .._catalog import pin
-from .._spec import RELEASE_ENVIRONMENT, RELEASE_TAGS, ContainerSpec, RepositorySpec
+from .._spec import RELEASE_ENVIRONMENT, ContainerSpec, RepositorySpec
 from .._workflow import Concurrency, Job, Permission, Step, Workflow
 from .common import READ_CODE, checkout, header
 
@@ -93,9 +93,8 @@ _RELEASE_SCRIPT = "\n".join(
 
 
 def release_tag_pattern(repo: RepositorySpec) -> str:
-    """The tags releases are made from: one place, until the manifest has a key for it."""
-    del repo
-    return RELEASE_TAGS
+    """The tags releases are made from (the repository's `release_tag_pattern`)."""
+    return repo.release_tag_pattern
 
 
 def attestations_available(repo: RepositorySpec, plan: str) -> bool:
