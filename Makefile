@@ -13,7 +13,8 @@ STAMP := $(VENV)/.requirements-installed
 # $(call q,VALUE): VALUE as one shell word, whatever it holds (spaces, quotes, $).
 q = '$(subst ','\'',$(1))'
 
-.PHONY: synth test lint schema golden preview bench clean diff fuzz package-schema policy-preview
+.PHONY: synth test lint schema golden preview bench clean diff fuzz package-schema policy-preview \
+	contract
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,9 @@ schema: $(STAMP) ## regenerate schema/publishing.schema.json from the manifest m
 
 golden: $(STAMP) ## regenerate tests/golden/ from the example manifest (review the diff!)
 	$(BIN)/python -m tools.golden
+
+contract: $(STAMP) ## regenerate schema/provider-contract.json from ../shared's provider schemas
+	$(BIN)/python -m tools.provider_contract
 
 package-schema: $(STAMP) ## regenerate schema/package.schema.json (the component package)
 	$(BIN)/python -m tools.package_schema

@@ -270,7 +270,9 @@ def test_credentials_are_secrets() -> None:
         pulumi.ProviderResource("github", "bad", {"token": "ghp_plain"})
         github.ActionsSecret("gh-secret", repository="r", secret_name="S", value="wrapped")
         pulumi.CustomResource(
-            "github:index/actionsSecret:ActionsSecret", "raw-secret", {"value": "plain"}
+            "github:index/actionsSecret:ActionsSecret",
+            "raw-secret",
+            {"repository": "r", "secretName": "S", "value": "plain"},
         )
         docker_build.Image(
             "img",

@@ -2,7 +2,9 @@
 
 `RecordingMonitor` keeps the full `RegisterResourceRequest` (inputs and options
 such as protect, retainOnDelete, importId, dependencies), which the SDK's plain
-`Mocks.new_resource` does not see.
+`Mocks.new_resource` does not see, and checks every registration's inputs against
+the provider contract (`tools/contract_check.py`): a violation fails the run with a
+`ProviderContractError` naming the resource, the input, what was expected and what came.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 __all__ = [
     "SECRET",
     "Invocation",
+    "ProviderContractError",
     "RecordingMocks",
     "RecordingMonitor",
     "Registration",
@@ -32,6 +35,7 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from tools.contract_check import Contract, ProviderContractError, load
 from tools.github_state import load_repository, repository_state
 
 SECRET = "[secret]"
@@ -116,6 +120,7 @@ class RecordingMonitor(mocks.MockMonitor):
         mocks_: RecordingMocks,
         on_register: Callable[[Registration], None] | None = None,
         github_state: Path | None = None,
+        contract: Contract | None = None,
     ) -> None:
         super().__init__(mocks_)
         self.registrations: list[Registration] = []
@@ -123,6 +128,8 @@ class RecordingMonitor(mocks.MockMonitor):
         self.github_state = github_state
         # Owner login of each github provider, by its reference (`<urn>::<id>`).
         self._owners: dict[str, str] = {}
+        self.contract = contract
+        self.violations: list[ProviderContractError] = []
         # Event loops the SDK's mock creates in executor threads: closed after the run so
         # that none is left for the garbage collector to close at interpreter exit.
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
@@ -133,11 +140,20 @@ class RecordingMonitor(mocks.MockMonitor):
                 self.thread_loops.add(asyncio.get_event_loop())
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
-        self._note_loop()
-        if request.type != "pulumi:pulumi:Stack":
+        if request.type == "pulumi:pulumi:Stack":
+            response = super().RegisterResource(request)
+        else:
+            # Inputs keep the names the SDK sent (the schema's camelCase): the option only
+            # names the request's own fields (retainOnDelete, importId).
             raw = MessageToDict(request, preserving_proto_field_name=False)
             inputs = raw.get("object", {})
+            if self.contract is not None:
+                try:
+                    self.contract.check(request.type, request.name, inputs, custom=request.custom)
+                except ProviderContractError as violation:
+                    self.violations.append(violation)
+                    raise
+            response = super().RegisterResource(request)
             if request.type == GITHUB_PROVIDER:
                 self._owners[f"{response.urn}::{response.id}"] = str(inputs.get("owner", ""))
             self.registrations.append(
@@ -160,6 +176,7 @@ class RecordingMonitor(mocks.MockMonitor):
             )
             if self.on_register is not None:
                 self.on_register(self.registrations[-1])
+        self._note_loop()
         return response
 
     def _imported(self, request: Any) -> dict[str, Any] | None:
@@ -221,15 +238,20 @@ def run_program(
     outputs: Callable[[pulumi.runtime.MockResourceArgs], dict] | None = None,
     on_register: Callable[[Registration], None] | None = None,
     github_state: Path | None = None,
+    check_contract: bool = True,
 ) -> Run:
     """Run a program (a ``__main__.py`` path or a function) under the recording mocks.
 
     ``outputs`` adds provider outputs to a resource's echoed inputs; ``on_register`` is
     called with each registration as it arrives (progress). ``github_state`` is a directory
-    of recorded GitHub responses (`repos/<owner>/<name>.json`) an import reads.
+    of recorded GitHub responses (`repos/<owner>/<name>.json`) an import reads. Every
+    registration is checked against the provider contract (raises `ProviderContractError`);
+    ``check_contract=False`` is for the bench's SDK floor only, whose placeholder inputs are
+    not meant to be valid.
     """
     mocks_ = RecordingMocks(outputs)
-    monitor = RecordingMonitor(mocks_, on_register, github_state)
+    contract = load() if check_contract else None
+    monitor = RecordingMonitor(mocks_, on_register, github_state, contract)
     settings.reset_options(project=project, stack=stack)
     pulumi.runtime.set_all_config(dict(config), secret_keys or [])
     pulumi.runtime.set_mocks(mocks_, project=project, stack=stack, preview=preview, monitor=monitor)
@@ -242,8 +264,15 @@ def run_program(
 
     try:
         _sync_await(run_pulumi_func(body))
+    except Exception as error:
+        # The SDK wraps what the monitor raises in its own errors: raise the violation.
+        if monitor.violations:
+            raise monitor.violations[0] from error
+        raise
     finally:
         _THREAD_LOOPS.update(monitor.thread_loops)
+    if monitor.violations:  # a violation the SDK swallowed still fails the run
+        raise monitor.violations[0]
     root = settings.get_root_resource()
     exported = {k: _resolve(v) for k, v in sorted((root.outputs if root else {}).items())}
     return Run(monitor, mocks_, exported)

@@ -24,9 +24,9 @@ from typing import Any
 
 import pulumi
 
-from tools.cli import EXIT_FINDINGS, EXIT_INVALID, plural
+from tools.cli import EXIT_BUG, EXIT_FINDINGS, EXIT_INVALID, plural
 from tools.cli import run as run_cli
-from tools.mock_engine import Registration, Run, run_program, shutdown
+from tools.mock_engine import ProviderContractError, Registration, Run, run_program, shutdown
 from tools.outdir import OutError, check, replace
 from tools.progress import repository_progress
 
@@ -277,6 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     except pulumi.RunError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
+    except ProviderContractError as error:
+        # A defect of ghpublish, not of the manifest: the whole violation, nothing written.
+        print(
+            f"synth: a provider would refuse what the program registers:\n{error}", file=sys.stderr
+        )
+        return EXIT_BUG
 
     output = {"plan.json": json.dumps(plan(run), indent=2, sort_keys=True, ensure_ascii=False)}
     output["plan.json"] += "\n"
