@@ -23,6 +23,8 @@ try:
             "shard": config.get("shard"),
             # Per repository, the commit its image's git ref points at: a moved ref rebuilds.
             "revisions": config.get_object("revisions"),
+            # Rulesets that exist already (retained elsewhere): imported by ID, not created.
+            "rulesets": config.get_object("rulesets"),
         },
     )
 except GhpublishError as error:

@@ -10,7 +10,7 @@ import pulumi_github as github
 
 from ._base import Component
 from ._ecosystems import ECOSYSTEMS
-from ._errors import GhpublishError
+from ._errors import ConfigError
 from ._manifest import load_manifest, select_shard
 from ._spec import OrgSpec, RepositorySpec
 from .container_publishing import ContainerSettingsArgs
@@ -44,6 +44,10 @@ class OrgPublishingArgs(TypedDict):
     """User name for the registry (default the owner login)."""
     shard: NotRequired[pulumi.Input[str]]
     """The shard of the manifest this stack manages (required when it declares `shards`)."""
+    rulesets: NotRequired[pulumi.Input[dict[str, int]]]
+    """Rulesets that exist already on GitHub, imported instead of created (stack config
+    `ghpublish:rulesets`): a repository's name for its tag ruleset, an org ruleset's name
+    for the organization's, each to its ruleset ID."""
     revisions: NotRequired[pulumi.Input[dict[str, str]]]
     """Per repository building its image from a git ref: the commit SHA the ref points at
     now (stack config `ghpublish:revisions`); a new one rebuilds the image."""
@@ -111,11 +115,31 @@ def _revisions(spec: OrgSpec, given: dict[str, str]) -> dict[str, str]:
     )
     unknown = sorted(set(given) - set(building))
     if unknown:
-        raise GhpublishError(
+        raise ConfigError(
             f"ghpublish:revisions names {', '.join(map(repr, unknown))}, which build no image"
             " from a git ref in this stack; expected some of: "
             f"{', '.join(building) or '(none)'}"
         )
+    return dict(given)
+
+
+def _rulesets(spec: OrgSpec, org_tags: bool, given: dict[str, int]) -> dict[str, int]:
+    """Existing ruleset IDs: a repository's (by its name, when it has its own tag ruleset)
+    and the organization's (by ruleset name, checked by `OrgStandards`)."""
+    for key, value in sorted(given.items()):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ConfigError(
+                f"ghpublish:rulesets.{key}: {value!r} is not a ruleset ID; expected the number"
+                " GitHub gives it (`gh api repos/<owner>/<repo>/rulesets`, `gh api"
+                " orgs/<owner>/rulesets`)"
+            )
+    own = set() if org_tags else {r.name for r in spec.repositories}
+    for key in sorted(given):
+        if ":" not in key and key not in own:
+            raise ConfigError(
+                f"ghpublish:rulesets names {key!r}, which has no tag ruleset of its own in this"
+                " stack (under org_standards the organization's ruleset protects release tags)"
+            )
     return dict(given)
 
 
@@ -164,11 +188,15 @@ class OrgPublishing(Component):
                 "sha_pinning": org_standards.actions.sha_pinning,
             }
         revisions = _revisions(self.spec, args.get("revisions") or {})  # type: ignore[arg-type]
+        given_rulesets = args.get("rulesets") or {}
+        rulesets = _rulesets(self.spec, whole.standards is not None, given_rulesets)  # type: ignore[arg-type]
         self.members: dict[str, PublishingRepository] = {}
         for repo in self.spec.repositories:
             member_args = repository_args(repo, source)
             if org_actions is not None:
                 member_args["org_actions"] = org_actions
+            if repo.name in rulesets:
+                member_args["tag_ruleset_id"] = rulesets.pop(repo.name)
             pipeline = self.spec.pipeline
             if pipeline is not None and pipeline.repository == repo.name:
                 member_args["pipeline"] = {
@@ -197,6 +225,8 @@ class OrgPublishing(Component):
                 # Every managed repository's release tags, across shards.
                 "release_tags": release_tag_groups(whole.repositories),
             }
+            if rulesets:
+                org_args["existing_rulesets"] = rulesets
             if standards.require_checks:
                 # Only where files arrive by pull request: a required check on the default
                 # branch would refuse ghpublish's own direct commits.
@@ -206,6 +236,11 @@ class OrgPublishing(Component):
                     if repo.rollout == "pull_request"
                 }
             self.standards = OrgStandards(f"{name}-org-standards", org_args, opts=children)
+        elif rulesets:
+            raise ConfigError(
+                f"ghpublish:rulesets names {', '.join(map(repr, sorted(rulesets)))}, but this"
+                " stack manages no org ruleset (org_standards, first shard)"
+            )
         self._finish(
             owner=self.spec.owner,
             repositories={

@@ -23,11 +23,13 @@ import pulumi_github as github
 
 from ._base import Component
 from ._ecosystems import ECOSYSTEMS
+from ._errors import ConfigError
 from ._spec import RepositorySpec
 from ._workflow import Workflow
 from .repository_standards import (
     TAG_RULESET,
     allowed_actions_config,
+    existing_ruleset,
     standard_allowed_actions,
     tag_ruleset_rules,
 )
@@ -79,6 +81,9 @@ class OrgStandardsArgs(TypedDict):
     release_tags: NotRequired[pulumi.Input[dict[str, list[str]]]]
     """Per release tag pattern (such as `v*`), the repositories whose matching tags cannot be
     deleted or force-pushed: one org ruleset each (default none)."""
+    existing_rulesets: NotRequired[pulumi.Input[dict[str, int]]]
+    """Per ruleset name, the ID of an org ruleset that exists already (retained by another
+    stack): imported, since creating one of the same name is refused (default none)."""
 
 
 class OrgStandards(Component):
@@ -96,6 +101,7 @@ class OrgStandards(Component):
         self, name: str, args: OrgStandardsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(name, opts)
+        self._existing: dict[str, int] = dict(args.get("existing_rulesets") or {})  # type: ignore[arg-type]
         organization = args["organization"]
         allowed = standard_allowed_actions(args.get("allowed_actions") or [])  # type: ignore[arg-type]
         self.actions_permissions = github.ActionsOrganizationPermissions(
@@ -168,6 +174,12 @@ class OrgStandards(Component):
                 )
             )
 
+        if self._existing:
+            raise ConfigError(
+                f"ghpublish:rulesets names {', '.join(map(repr, sorted(self._existing)))}, which"
+                " is no org ruleset of this stack; expected some of: "
+                + ", ".join(map(repr, sorted(names + tag_names)))
+            )
         self._finish(
             allowed_actions=allowed, rulesets=sorted(names), tag_rulesets=sorted(tag_names)
         )
@@ -193,5 +205,7 @@ class OrgStandards(Component):
                 "repository_name": {"includes": repositories, "excludes": []},
             },
             rules=rules,  # type: ignore[arg-type]
-            opts=self._child(),
+            opts=self._child(
+                import_=existing_ruleset(None, self._existing.pop(ruleset_name, None))
+            ),
         )

@@ -142,6 +142,9 @@ class PublishingRepositoryArgs(TypedDict):
     workflows (default off)."""
     manifest_path: NotRequired[pulumi.Input[str]]
     """Where the repository stands in the manifest, quoted in file headers."""
+    tag_ruleset_id: NotRequired[pulumi.Input[int]]
+    """The ID of the repository's tag ruleset when it exists already: imported (default none:
+    created)."""
     manifest_source: NotRequired[pulumi.Input[str]]
     """The manifest file, quoted in file headers (default `publishing.yaml`)."""
 
@@ -310,6 +313,8 @@ class PublishingRepository(Component):
         org_actions = args.get("org_actions")
         if org_actions is not None:
             standards_args["org_actions"] = org_actions
+        if args.get("tag_ruleset_id") is not None:
+            standards_args["tag_ruleset_id"] = args["tag_ruleset_id"]
         self.standards = RepositoryStandards(
             f"{name}-standards",
             standards_args,

@@ -18,6 +18,7 @@ __all__ = [
     "RepositoryStandards",
     "RepositoryStandardsArgs",
     "allowed_actions_config",
+    "existing_ruleset",
     "standard_allowed_actions",
     "tag_ruleset_rules",
     "workflow_actions",
@@ -83,6 +84,14 @@ class OrgActionsArgs(TypedDict):
     """Whether the organization requires actions pinned by SHA (default true)."""
 
 
+def existing_ruleset(repository: str | None, ruleset_id: object) -> str | None:
+    """The import ID of an existing ruleset: `<repository>:<id>` for a repository's, the ID
+    for an organization's (the provider's import formats), or None to create it."""
+    if ruleset_id is None:
+        return None
+    return f"{repository}:{ruleset_id}" if repository is not None else str(ruleset_id)
+
+
 class RepositoryStandardsArgs(TypedDict):
     """The Actions settings, `release` environment and tag ruleset of one repository."""
 
@@ -117,6 +126,10 @@ class RepositoryStandardsArgs(TypedDict):
     release_tag_pattern: NotRequired[pulumi.Input[str]]
     """The tags the `release` environment deploys and the tag ruleset protects, fnmatch
     syntax (default `v*`)."""
+    tag_ruleset_id: NotRequired[pulumi.Input[int]]
+    """The ID of the repository's tag ruleset when it exists already (retained by another
+    stack or an earlier adoption): imported, since creating one of the same name is
+    refused (default none: created)."""
 
 
 class RepositoryStandards(Component):
@@ -210,7 +223,7 @@ class RepositoryStandards(Component):
                 enforcement="active",
                 conditions={"ref_name": {"includes": [f"refs/tags/{tags}"], "excludes": []}},
                 rules=tag_ruleset_rules(),
-                opts=self._child(),
+                opts=self._child(import_=existing_ruleset(repository, args.get("tag_ruleset_id"))),
             )
 
         self._finish(allowed_actions=allowed, environment=environment)

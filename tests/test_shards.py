@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pulumi
@@ -123,3 +124,62 @@ def test_synth_selects_a_shard_and_exits_2_without_one(tmp_path: Path) -> None:
     assert web.returncode == 0, web.stderr
     assert "Acme-Widgets/web-app: create" in web.stdout
     assert "cli-core" not in web.stdout
+
+
+RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+ORG_RULESET = "github:index/organizationRuleset:OrganizationRuleset"
+
+
+def test_a_retained_ruleset_is_imported_by_its_id(run_manifest: RunManifest) -> None:
+    # A repository moved to another shard, or adopted again after its removal, finds its
+    # tag ruleset still on GitHub (retained); creating one of the same name is a 422. The
+    # stack config names its ID, and the ruleset is imported with the provider's import ID.
+    text = "owner: acme\nrepositories:\n  - name: moved\n    npm: {}\n  - name: fresh\n"
+    run = run_manifest(text, config={"ghpublish:rulesets": '{"moved": 4242}'})
+    imported = {r.plain_inputs["repository"]: r.import_id for r in run.of_type(RULESET)}
+    assert imported == {"moved": "moved:4242", "fresh": ""}
+    assert not run.mocks.invocations  # found without a single API call
+
+
+def test_a_retained_org_ruleset_is_imported_by_its_id(run_manifest: RunManifest) -> None:
+    text = SHARDED.read_text(encoding="utf-8")
+    name = "ghpublish: release tags (v*)"
+    run = run_manifest(
+        text, config={"ghpublish:shard": "web", "ghpublish:rulesets": f'{{"{name}": 77}}'}
+    )
+    (ruleset,) = [r for r in run.of_type(ORG_RULESET) if r.plain_inputs["name"] == name]
+    assert ruleset.import_id == "77"
+
+
+@pytest.mark.parametrize(
+    ("shard", "rulesets", "message"),
+    [
+        ("web", '{"nope": 1}', "ghpublish:rulesets names 'nope', which has no tag ruleset"),
+        ("web", '{"site": "x"}', "ghpublish:rulesets.site: 'x' is not a ruleset ID"),
+        ("web", '{"ghpublish: other": 1}', "'ghpublish: other', which is no org ruleset"),
+        ("tools", '{"ghpublish: release tags (v*)": 1}', "this stack manages no org ruleset"),
+    ],
+)
+def test_rulesets_config_names_only_what_the_stack_manages(
+    run_manifest: RunManifest, shard: str, rulesets: str, message: str
+) -> None:
+    text = SHARDED.read_text(encoding="utf-8")
+    with pytest.raises(pulumi.RunError, match=re.escape(message)):
+        run_manifest(text, config={"ghpublish:shard": shard, "ghpublish:rulesets": rulesets})
+
+
+def test_a_repository_keeps_its_resource_names_whichever_shard_manages_it(
+    run_manifest: RunManifest,
+) -> None:
+    # `pulumi state move` between two shards' stacks finds the same names and parents.
+    text = (
+        "owner: acme\nshards:\n  a: ['x*']\n  b: ['y*']\nrepositories:\n  - name: x1\n    npm: {}\n"
+    )
+    moved = text.replace("a: ['x*']\n  b: ['y*']", "a: ['y*']\n  b: ['x*']")
+
+    def names(run) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+        return {(r.type, r.name) for r in run.registrations if "x1" in r.name}
+
+    before = names(run_manifest(text, config={"ghpublish:shard": "a"}))
+    after = names(run_manifest(moved, config={"ghpublish:shard": "b"}))
+    assert before and before == after
