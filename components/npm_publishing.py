@@ -2,13 +2,15 @@
 
 __all__ = ["NpmPublishing", "NpmPublishingArgs"]
 
-from typing import NotRequired, TypedDict
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from ._base import Component, managed_workflow
-from ._ecosystems.npm import NODE_LTS, RELEASE_PACKAGE_PATH, NpmSpec, npm_release
+from ._base import Component
+from ._ecosystems.npm import NODE_LTS, NPM, RELEASE_PACKAGE_PATH, NpmSpec
 from ._manifest import RELEASE_TYPES, _command, _tag_pattern
+from ._package_publishing import PackagePublishing
 from ._spec import RELEASE_TAGS, RepositorySpec
 
 
@@ -66,7 +68,7 @@ def _spec(args: NpmPublishingArgs) -> RepositorySpec:
     )
 
 
-class NpmPublishing(Component):
+class NpmPublishing(PackagePublishing):
     """Commits `.github/workflows/release-package.yml`: test, then publish on release."""
 
     package: pulumi.Output[str]
@@ -76,17 +78,21 @@ class NpmPublishing(Component):
     workflow: pulumi.Output[str]
     """The workflow's YAML text."""
 
+    ECOSYSTEM = NPM
     WORKFLOW_PATH = RELEASE_PACKAGE_PATH
 
     def __init__(
         self, name: str, args: NpmPublishingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(name, opts)
+        Component.__init__(self, name, opts)
         spec = _spec(args)
         assert spec.npm is not None
         source: str = args.get("manifest_source") or "publishing.yaml"  # type: ignore[assignment]
-        self.file, content = managed_workflow(
-            self, name, spec, RELEASE_PACKAGE_PATH, npm_release(spec, source)
-        )
-        self.package_name = spec.npm.package
-        self._finish(package=spec.npm.package, workflow_path=RELEASE_PACKAGE_PATH, workflow=content)
+        self._publish(name, spec, spec.npm, source)
+
+    @classmethod
+    def component_args(
+        cls, target: Mapping[str, Any], settings: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        # The npm settings are the component's own keys; the visibility is only reported.
+        return {**target, **{k: v for k, v in settings.items() if k != "visibility"}}

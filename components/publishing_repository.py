@@ -16,6 +16,8 @@ import pulumi
 import pulumi_github as github
 
 from ._base import Component
+from ._ecosystems import ECOSYSTEMS
+from ._package_publishing import PackagePublishing
 from ._rollout import ROLLOUT_BRANCH, open_pull_request, rollout_branch
 from ._spec import GITHUB_FEATURES
 from .container_image import ContainerImage, ContainerImageArgs
@@ -25,13 +27,19 @@ from .container_publishing import (
     ContainerSettingsArgs,
 )
 from .manifest_pipeline import ManifestPipeline, ManifestPipelineArgs, PipelineSettingsArgs
-from .npm_publishing import NpmPublishing, NpmPublishingArgs
+from .npm_publishing import NpmPublishing
 from .repository_standards import (
     OrgActionsArgs,
     RepositoryStandards,
     RepositoryStandardsArgs,
     workflow_actions,
 )
+
+# The component of each package ecosystem, a child named after its key (`<name>-npm`).
+PUBLISHERS: tuple[type[PackagePublishing], ...] = (NpmPublishing,)
+# The children that commit files: one per ecosystem (packages and the container image),
+# and the manifest repository's pipeline.
+ROLES = (*(eco.key for eco in ECOSYSTEMS), "pipeline")
 
 # The branch GitHub gives a new repository (auto_init): renamed only if another is declared.
 GITHUB_FIRST_BRANCH = "main"
@@ -230,7 +238,7 @@ class PublishingRepository(Component):
             )
             ready.append(self.default_branch)
         rollout = args.get("rollout") or "direct"
-        publishes = any(args.get(k) is not None for k in ("npm", "container", "pipeline"))
+        publishes = any(args.get(role) is not None for role in ROLES)
         if rollout == "pull_request" and publishes:
             self.rollout_branch = rollout_branch(
                 self, name, repository=repo_name, base=branch, depends_on=ready
@@ -245,20 +253,31 @@ class PublishingRepository(Component):
         # The release tags, one pattern for the environment, the ruleset and the workflows.
         pattern = args.get("release_tag_pattern")
         tags = {"release_tag_pattern": pattern} if pattern is not None else {}
-        npm = args.get("npm")
-        if npm is not None:
-            npm_args: NpmPublishingArgs = {
-                **{k: v for k, v in npm.items() if k != "visibility"},  # type: ignore[union-attr, typeddict-item]
-                "owner": owner,
-                "repository": repo_name,
-                "branch": branch,
-                "manifest_path": path,
-                "manifest_source": source,
-                **tags,  # type: ignore[typeddict-item]
-            }
-            self.npm = NpmPublishing(f"{name}-npm", npm_args, opts=after_repo)
-            files.append(NpmPublishing.WORKFLOW_PATH)
-            packages.append(self.npm.package_name)
+        # A package made public cannot be made private again: reported for the summary.
+        public: list[str] = []
+        target = {
+            "owner": owner,
+            "repository": repo_name,
+            "branch": branch,
+            "manifest_path": path,
+            "manifest_source": source,
+            **tags,
+        }
+        for publisher in PUBLISHERS:
+            key = publisher.ECOSYSTEM.key  # type: ignore[attr-defined]
+            settings = args.get(key)
+            if settings is None:
+                continue
+            child = publisher(
+                f"{name}-{key}",
+                publisher.component_args(target, settings),  # type: ignore[arg-type]
+                opts=after_repo,
+            )
+            setattr(self, key, child)
+            files.append(publisher.ECOSYSTEM.workflow_path)  # type: ignore[attr-defined]
+            packages.append(child.package_name)
+            if settings.get("visibility") == "public":  # type: ignore[union-attr]
+                public.append(child.package_name)
 
         images: list[str] = []
         container = args.get("container")
@@ -295,7 +314,7 @@ class PublishingRepository(Component):
         environment: EnvironmentSettingsArgs = args.get("environment") or {}  # type: ignore[assignment]
         workflows = [
             workflow
-            for role in ("npm", "container", "pipeline")
+            for role in ROLES
             for workflow in getattr(getattr(self, role, None), "workflows", ())
         ]
         standards_args: RepositoryStandardsArgs = {
@@ -306,7 +325,7 @@ class PublishingRepository(Component):
             "workflow_actions": workflow_actions(workflows),
             "sha_pinning": actions.get("sha_pinning", True) is not False,
             # Only a repository that publishes has jobs to run in the `release` environment.
-            "release_environment": args.get("npm") is not None or args.get("container") is not None,
+            "release_environment": any(args.get(eco.key) is not None for eco in ECOSYSTEMS),
             **environment,  # type: ignore[typeddict-item]
             **tags,  # type: ignore[typeddict-item]
         }
@@ -322,11 +341,7 @@ class PublishingRepository(Component):
         )
         if rollout == "pull_request" and publishes:
             # The pull request waits for every file of the children that commit some.
-            committed = [
-                getattr(self, role)
-                for role in ("npm", "container", "pipeline")
-                if hasattr(self, role)
-            ]
+            committed = [getattr(self, role) for role in ROLES if hasattr(self, role)]
             self.pull_request = open_pull_request(
                 self,
                 name,
@@ -336,13 +351,6 @@ class PublishingRepository(Component):
                 source=source,
                 files=committed,
             )
-        # A package made public cannot be made private again: reported for the summary.
-        public = [
-            self.npm.package_name
-            for _ in [npm]
-            if npm is not None and npm.get("visibility") == "public"  # type: ignore[union-attr]
-        ]
-
         # Plain, known values: the org's stack output is built from them, not from Outputs.
         self.summary: dict[str, Any] = {
             "url": f"https://github.com/{owner}/{repo_name}",

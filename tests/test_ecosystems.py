@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from conftest import errors, parse
 
-from components._ecosystems import ECOSYSTEMS
+from components._ecosystems import ECOSYSTEMS, NPM
 from components._manifest._repository import Repository, RepositoryDefaults
 from components._spec import RepositorySpec
 from components.org_publishing import repository_args
@@ -67,3 +68,29 @@ def test_one_published_name_per_repository_in_every_ecosystem() -> None:
         "publishing.yaml:5: repositories[1].npm.package: '@acme/x' is already published by"
         " repositories[0]; give each repository its own npm.package",
     ]
+
+
+def test_each_package_ecosystem_has_its_component() -> None:
+    from components import __all__ as exported
+    from components.publishing_repository import PUBLISHERS
+
+    # Container images have components of their own (ContainerPublishing, ContainerImage).
+    assert [p.ECOSYSTEM.key for p in PUBLISHERS] == [
+        eco.key for eco in ECOSYSTEMS if eco.key != "container"
+    ]
+    assert all(p.__name__ in exported for p in PUBLISHERS)
+
+
+def test_component_settings_are_checked_by_the_manifest_rules() -> None:
+    from components._errors import ConfigError
+    from components._manifest import settings_spec
+
+    spec = settings_spec(NPM, "Acme", "lib", {"test_command": "npm run ci"})
+    assert (spec.package, spec.test_command) == ("@acme/lib", ("npm", "run", "ci"))
+    with pytest.raises(ConfigError) as info:
+        settings_spec(NPM, "Acme", "lib", {"pakage": "x", "release_types": []})
+    assert str(info.value) == (
+        "npm.pakage: unknown key 'pakage'; did you mean 'package'? expected one of: enabled,"
+        " install_command, node_version, package, release_types, test_command, visibility;"
+        " npm.release_types: is empty; expected at least one item"
+    )

@@ -17,6 +17,7 @@ __all__ = [
     "manifest_json_schema",
     "parse_manifest",
     "select_shard",
+    "settings_spec",
 ]
 
 from ._container import _build_args as _build_args
@@ -32,5 +33,5 @@ from ._fields import RELEASE_TYPES
 from ._fields import _command as _command
 from ._fields import _repo_path as _repo_path
 from ._fields import _tag_pattern as _tag_pattern
-from ._load import load_manifest, parse_manifest
+from ._load import load_manifest, parse_manifest, settings_spec
 from ._shards import select_shard

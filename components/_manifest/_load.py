@@ -18,10 +18,14 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from .._errors import ManifestError, ManifestIssue
+from .._errors import ConfigError, ManifestError, ManifestIssue
 from .._spec import OrgSpec
 from ._document import Manifest, _resolve
 from ._fields import Loc
+from ._repository import Repository, RepositoryDefaults
+
+if typing.TYPE_CHECKING:
+    from .._ecosystems import Ecosystem
 
 
 def _dotted(loc: Loc) -> str:
@@ -221,3 +225,27 @@ def load_manifest(path: str | Path, source: str | None = None) -> OrgSpec:
             [ManifestIssue(name, None, "(file)", f"cannot be read ({exc}); fix the file")]
         ) from None
     return parse_manifest(text, name)
+
+
+def settings_spec(eco: Ecosystem, owner: str, repository: str, settings: Mapping[str, Any]) -> Any:
+    """A component's settings of one ecosystem (the keys of its manifest block), checked by
+    the manifest's own rules and resolved with its defaults: the same spec the manifest
+    gives. Every problem is reported together, by key (``maven.java_version: ...``)."""
+    data: dict[str, Any] = {"name": repository, eco.key: dict(settings)}
+    if settings.get("visibility") is not None:
+        data["visibility"] = settings["visibility"]
+    here: Loc = ("repositories", 0)
+    try:
+        repo = Repository.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            ((*here, *e["loc"]), _message({**e, "loc": (*here, *e["loc"])}))
+            for e in exc.errors(include_url=False)
+        ]
+    else:
+        spec, problems = eco.resolve(owner, repo, RepositoryDefaults(), 0)
+        if not problems:
+            return spec
+    raise ConfigError(
+        "; ".join(sorted(f"{_dotted(loc[len(here) :]) or eco.key}: {msg}" for loc, msg in problems))
+    )

@@ -1,0 +1,80 @@
+"""The base of every package ecosystem's component: it commits the ecosystem's release
+workflow, from settings checked by the manifest's own rules.
+
+An ecosystem's component (``MavenPublishing``) is a subclass naming its ecosystem and its
+typed arguments: the package schema reads them from its ``__init__``.
+"""
+
+__all__ = ["PackagePublishing", "PublishingTargetArgs"]
+
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+
+from ._base import Component, managed_workflow
+from ._ecosystems import Ecosystem
+from ._manifest import _tag_pattern, settings_spec
+from ._spec import RELEASE_TAGS, RepositorySpec
+
+
+class PublishingTargetArgs(TypedDict):
+    """Where a package ecosystem's workflow is committed (every component's own keys)."""
+
+    owner: pulumi.Input[str]
+    """Login of the organization or user that owns the repository."""
+    repository: pulumi.Input[str]
+    """Name of the repository the workflow is committed to."""
+    branch: NotRequired[pulumi.Input[str]]
+    """Branch the workflow is committed to (default `main`)."""
+    manifest_path: NotRequired[pulumi.Input[str]]
+    """Where the repository stands in the manifest, quoted in the file header."""
+    manifest_source: NotRequired[pulumi.Input[str]]
+    """The manifest file, quoted in the file header (default `publishing.yaml`)."""
+    release_tag_pattern: NotRequired[pulumi.Input[str]]
+    """The tags releases are made from, fnmatch syntax (default `v*`)."""
+
+
+class PackagePublishing(Component):
+    """Commits one ecosystem's release workflow: test on pull requests, publish on release."""
+
+    # Each subclass names its ecosystem (an `Ecosystem`); not annotated, since the SDK's
+    # analyzer reads a component's annotations as its outputs.
+    ECOSYSTEM = None
+
+    def __init__(
+        self, name: str, args: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(name, opts)
+        eco: Ecosystem = self.ECOSYSTEM  # type: ignore[assignment]
+        key = eco.key
+        owner: str = args["owner"]
+        repository: str = args["repository"]
+        spec = settings_spec(eco, owner, repository, args.get(key) or {})
+        repo = RepositorySpec(
+            owner=owner,
+            name=repository,
+            description="",
+            visibility=spec.visibility,
+            default_branch=args.get("branch") or "main",
+            adopt=False,
+            path=args.get("manifest_path") or f"the repository {repository}",
+            release_tag_pattern=_tag_pattern(args.get("release_tag_pattern") or RELEASE_TAGS),
+            **{"npm": None, "container": None, key: spec},
+        )
+        self._publish(name, repo, spec, args.get("manifest_source") or "publishing.yaml")
+
+    def _publish(self, name: str, repo: RepositorySpec, spec: Any, source: str) -> None:
+        eco: Ecosystem = self.ECOSYSTEM  # type: ignore[assignment]
+        self.file, content = managed_workflow(
+            self, name, repo, eco.workflow_path, eco.workflow(repo, source)
+        )
+        self.package_name: str = eco.published(spec)
+        self._finish(package=self.package_name, workflow_path=eco.workflow_path, workflow=content)
+
+    @classmethod
+    def component_args(
+        cls, target: Mapping[str, Any], settings: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """This component's arguments for a repository's settings of its ecosystem."""
+        return {**target, cls.ECOSYSTEM.key: dict(settings)}  # type: ignore[attr-defined]
