@@ -13,8 +13,8 @@ STAMP := $(VENV)/.requirements-installed
 # $(call q,VALUE): VALUE as one shell word, whatever it holds (spaces, quotes, $).
 q = '$(subst ','\'',$(1))'
 
-.PHONY: synth test lint schema golden preview bench clean diff fuzz package-schema policy-preview \
-	contract
+.PHONY: synth test lint schema golden preview bench budget clean diff fuzz package-schema \
+	policy-preview contract
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,14 @@ preview: $(STAMP) ## pulumi preview --diff of the current stack (needs the Pulum
 
 bench: $(STAMP) ## evaluation time at 10, 100, 1,000 repositories against the SDK floor
 	$(BIN)/python -m tools.bench
+
+# `make budget`: the GitHub API requests of a drift check and of a first `pulumi up`, per
+# resource type, against the token's hour (ghpublish:apiRequestsPerHour of Pulumi.<STACK>.yaml,
+# default 5,000); a sharded manifest is priced shard by shard (SHARD= picks one).
+STACK ?=
+budget: $(STAMP) ## estimated API requests per stack or shard, waves for a large first rollout
+	$(BIN)/python -m tools.budget --manifest $(call q,$(MANIFEST)) \
+	  $(if $(SHARD),--shard $(call q,$(SHARD))) $(if $(STACK),--stack $(call q,$(STACK)))
 
 clean: ## remove build/ and the .venv make created (never a VENV= given elsewhere)
 	rm -rf build .venv

@@ -24,6 +24,7 @@ from typing import Any
 
 import pulumi
 
+from tools.budget import estimate, repository_of, requests_per_hour, verdict
 from tools.cli import EXIT_BUG, EXIT_FINDINGS, EXIT_INVALID, plural
 from tools.cli import run as run_cli
 from tools.mock_engine import ProviderContractError, Registration, Run, run_program, shutdown
@@ -33,7 +34,6 @@ from tools.progress import repository_progress
 ROOT = Path(__file__).resolve().parent.parent
 FILE_TYPE = "github:index/repositoryFile:RepositoryFile"
 REPO_TYPE = "github:index/repository:Repository"
-REPOSITORY_COMPONENT = "ghpublish:index:PublishingRepository"
 # Set to a token to check it never reaches an output (the tests' sentinel).
 TOKEN_ENV = "GHPUBLISH_SYNTH_TOKEN"
 
@@ -164,34 +164,12 @@ def lint_groups(workflows: list[Path]) -> list[list[Path]]:
 
 
 def repository_members(run: Run) -> dict[str, list[Registration]]:
-    """The custom resources of each PublishingRepository component, by component name, in one
-    pass: each resource's owner is found by walking up its parents once, with every URN on
-    the way remembered (a name prefix would count `org-widgets-cli-…` under `widgets` too)."""
-    by_urn = {r.urn: r for r in run.registrations}
-    owner_of: dict[str, str | None] = {}
-
-    def owner(urn: str) -> str | None:
-        path = []
-        while urn and urn not in owner_of:
-            r = by_urn.get(urn)
-            if r is None:
-                break
-            if r.type == REPOSITORY_COMPONENT:
-                owner_of[urn] = r.name
-                break
-            path.append(urn)
-            urn = r.parent
-        found = owner_of.get(urn) if urn else None
-        for seen in path:
-            owner_of[seen] = found
-        return found
-
+    """The custom resources of each PublishingRepository component, by component name."""
+    owners = repository_of(run)
     members: dict[str, list[Registration]] = defaultdict(list)
     for r in run.registrations:
-        if r.custom:
-            name = owner(r.parent)
-            if name is not None:
-                members[name].append(r)
+        if r.custom and owners[r.urn]:
+            members[owners[r.urn]].append(r)
     return members
 
 
@@ -301,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
         f"synth: {plural(len(run.registrations), 'resource')}, {plural(len(written), 'file')}"
         f" in {out} ({elapsed:.2f}s)"
     )
+    # The GitHub API requests of this stack against one token's hour (`make budget`).
+    label = f"shard {args.shard}" if args.shard else "stack"
+    print(verdict(estimate(run, label, requests_per_hour(args.shard, None))))
     if args.no_lint:
         return 0
     workflows = [p for p in written if "/.github/workflows/" in p.as_posix()]
