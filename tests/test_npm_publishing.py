@@ -60,16 +60,30 @@ def test_release_triggers_test_then_publish(run_manifest: RunManifest) -> None:
     publish = jobs["publish"]["steps"][-1]
     assert publish["run"] == "npm publish"
     assert publish["env"] == {"NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
-    setup = next(s for s in jobs["publish"]["steps"] if "setup-node" in s.get("uses", ""))
-    assert setup["with"]["registry-url"] == "https://npm.pkg.github.com"
-    assert setup["with"]["scope"] == "@acme-corp"
-    assert setup["with"]["node-version"] == "22"
+
+
+def test_both_jobs_install_the_owners_packages_from_github_packages(
+    run_manifest: RunManifest,
+) -> None:
+    workflow, _, _ = _workflow(run_manifest)
+    for job in workflow["jobs"].values():
+        steps = {s["name"]: s for s in job["steps"]}
+        setup = steps["Set up Node.js"]
+        assert setup["with"]["registry-url"] == "https://npm.pkg.github.com"
+        assert setup["with"]["scope"] == "@acme-corp"
+        assert setup["with"]["node-version"] == "22"
+        # setup-node v7 exports no token: the install step has its own.
+        assert steps["Install dependencies"]["env"] == {
+            "NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"
+        }
+        assert "env" not in setup
+    assert "env" not in next(s for s in workflow["jobs"]["test"]["steps"] if s["name"] == "Test")
 
 
 def test_least_privilege_per_job(run_manifest: RunManifest) -> None:
     workflow, _, _ = _workflow(run_manifest)
     assert workflow["permissions"] == {}
-    assert workflow["jobs"]["test"]["permissions"] == {"contents": "read"}
+    assert workflow["jobs"]["test"]["permissions"] == {"contents": "read", "packages": "read"}
     assert workflow["jobs"]["publish"]["permissions"] == {"contents": "read", "packages": "write"}
 
 

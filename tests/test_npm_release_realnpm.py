@@ -161,6 +161,29 @@ def test_a_release_publishes_with_the_real_npm_client(
     assert registry.dist_tags(packages.name("widgets")) == {"latest": "1.0.0"}
 
 
+def test_a_package_depending_on_a_private_package_of_the_owner_installs_tests_and_publishes(
+    registry: NpmRegistry, packages: Packages
+) -> None:
+    core = packages.write("core", "1.4.0", index="module.exports = () => 'core';\n")
+    packages.publish(core)  # an earlier release of the owner's other repository
+    dependency = packages.name("core")
+    checkout = packages.write(
+        "widgets",
+        "2.0.0",
+        dependencies={dependency: "^1.4.0"},
+        index=f"module.exports = () => require('{dependency}')() + '+widgets';\n",
+        test_js="require('assert').strictEqual(require('./')(), 'core+widgets');\n",
+    )
+    result = packages.release("widgets", checkout, release_event("v2.0.0"))
+    for job in ("test", "publish"):
+        assert result[job].status == "success", result[job].output
+        assert "added 1 package" in result[job].step("Install dependencies").output
+    assert result["test"].step("Test").status == "success"
+    published = registry.packument(packages.name("widgets"))
+    assert published is not None and published["dist-tags"] == {"latest": "2.0.0"}
+    assert published["versions"]["2.0.0"]["dependencies"] == {dependency: "^1.4.0"}
+
+
 def test_a_pull_request_runs_the_tests_and_publishes_nothing(
     registry: NpmRegistry, packages: Packages, tmp_path: Path
 ) -> None:

@@ -185,18 +185,28 @@ NPM_REGISTRY = "https://npm.pkg.github.com"
 NPM_TEST_CHECK = "npm test"
 
 
-def _setup_node(npm: NpmSpec, *, publish: bool) -> Step:
-    # The publish job's `@<owner>` scope resolves to GitHub Packages through setup-node: it
-    # writes a user .npmrc in the runner's temporary directory with the scope's registry and
-    # `NODE_AUTH_TOKEN`, for this job only. No managed .npmrc in the repository: it would
-    # overwrite the repository's own settings and its registry line would reach every job.
-    registry = {"registry-url": NPM_REGISTRY, "scope": npm.scope} if publish else {}
+def _setup_node(npm: NpmSpec) -> Step:
+    # Both jobs resolve the `@<owner>` scope to GitHub Packages through setup-node: it writes
+    # a user .npmrc in the runner's temporary directory with the scope's registry and
+    # `//npm.pkg.github.com/:_authToken=${NODE_AUTH_TOKEN}`, for this job only, and (v7)
+    # exports no token: each step that talks to the registry gets NODE_AUTH_TOKEN itself.
+    # No managed .npmrc in the repository: it would overwrite the repository's own settings.
     return Step(
         name="Set up Node.js",
         uses=pin("actions/setup-node"),
         # No dependency cache in release jobs: a poisoned cache would reach the package.
-        with_={"node-version": npm.node_version, **registry, "package-manager-cache": False},
+        with_={
+            "node-version": npm.node_version,
+            "registry-url": NPM_REGISTRY,
+            "scope": npm.scope,
+            "package-manager-cache": False,
+        },
     )
+
+
+# The job's GITHUB_TOKEN, for the steps that read or publish the owner's packages only.
+_NODE_AUTH_TOKEN = {"NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+READ_PACKAGES = Permission("packages", "read", "install the owner's packages from GitHub Packages")
 
 
 def _check_package_name(npm: NpmSpec, repo: RepositorySpec, source: str) -> Step:
@@ -236,14 +246,19 @@ def npm_release(repo: RepositorySpec, source: str) -> Workflow:
     npm = repo.npm
     if npm is None:
         raise ValueError(f"{repo.name} publishes no npm package")
-    install = Step(name="Install dependencies", run=shell_join(npm.install_command))
+    # Dependencies may be the owner's own packages on GitHub Packages: installing reads them
+    # with the job's token (dependencies' install scripts see it too: `npm ci
+    # --ignore-scripts` as install_command keeps it from them).
+    install = Step(
+        name="Install dependencies", run=shell_join(npm.install_command), env=_NODE_AUTH_TOKEN
+    )
     test = Job(
         id="test",
         name=NPM_TEST_CHECK,
-        permissions=(READ_CODE,),
+        permissions=(READ_CODE, READ_PACKAGES),
         steps=(
             checkout(),
-            _setup_node(npm, publish=False),
+            _setup_node(npm),
             install,
             Step(name="Test", run=shell_join(npm.test_command)),
         ),
@@ -261,13 +276,13 @@ def npm_release(repo: RepositorySpec, source: str) -> Workflow:
         ),
         steps=(
             checkout(),
-            _setup_node(npm, publish=True),
+            _setup_node(npm),
             _check_package_name(npm, repo, source),
             install,
             Step(
                 name="Publish",
                 run="npm publish",
-                env={"NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"},
+                env=_NODE_AUTH_TOKEN,
                 ignore={
                     "use-trusted-publishing": "GitHub Packages has no trusted publishing;"
                     " GITHUB_TOKEN is its short-lived credential"
