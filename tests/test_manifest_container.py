@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from conftest import errors, parse
+from conftest import ROOT, errors, parse
 
 from components._spec import ContainerSpec, PulumiBuildSpec
 
@@ -95,6 +97,30 @@ def test_build_from_pulumi(block: str, branch: str, expected: PulumiBuildSpec | 
     assert spec.repositories[0].container.build_from_pulumi == expected
 
 
+def test_arm_variants_stay_for_the_workflow() -> None:
+    # BuildKit in the workflow (buildx + QEMU) builds them; the Docker build provider cannot.
+    spec = parse(
+        """\
+        owner: acme
+        repositories:
+          - name: a
+            container:
+              platforms: [linux/arm/v6, linux/arm/v7]
+              build_from_pulumi: false
+        """
+    )
+    assert spec.repositories[0].container is not None
+    assert spec.repositories[0].container.platforms == ("linux/arm/v6", "linux/arm/v7")
+
+
+def test_pulumi_platforms_are_the_providers() -> None:
+    from components._manifest._container import PLATFORMS, PULUMI_PLATFORMS
+
+    contract = json.loads((ROOT / "schema" / "provider-contract.json").read_text("utf-8"))
+    assert set(contract["types"]["docker-build:index:Platform"]["enum"]) == PULUMI_PLATFORMS
+    assert set(PLATFORMS) - PULUMI_PLATFORMS == {"linux/arm/v6", "linux/arm/v7"}
+
+
 BAD: list[tuple[str, str, list[str]]] = [
     (
         "capital-image",
@@ -131,6 +157,30 @@ BAD: list[tuple[str, str, list[str]]] = [
             " a platform the image can be built for; did you mean 'linux/arm64'? expected one"
             " of: linux/386, linux/amd64, linux/arm/v6, linux/arm/v7, linux/arm64,"
             " linux/mips64le, linux/ppc64le, linux/riscv64, linux/s390x"
+        ],
+    ),
+    (
+        "pulumi-arm-variant",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n"
+        "      platforms: [linux/amd64, linux/arm/v7]\n      build_from_pulumi: true\n",
+        [
+            "publishing.yaml:5: repositories[0].container.platforms[1]: 'linux/arm/v7' cannot be"
+            " built by `pulumi up` (build_from_pulumi): the Docker build provider has 'linux/arm'"
+            " but no 'linux/arm/v6' or 'linux/arm/v7' platform, only the workflow builds it;"
+            " leave it out of container.platforms, or turn build_from_pulumi off"
+        ],
+    ),
+    (
+        "pulumi-arm-variant-from-defaults",
+        "owner: acme\ndefaults:\n  container:\n    platforms: [linux/arm/v6, linux/arm64]\n"
+        "repositories:\n  - name: a\n    container:\n      build_from_pulumi: {ref: v1}\n"
+        "  - name: b\n    container: {}\n",
+        [
+            "publishing.yaml:8: repositories[0].container.build_from_pulumi: 'linux/arm/v6' (from"
+            " defaults.container.platforms) cannot be built by `pulumi up` (build_from_pulumi):"
+            " the Docker build provider has 'linux/arm' but no 'linux/arm/v6' or 'linux/arm/v7'"
+            " platform, only the workflow builds it; give this repository container.platforms"
+            " without it, or turn build_from_pulumi off"
         ],
     ),
     (

@@ -6,6 +6,7 @@ import difflib
 import re
 from typing import TYPE_CHECKING, Annotated
 
+import pulumi_docker_build as docker_build
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from .._spec import DEFAULT_PLATFORMS, GHCR, ContainerSpec, PulumiBuildSpec
@@ -35,6 +36,9 @@ PLATFORMS = (
     "linux/riscv64",
     "linux/s390x",
 )
+# Platforms the Docker build provider builds (`pulumi up`, build_from_pulumi): its `Platform`
+# enum has 'linux/arm' but neither ARM variant above, which it refuses.
+PULUMI_PLATFORMS = frozenset(p.value for p in docker_build.Platform)
 
 
 def _image_name(value: str) -> str:
@@ -253,6 +257,8 @@ def _resolve_container(
             )
         )
     platforms = _pick("platforms", own, inherited) or DEFAULT_PLATFORMS
+    if pulumi_build is not None:
+        problems.extend(_pulumi_platforms(platforms, own, loc))
     build_args = _pick("build_args", own, inherited) or {}
     spec = ContainerSpec(
         registry=_pick("registry", own, inherited) or GHCR,
@@ -266,3 +272,30 @@ def _resolve_container(
         build_from_pulumi=pulumi_build,
     )
     return spec, problems
+
+
+def _pulumi_platforms(
+    platforms: list[str], own: Container | None, loc: Loc
+) -> list[tuple[Loc, str]]:
+    """Platforms a `pulumi up` build cannot build, named where the repository sets them."""
+    mine = own is not None and own.platforms is not None
+    problems = []
+    for i, platform in enumerate(platforms):
+        if platform in PULUMI_PLATFORMS:
+            continue
+        if mine:
+            where: Loc = (*loc, "platforms", i)
+            source, fix = "", "leave it out of container.platforms"
+        else:
+            where = (*loc, "build_from_pulumi")
+            source = " (from defaults.container.platforms)"
+            fix = "give this repository container.platforms without it"
+        problems.append(
+            (
+                where,
+                f"{platform!r}{source} cannot be built by `pulumi up` (build_from_pulumi): the"
+                " Docker build provider has 'linux/arm' but no 'linux/arm/v6' or 'linux/arm/v7'"
+                f" platform, only the workflow builds it; {fix}, or turn build_from_pulumi off",
+            )
+        )
+    return problems
