@@ -197,7 +197,10 @@ BAD: list[tuple[str, str, list[str]]] = [
     (
         "adopt-wrong-type",
         "owner: acme\nrepositories:\n  - name: a\n    adopt: 'yes'\n",
-        ["publishing.yaml:4: repositories[0].adopt: expected true or false, got 'yes' (a string)"],
+        [
+            "publishing.yaml:4: repositories[0].adopt: expected true or false, got 'yes' (a"
+            " string); YAML reads only true and false as booleans"
+        ],
     ),
     (
         "description-wrong-type",

@@ -31,7 +31,7 @@ CASES = [
     (
         HEAD + "    actions: {approve_pull_requests: 'no'}\n",
         "m.yaml:4: repositories[0].actions.approve_pull_requests: expected true or false, got"
-        " 'no' (a string)",
+        " 'no' (a string); YAML reads only true and false as booleans",
     ),
     (
         HEAD + "    actions: {allow: ['docker/login-action']}\n",
@@ -94,7 +94,8 @@ CASES = [
     ),
     (
         HEAD + "org_standards: {require_checks: 'yes'}\n",
-        "m.yaml:4: org_standards.require_checks: expected true or false, got 'yes' (a string)",
+        "m.yaml:4: org_standards.require_checks: expected true or false, got 'yes' (a string);"
+        " YAML reads only true and false as booleans",
     ),
     (
         HEAD + "org_standards: {rollout: direct}\n",

@@ -89,7 +89,7 @@ def test_manifest_repository_must_be_one_of_repositories() -> None:
         (
             "python_version: 3.10",
             "publishing.yaml:5: manifest_repository.python_version: 3.1 is a number in YAML"
-            " (3.10 reads as 3.1); quote the version, such as '3.12'",
+            " (3.10 reads as 3.1); quote the version: '3.10'",
         ),
         (
             "pulumi_version: latest",

@@ -47,13 +47,17 @@ REPO_TYPE = "github:index/repository:Repository"
 
 
 def mask(value: Any) -> Any:
-    """The value with every Pulumi secret replaced by ``"[secret]"``."""
+    """The value with every Pulumi secret replaced by ``"[secret]"``, and whole numbers as
+    integers (the protocol carries every number as a double: a team ID 4242001, not 4242001.0).
+    """
     if isinstance(value, Mapping):
         if value.get(_SECRET_SIG) == _SECRET_VALUE:
             return SECRET
         return {k: mask(v) for k, v in value.items()}
     if isinstance(value, list):
         return [mask(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 

@@ -29,6 +29,7 @@ from .._manifest._fields import (
     ReleaseType,
     _Block,
     _command,
+    _number_version,
     _pick,
 )
 from .._spec import RELEASE_ENVIRONMENT, RepositorySpec, Visibility
@@ -82,6 +83,7 @@ def _npm_package(value: str) -> str:
 
 
 def _node_version(value: object) -> object:
+    _number_version(value)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str) and not _NODE.fullmatch(value):

@@ -86,19 +86,19 @@ def _local_path(value: str) -> str:
     return value
 
 
-def _build_args(value: dict[str, str]) -> dict[str, str]:
-    for key, arg in value.items():
-        if not _BUILD_ARG.fullmatch(key):
-            raise ValueError(
-                f"{key!r} is not a build argument name; expected letters, digits and '_',"
-                " not starting with a digit, such as 'APP_VERSION'"
-            )
-        if any(ord(c) < 32 or ord(c) == 127 for c in arg):
-            raise ValueError(
-                f"{arg!r} (build argument {key!r}) holds a line break or control character;"
-                " expected one line"
-            )
-    return value
+def _build_arg_name(key: str) -> str:
+    if not _BUILD_ARG.fullmatch(key):
+        raise ValueError(
+            f"{key!r} is not a build argument name; expected letters, digits and '_',"
+            " not starting with a digit, such as 'APP_VERSION'"
+        )
+    return key
+
+
+def _build_arg_value(arg: str) -> str:
+    if any(ord(c) < 32 or ord(c) == 127 for c in arg):
+        raise ValueError(f"{arg!r} holds a line break or control character; expected one line")
+    return arg
 
 
 _stage = _full_match(
@@ -121,7 +121,21 @@ RegistryHost = Annotated[str, AfterValidator(_registry_host)]
 
 
 LocalPath = Annotated[str, AfterValidator(_local_path)]
-BuildArgs = Annotated[dict[str, str], AfterValidator(_build_args)]
+
+
+def _build_args(value: dict[str, str]) -> dict[str, str]:
+    """Every name and value of ``value`` (the component's own check)."""
+    for key, arg in value.items():
+        _build_arg_name(key)
+        _build_arg_value(arg)
+    return value
+
+
+# Names and values checked one by one: every bad one is reported.
+BuildArgs = dict[
+    Annotated[str, AfterValidator(_build_arg_name)],
+    Annotated[str, AfterValidator(_build_arg_value)],
+]
 Stage = Annotated[str, AfterValidator(_stage)]
 Tag = Annotated[str, AfterValidator(_tag)]
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
+T = TypeVar("T")
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
@@ -19,6 +20,51 @@ _REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
 _SHELL_OPERATORS = frozenset({"&&", "||", ";", "|", "&", ">", ">>", "<", "<<", "(", ")"})
 _SHELL_SPECIAL = re.compile(r"[`$]")
 RELEASE_TYPES = ("created", "published", "released", "prereleased")
+
+
+class YamlFloat(float):
+    """A YAML number as it was written: ``20.10`` reads as 20.1 but remembers "20.10"."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str) -> YamlFloat:
+        number = super().__new__(cls, value)
+        number.text = text
+        return number
+
+
+def yaml_text(value: object) -> str:
+    """A value as YAML writes it: true, null, 20.10, 'text'."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, YamlFloat):
+        return value.text
+    return repr(value)
+
+
+def _number_version(value: object) -> None:
+    """A version YAML read as a number (20.10 is 20.1): say so and say to quote it."""
+    if isinstance(value, float):
+        text = yaml_text(value)
+        read = f" ({text} reads as {value!r})" if text != repr(value) else ""
+        raise ValueError(f"{value!r} is a number in YAML{read}; quote the version: '{text}'")
+
+
+def also_invalid(handler: Callable[[object], T], data: object, problem: str) -> NoReturn:
+    """Validate ``data`` and refuse it for ``problem`` too: every error is reported."""
+    try:
+        handler(data)
+    except ValidationError as exc:
+        details: list[Any] = [
+            {k: e[k] for k in ("type", "loc", "input", "ctx") if k in e} for e in exc.errors()
+        ]
+        details.append(
+            {"type": "value_error", "loc": (), "input": data, "ctx": {"error": ValueError(problem)}}
+        )
+        raise ValidationError.from_exception_data(exc.title, details) from None
+    raise ValueError(problem)
 
 
 def _full_match(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarfloat import ScalarFloat
 
 from .._errors import ConfigError, ManifestError, ManifestIssue
 from .._spec import OrgSpec
 from ._document import Manifest, _resolve
-from ._fields import Loc
+from ._fields import Loc, YamlFloat, yaml_text
+from ._read import load_yaml, read_manifest_text
 from ._repository import Repository, RepositoryDefaults
 
 if typing.TYPE_CHECKING:
@@ -31,6 +32,8 @@ if typing.TYPE_CHECKING:
 def _dotted(loc: Loc) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's mark of a mapping key's own error
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
 
@@ -53,6 +56,9 @@ def _line(tree: object, loc: Loc) -> int | None:
     return line
 
 
+_FLOATS = RoundTripRepresenter()
+
+
 def _plain(node: object) -> object:
     """ruamel's round-trip nodes as plain Python values."""
     if isinstance(node, Mapping):
@@ -61,6 +67,8 @@ def _plain(node: object) -> object:
         return [_plain(v) for v in node]
     if isinstance(node, bool) or node is None:
         return node
+    if isinstance(node, ScalarFloat):
+        return YamlFloat(node, _FLOATS.represent_scalar_float(node).value)
     for kind in (str, int, float):
         if isinstance(node, kind):
             return kind(node)  # type: ignore[call-arg]
@@ -99,6 +107,10 @@ _TYPE_NAMES = {
 }
 
 
+# Booleans of YAML 1.1 that YAML 1.2 (and so ghpublish) reads as strings.
+_YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
+
+
 def _describe(value: object) -> str:
     kind = {
         dict: "a mapping",
@@ -107,9 +119,12 @@ def _describe(value: object) -> str:
         str: "a string",
         int: "a whole number",
         float: "a number",
+        YamlFloat: "a number",
         type(None): "null",
     }.get(type(value), f"a {type(value).__name__}")
-    return f"{value!r} ({kind})" if not isinstance(value, (dict, list)) else kind
+    if value is None or isinstance(value, (dict, list)):
+        return kind
+    return f"{yaml_text(value)} ({kind})"
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -127,9 +142,14 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "value_error":
         return str(error["ctx"]["error"])
     if kind in ("literal_error", "enum"):
-        return f"{value!r} is not allowed; expected {error['ctx']['expected']}"
+        return f"{yaml_text(value)} is not allowed; expected {error['ctx']['expected']}"
     if kind == "too_short":
         return "is empty; expected at least one item"
+    if kind == "bool_type" and str(value).lower() in _YAML11_BOOLEANS:
+        return (
+            f"expected true or false, got {_describe(value)}; YAML reads only true and false"
+            " as booleans"
+        )
     if kind in _TYPE_NAMES:
         return f"expected {_TYPE_NAMES[kind]}, got {_describe(value)}"
     return f"{error['msg']} (got {_describe(value)})"
@@ -158,25 +178,9 @@ def _issues(source: str, tree: object, problems: list[tuple[Loc, str]]) -> Manif
     )
 
 
-_READER = YAML(typ="rt")
-_READER.allow_duplicate_keys = False
-
-
 def parse_manifest(text: str, source: str) -> OrgSpec:
     """Validate manifest text; ``source`` names it in messages and file headers."""
-    try:
-        tree = _READER.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise ManifestError(
-            [ManifestIssue(source, line, "(top level)", f"is not valid YAML: {detail}; fix it")]
-        ) from None
-    except YAMLError as exc:
-        raise ManifestError(
-            [ManifestIssue(source, None, "(top level)", f"is not valid YAML: {exc}; fix it")]
-        ) from None
+    tree = load_yaml(text, source)
     if not isinstance(tree, CommentedMap):
         raise ManifestError(
             [
@@ -206,25 +210,7 @@ def parse_manifest(text: str, source: str) -> OrgSpec:
 def load_manifest(path: str | Path, source: str | None = None) -> OrgSpec:
     """Read and validate the manifest file at ``path``."""
     name = source if source is not None else str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ManifestError(
-            [
-                ManifestIssue(
-                    name,
-                    None,
-                    "(file)",
-                    "does not exist; create it or point the stack config"
-                    " 'ghpublish:manifest' (MANIFEST= for make) at the manifest",
-                )
-            ]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(
-            [ManifestIssue(name, None, "(file)", f"cannot be read ({exc}); fix the file")]
-        ) from None
-    return parse_manifest(text, name)
+    return parse_manifest(read_manifest_text(path, name), name)
 
 
 def settings_spec(eco: Ecosystem, owner: str, repository: str, settings: Mapping[str, Any]) -> Any:

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from .._spec import PipelineSpec
 from .._workflows.pipeline import DRIFT_EXIT_SINCE
-from ._fields import Loc, RepoName, _Block
+from ._fields import Loc, RepoName, _Block, _number_version
 
 if TYPE_CHECKING:
     from ._document import Manifest
@@ -44,11 +44,7 @@ def _cron(value: str) -> str:
 
 def _version(pattern: re.Pattern[str], example: str) -> typing.Callable[[object], object]:
     def check(value: object) -> object:
-        if isinstance(value, float):
-            raise ValueError(
-                f"{value!r} is a number in YAML (3.10 reads as 3.1); quote the version, such"
-                f" as '{example}'"
-            )
+        _number_version(value)
         if isinstance(value, str) and not pattern.fullmatch(value):
             raise ValueError(f"{value!r} is not a version; expected one such as '{example}'")
         return value

@@ -6,7 +6,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ModelWrapValidatorHandler,
+    create_model,
+    model_validator,
+)
 
 from .._ecosystems import ECOSYSTEMS
 from .._spec import (
@@ -25,6 +32,7 @@ from ._fields import (
     _Block,
     _enabled_shorthand,
     _pick,
+    also_invalid,
 )
 
 if TYPE_CHECKING:
@@ -104,15 +112,20 @@ class Reviewers(_Block):
     teams: list[ReviewerId] = Field(default_factory=list, description="Team IDs.")
     users: list[ReviewerId] = Field(default_factory=list, description="User IDs.")
 
-    @model_validator(mode="after")
-    def _at_most_six(self) -> Reviewers:
-        count = len(set(self.teams)) + len(set(self.users))
-        if count > MAX_REVIEWERS:
-            raise ValueError(
-                f"names {count} reviewers; GitHub allows at most {MAX_REVIEWERS} per environment"
-                " (teams and users together): keep a team instead of its members"
-            )
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _at_most_six(cls, data: object, handler: ModelWrapValidatorHandler[Reviewers]) -> Reviewers:
+        # Counted on the input, so that it is reported beside a bad ID too.
+        lists = [data.get(k) for k in ("teams", "users")] if isinstance(data, dict) else []
+        count = sum(len({repr(v) for v in ids}) for ids in lists if isinstance(ids, list))
+        if count <= MAX_REVIEWERS:
+            return handler(data)
+        return also_invalid(
+            handler,
+            data,
+            f"names {count} reviewers; GitHub allows at most {MAX_REVIEWERS} per environment"
+            " (teams and users together): keep a team instead of its members",
+        )
 
 
 class Environment(_Block):

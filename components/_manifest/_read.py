@@ -1,0 +1,170 @@
+"""Reading the manifest's YAML, refusing hostile input fast.
+
+Bounds, each far above a real manifest: its size (``MAX_BYTES``), its nesting
+(``MAX_DEPTH``, checked while the YAML is composed) and the number of values it holds
+once its aliases are expanded (``MAX_VALUES``, counted over the shared nodes without
+expanding them, so an alias bomb is refused in milliseconds). A binary, non-UTF-8 or
+empty file and tabs used for indentation each get their own message.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedBase
+from ruamel.yaml.composer import MaxDepthExceededError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .._errors import ManifestError, ManifestIssue
+
+# 10 MB holds some 50,000 repositories; nesting needs 6 levels; a value per line.
+MAX_BYTES = 10_000_000
+MAX_DEPTH = 20
+MAX_VALUES = 2_000_000
+
+
+def _reader() -> YAML:
+    """A new reader per document: ruamel's composer keeps its depth after an error."""
+    reader = YAML(typ="rt")
+    reader.allow_duplicate_keys = False
+    reader.max_depth = MAX_DEPTH
+    return reader
+
+
+def _refuse(source: str, line: int | None, message: str, path: str = "(file)") -> ManifestError:
+    return ManifestError([ManifestIssue(source, line, path, message)])
+
+
+def read_manifest_text(path: str | Path, source: str) -> str:
+    """The manifest file's text: a regular UTF-8 text file of at most ``MAX_BYTES``."""
+    try:
+        with open(path, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise _refuse(source, None, "is not a regular file; point it at the manifest file")
+            data = file.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise _refuse(
+            source,
+            None,
+            "does not exist; create it or point the stack config"
+            " 'ghpublish:manifest' (MANIFEST= for make) at the manifest",
+        ) from None
+    except IsADirectoryError:
+        raise _refuse(source, None, "is a directory; point it at the manifest file") from None
+    except OSError as exc:
+        raise _refuse(source, None, f"cannot be read ({exc.strerror}); fix the file") from None
+    if len(data) > MAX_BYTES:
+        raise _refuse(
+            source,
+            None,
+            f"is larger than {MAX_BYTES:,} bytes; a manifest is far smaller (split a larger"
+            " org into several manifests, one per stack)",
+        )
+    if b"\0" in data:
+        raise _refuse(
+            source,
+            None,
+            "is a binary file (it holds NUL bytes), not YAML text; point it at the manifest",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _refuse(
+            source,
+            line,
+            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be read); save it as UTF-8",
+        ) from None
+
+
+def _yaml_problem(exc: MarkedYAMLError, text: str) -> tuple[int | None, str]:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    if isinstance(exc, MaxDepthExceededError):
+        return line, (
+            f"nests deeper than {MAX_DEPTH} levels (a manifest needs 6); flatten the lists"
+            " and mappings"
+        )
+    if mark is not None and "'\\t'" in str(exc.problem):
+        lines = text.splitlines()
+        start = lines[mark.line][: mark.column + 1] if mark.line < len(lines) else ""
+        if "\t" in start and not start.strip(" \t"):
+            return line, "tabs are not allowed for indentation in YAML; indent with spaces"
+    detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+    return line, f"is not valid YAML: {detail}; fix it"
+
+
+class _RefusedError(Exception):
+    """The walk stops at ``node``: ``kind`` is "deep" or "large"."""
+
+    def __init__(self, kind: str, node: object) -> None:
+        self.kind, self.node = kind, node
+
+
+def _line_of(node: object) -> int | None:
+    return node.lc.line + 1 if isinstance(node, CommentedBase) else None
+
+
+def _walk(node: object, depth: int, seen: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(values, height) of ``node`` with every alias expanded, each shared node walked once.
+
+    ruamel reads a recursive alias as null: the nodes form no cycle.
+    """
+    if not isinstance(node, (Mapping, list)):
+        return 1, 0
+    key = id(node)
+    if key not in seen:
+        if depth > MAX_DEPTH:
+            raise _RefusedError("deep", node)
+        # A mapping counts its keys too.
+        children, per_child = (node.values(), 1) if isinstance(node, Mapping) else (node, 0)
+        total, height = 1, 0
+        for child in children:
+            size, below = _walk(child, depth + 1, seen)
+            total += size + per_child
+            height = max(height, below + 1)
+            if total > MAX_VALUES:
+                raise _RefusedError("large", node)
+        seen[key] = (total, height)
+    if depth + seen[key][1] > MAX_DEPTH:
+        raise _RefusedError("deep", node)
+    return seen[key]
+
+
+_REFUSALS = {
+    "deep": f"nests deeper than {MAX_DEPTH} levels once its aliases are expanded (a manifest"
+    " needs 6); use fewer aliases",
+    "large": f"its anchors and aliases expand to more than {MAX_VALUES:,} values (an alias"
+    " bomb?); use fewer aliases",
+}
+
+
+def load_yaml(text: str, source: str) -> object:
+    """The YAML document in ``text`` as ruamel's round-trip nodes (line numbers kept)."""
+    if len(text) > MAX_BYTES:
+        raise _refuse(source, None, f"is larger than {MAX_BYTES:,} characters; split it")
+    if "\0" in text:
+        raise _refuse(source, None, "holds NUL characters, not YAML text; fix the file")
+    try:
+        tree = _reader().load(text)
+    except MarkedYAMLError as exc:
+        line, message = _yaml_problem(exc, text)
+        raise _refuse(source, line, message, "(top level)") from None
+    except YAMLError as exc:
+        detail = " ".join(str(exc).split())
+        raise _refuse(source, None, f"is not valid YAML: {detail}; fix it", "(top level)") from None
+    if tree is None:
+        raise _refuse(
+            source,
+            None,
+            "the manifest is empty; expected a mapping with keys owner, defaults and repositories",
+        )
+    try:
+        _walk(tree, 1, {})
+    except _RefusedError as exc:
+        raise _refuse(source, _line_of(exc.node), _REFUSALS[exc.kind], "(top level)") from None
+    return tree
