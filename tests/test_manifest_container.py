@@ -221,9 +221,9 @@ BAD: list[tuple[str, str, list[str]]] = [
         "owner: acme\nrepositories:\n  - name: a\n    container:\n"
         "      build_args: {1VERSION: x}\n",
         [
-            "publishing.yaml:5: repositories[0].container.build_args: '1VERSION' is not a build"
-            " argument name; expected letters, digits and '_', not starting with a digit, such"
-            " as 'APP_VERSION'"
+            "publishing.yaml:5: repositories[0].container.build_args.1VERSION: '1VERSION' is not"
+            " a build argument name; expected letters, digits and '_', not starting with a digit,"
+            " such as 'APP_VERSION'"
         ],
     ),
     (

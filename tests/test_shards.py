@@ -80,7 +80,7 @@ def test_bad_shard_names_and_patterns_are_refused() -> None:
         repositories: []
         """
     ) == [
-        "publishing.yaml:3: shards.Team_A.[key]: 'Team_A' is not a shard name; expected 1 to 40"
+        "publishing.yaml:3: shards.Team_A: 'Team_A' is not a shard name; expected 1 to 40"
         " lowercase letters, digits or hyphens, such as 'team-web'",
         "publishing.yaml:3: shards.Team_A[0]: 'web/*' is not a repository name pattern;"
         " expected a name or a glob of repository-name characters with '*', '?' or '[...]',"
