@@ -21,6 +21,10 @@ try:
             "registry_token": config.get_secret("registryToken"),
             "registry_username": config.get("registryUsername"),
             "shard": config.get("shard"),
+            # The GitHub provider's ETag cache, kept between runs (README, GitHub API budget):
+            # the config, else where the pipeline's workflows keep it.
+            "github_cache_path": config.get("githubCachePath")
+            or os.environ.get("GHPUBLISH_GITHUB_CACHE_PATH"),
             # Per repository, the commit its image's git ref points at: a moved ref rebuilds.
             "revisions": config.get_object("revisions"),
             # Rulesets that exist already (retained elsewhere): imported by ID, not created.

@@ -31,6 +31,22 @@ def _collect_less_often() -> None:
         gc.set_threshold(GC_THRESHOLD, *older)
 
 
+# The GitHub provider's client (terraform-provider-github v6.13.0, README "GitHub API
+# budget"): the non-legacy client waits out GitHub's secondary limits, keeps at most 100
+# requests in flight and answers unchanged reads from its ETag cache (a 304 is not counted
+# against the hourly limit); the legacy default serializes requests, sleeps a second after
+# each write and fails once the hour's budget is spent.
+GITHUB_CLIENT: dict[str, Any] = {
+    "legacy_client": False,
+    # Retries of a failed request (connection errors, 429, 5xx but 501), 2 s apart: a 502
+    # under load usually clears in seconds; the provider's default is 3 retries 1 s apart.
+    "max_retries": 3,
+    "retry_delay_ms": 2000,
+}
+# Where the ETag cache persists between runs, relative to the project (git-ignored).
+GITHUB_CACHE_PATH = ".ghpublish/github-api-cache"
+
+
 class OrgPublishingArgs(TypedDict):
     """Every repository of one GitHub owner, as its manifest declares them."""
 
@@ -44,6 +60,9 @@ class OrgPublishingArgs(TypedDict):
     """User name for the registry (default the owner login)."""
     shard: NotRequired[pulumi.Input[str]]
     """The shard of the manifest this stack manages (required when it declares `shards`)."""
+    github_cache_path: NotRequired[pulumi.Input[str]]
+    """Directory of the GitHub provider's persistent ETag cache (default
+    `.ghpublish/github-api-cache`)."""
     rulesets: NotRequired[pulumi.Input[dict[str, int]]]
     """Rulesets that exist already on GitHub, imported instead of created (stack config
     `ghpublish:rulesets`): a repository's name for its tag ruleset, an org ruleset's name
@@ -165,6 +184,8 @@ class OrgPublishing(Component):
             f"{name}-github",
             owner=self.spec.owner,
             token=pulumi.Output.secret(token) if token is not None else None,
+            cache_path=args.get("github_cache_path") or GITHUB_CACHE_PATH,
+            **GITHUB_CLIENT,
             opts=pulumi.ResourceOptions(parent=self),
         )
         children = pulumi.ResourceOptions(parent=self, providers={"github": self.provider})

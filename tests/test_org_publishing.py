@@ -66,3 +66,27 @@ def test_invalid_manifest_stops_the_program_with_the_message(run_manifest: RunMa
     assert "publishing.yaml:4: repositories[0].npm.package: 'x' is not a scoped npm" in str(
         info.value
     )
+
+
+def test_the_provider_client_is_the_rate_limit_aware_one_with_a_persistent_cache(
+    run_manifest: RunManifest,
+) -> None:
+    (provider,) = run_manifest(MANIFEST).of_type("pulumi:providers:github")
+    inputs = provider.plain_inputs
+    # Provider configuration reaches the provider JSON-encoded, strings as they are.
+    assert inputs["legacyClient"] == "false"
+    assert inputs["cachePath"] == ".ghpublish/github-api-cache"
+    assert inputs["maxRetries"] == "3" and inputs["retryDelayMs"] == "2000"
+    # Settings the non-legacy client ignores for REST are not set (they would mislead).
+    assert not {"parallelRequests", "writeDelayMs", "readDelayMs"} & set(inputs)
+
+
+def test_the_cache_path_comes_from_the_config_else_the_pipeline(
+    run_manifest: RunManifest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GHPUBLISH_GITHUB_CACHE_PATH", "/runner/tool-cache/gh")
+    (provider,) = run_manifest(MANIFEST).of_type("pulumi:providers:github")
+    assert provider.plain_inputs["cachePath"] == "/runner/tool-cache/gh"
+    configured = run_manifest(MANIFEST, config={"ghpublish:githubCachePath": "/var/cache/gh"})
+    (provider,) = configured.of_type("pulumi:providers:github")
+    assert provider.plain_inputs["cachePath"] == "/var/cache/gh"

@@ -219,8 +219,26 @@ def test_up_runs_pulumi_up_on_the_default_branch_with_secrets(rendered: dict[str
         "GITHUB_TOKEN": "${{ secrets.GHPUBLISH_GITHUB_TOKEN }}",
         "PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
         "PULUMI_CONFIG_PASSPHRASE": "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+        "GHPUBLISH_GITHUB_CACHE_PATH": "${{ runner.tool_cache }}/ghpublish-github-api-cache",
     }
     assert data["concurrency"] == yaml.safe_load(rendered[DRIFT_PATH])["concurrency"]
+
+
+def test_only_the_pulumi_steps_keep_the_github_api_cache(
+    rendered: dict[str, str], example_run
+) -> None:  # type: ignore[no-untyped-def]
+    from tools.synth import files
+
+    # up and the drift check run the provider: both keep its ETag cache outside the checkout.
+    for path in (DEPLOY_PATH, DRIFT_PATH):
+        (job,) = yaml.safe_load(rendered[path])["jobs"].values()
+        steps = [s for s in job["steps"] if "GHPUBLISH_GITHUB_CACHE_PATH" in s.get("env", {})]
+        assert len(steps) == 1 and "pulumi" in steps[0]["name"], path
+    assert "GHPUBLISH_GITHUB_CACHE_PATH" not in rendered[REVIEW_PATH]
+    # Never in a publishing workflow.
+    for rel, text in files(example_run).items():
+        if "/ghpublish-" not in rel:
+            assert "GHPUBLISH_GITHUB_CACHE_PATH" not in text and "tool_cache" not in text, rel
 
 
 def test_a_drift_run_never_cancels_or_drops_a_pending_up(rendered: dict[str, str]) -> None:
@@ -359,6 +377,7 @@ def test_no_manifest_text_inside_an_expression(rendered: dict[str, str]) -> None
         "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
         "${{ steps.preview.outputs.result }}",
         "${{ steps.preview.outputs.status }}",
+        "${{ runner.tool_cache }}",
     }
     for text in rendered.values():
         assert set(expressions(text)) <= allowed

@@ -22,6 +22,7 @@ keeps one pending run and cancels the older one).
 from __future__ import annotations
 
 __all__ = [
+    "CACHE_ENV",
     "DEPLOY_PATH",
     "DRIFT_PATH",
     "PIPELINE_ENVIRONMENT",
@@ -57,6 +58,9 @@ PIPELINE_SECRETS = {
     # Passphrase of the stack's secrets provider; empty when it is not `passphrase`.
     "PULUMI_CONFIG_PASSPHRASE": "PULUMI_CONFIG_PASSPHRASE",
 }
+# Where the program puts the GitHub provider's ETag cache when `ghpublish:githubCachePath`
+# is not set.
+CACHE_ENV = "GHPUBLISH_GITHUB_CACHE_PATH"
 # The backend URL (`pulumi login <url>`); empty for Pulumi Cloud.
 BACKEND_SECRET = "PULUMI_BACKEND_URL"
 # `up` and the drift check never run at once, and queue in order: none is dropped.
@@ -103,6 +107,16 @@ def _prepare(pipeline: PipelineSpec, *, history: bool = False) -> tuple[Step, ..
     )
 
 
+def _pulumi_env() -> dict[str, str]:
+    """What a step running the Pulumi CLI reads: the secrets, and where the GitHub provider's
+    ETag cache lives, outside the checkout: kept between runs where the runner keeps its
+    disk (README, GitHub API budget)."""
+    return {
+        **{var: _secret(secret) for var, secret in PIPELINE_SECRETS.items()},
+        CACHE_ENV: "${{ runner.tool_cache }}/ghpublish-github-api-cache",
+    }
+
+
 def _pulumi(pipeline: PipelineSpec, command: str, **extra: str | bool) -> Step:
     return Step(
         name=f"pulumi {command}",
@@ -116,7 +130,7 @@ def _pulumi(pipeline: PipelineSpec, command: str, **extra: str | bool) -> Step:
             "comment-on-summary": True,
             **extra,
         },
-        env={var: _secret(secret) for var, secret in PIPELINE_SECRETS.items()},
+        env=_pulumi_env(),
     )
 
 
@@ -255,7 +269,7 @@ def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
         env={
             "STACK": pipeline.stack,
             "PULUMI_BACKEND_URL": _secret(BACKEND_SECRET),
-            **{var: _secret(secret) for var, secret in PIPELINE_SECRETS.items()},
+            **_pulumi_env(),
         },
         run=_PREVIEW_SCRIPT,
     )
