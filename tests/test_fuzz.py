@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from components import ManifestError, parse_manifest
+from components._manifest._container import PLATFORMS, PULUMI_PLATFORMS
 from components._workflow import expressions
 from tools.mock_engine import run_program
 from tools.synth import files
@@ -184,6 +185,35 @@ def npm_blocks(draw: st.DrawFn, owner: str, name: str) -> object:
 
 
 @st.composite
+def container_blocks(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    """A container block; with build_from_pulumi, platforms the Docker build provider builds
+    (the image registration then goes through the provider contract too)."""
+    pulumi_build = draw(st.booleans())
+    allowed = [p for p in PLATFORMS if p in PULUMI_PLATFORMS] if pulumi_build else PLATFORMS
+    block: dict[str, Any] = {
+        "image": f"img-{index}",  # a repository's own name need not be an image name
+        "platforms": draw(st.lists(st.sampled_from(allowed), min_size=1, max_size=3)),
+    }
+    if draw(st.booleans()):
+        block["build_args"] = {"APP_NOTE": draw(descriptions)}
+    if draw(st.booleans()):
+        block["context"] = draw(st.sampled_from(["app", "a/b", "."]))
+    if pulumi_build:
+        block["build_from_pulumi"] = draw(
+            st.sampled_from(
+                [
+                    True,
+                    {"ref": "v1.2.3"},
+                    {"path": "../src"},
+                    {"tags": ["a", "1.0"]},
+                    {"cache": False},
+                ]
+            )
+        )
+    return block
+
+
+@st.composite
 def manifests(draw: st.DrawFn) -> dict[str, Any]:
     """A manifest that is valid by construction, as plain data."""
     owner = draw(logins)
@@ -207,6 +237,8 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
                 npm["package"] = f"{package}-{len(packages)}"  # type: ignore[index]
             packages.add(npm.get("package", package))  # type: ignore[union-attr]
             repo["npm"] = npm
+        if draw(st.integers(0, 3)) == 0:
+            repo["container"] = draw(container_blocks(len(repositories)))
         repositories.append(repo)
     data: dict[str, Any] = {"owner": owner, "repositories": repositories}
     plan = draw(st.sampled_from([None, "free", "pro", "team", "enterprise"]))

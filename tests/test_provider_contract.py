@@ -252,6 +252,34 @@ def test_provider_configuration_is_checked_after_json_decoding() -> None:
     ]
 
 
+def test_ignore_changes_names_inputs() -> None:
+    # The SDK translates a plain top-level name (has_issues -> hasIssues) and nothing else:
+    # a path the engine cannot match ignores nothing, silently.
+    def program() -> None:
+        ignore = [
+            "has_issues",
+            'template["owner"]',
+            "topics[*]",
+            "templat",
+            "security_and_analysis.advanced_security",
+            "securityAndAnalysis.advancedSecurity.status",
+            "topics.first",
+            "name.x",
+            "name[",
+        ]
+        github.Repository("r", name="x", opts=pulumi.ResourceOptions(ignore_changes=ignore))
+
+    assert violation(program) == [
+        f"{REPOSITORY} 'r': ignore_changes 'name.x': no 'x' inside a string value",
+        f"{REPOSITORY} 'r': ignore_changes 'name[' is not a property path",
+        f"{REPOSITORY} 'r': ignore_changes 'security_and_analysis.advanced_security': no input"
+        " 'security_and_analysis' there (did you mean 'securityAndAnalysis'?)",
+        f"{REPOSITORY} 'r': ignore_changes 'templat': no input 'templat' there (did you mean"
+        " 'template'?)",
+        f"{REPOSITORY} 'r': ignore_changes 'topics.first': no 'first' inside an array value",
+    ]
+
+
 def test_valid_registrations_pass() -> None:
     def program() -> None:
         provider = github.Provider(
@@ -265,8 +293,15 @@ def test_valid_registrations_pass() -> None:
             retryable_errors=[500, 502],
             write_delay_ms=100,
         )
-        opts = pulumi.ResourceOptions(provider=provider, ignore_changes=["description"])
-        repo = github.Repository("r", name="x", visibility="private", topics=["a"], opts=opts)
+        opts = pulumi.ResourceOptions(provider=provider)
+        ignore = ["description", "has_wiki", "template.owner", "topics[0]"]
+        repo = github.Repository(
+            "r",
+            name="x",
+            visibility="private",
+            topics=["a"],
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=ignore)),
+        )
         github.RepositoryRuleset(
             "rs",
             repository=repo.name,

@@ -17,7 +17,8 @@ import contextlib
 import difflib
 import functools
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,7 @@ class Contract:
             self._named[token] = (
                 self._enum(token, spec) if "enum" in spec else self._object(spec, token)
             )
+        self._resource_inputs = {t: spec["inputs"] for t, spec in data["resources"].items()}
         self._resources = {
             token: self._object(spec, token, provider=token.startswith(_PROVIDER))
             for token, spec in data["resources"].items()
@@ -192,8 +194,49 @@ class Contract:
         return check_object
 
     # -- checking --------------------------------------------------------------------
-    def check(self, type_: str, name: str, inputs: dict[str, Any], *, custom: bool = True) -> None:
-        """Raise `ProviderContractError` unless the pinned provider accepts these inputs."""
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one contract per process
+    def _ignore_problem(self, type_: str, path: str) -> str | None:
+        """Why ``path`` (an ignore_changes property path) names no input of ``type_``, if so."""
+        node: Any = ["object", self._resource_inputs[type_]]
+        parsed = _path_segments(path)
+        if parsed is None:
+            return f"ignore_changes {path!r} is not a property path"
+        for segment, indexed in parsed:
+            kind, inner = node if isinstance(node, list) else ("leaf", node)
+            if kind == "object" and not indexed and segment != "*":
+                if segment not in inner:
+                    near = difflib.get_close_matches(segment, sorted(inner), n=1)
+                    hint = f" (did you mean {near[0]!r}?)" if near else ""
+                    return f"ignore_changes {path!r}: no input {segment!r} there{hint}"
+                node = self._node(inner[segment])
+            elif kind in ("array", "map") and (indexed or kind == "map"):
+                node = self._node(inner)
+            elif inner == "any" or (kind == "object" and segment == "*"):
+                return None
+            else:
+                what = inner if kind == "leaf" else kind
+                article = "an" if what[0] in "aeiou" else "a"
+                return f"ignore_changes {path!r}: no {segment!r} inside {article} {what} value"
+        return None
+
+    def _node(self, expr: Any) -> Any:
+        """``["object", inputs]``, ``["array"|"map", T]`` or a primitive/enum name."""
+        if isinstance(expr, list):
+            return expr
+        spec = self._types.get(expr)
+        return ["object", spec["inputs"]] if spec is not None and "inputs" in spec else expr
+
+    def check(
+        self,
+        type_: str,
+        name: str,
+        inputs: dict[str, Any],
+        *,
+        custom: bool = True,
+        ignore_changes: Iterable[str] = (),
+    ) -> None:
+        """Raise `ProviderContractError` unless the pinned provider accepts these inputs (and
+        each ignore_changes path names one of them)."""
         if not custom and type_.startswith(OURS):
             return
         check = self._resources.get(type_) if custom else None
@@ -203,8 +246,35 @@ class Contract:
             raise ProviderContractError(type_, name, [f"unknown {what}: not in {versions}"])
         problems: list[str] = []
         check(inputs, "", problems, False)
+        for path in ignore_changes:
+            problem = self._ignore_problem(type_, path)
+            if problem is not None:
+                problems.append(problem)
         if problems:
             raise ProviderContractError(type_, name, sorted(problems))
+
+
+# One step of a property path: `.name` (or a leading name), `[0]`, `[*]`, `["key"]`.
+_STEP = re.compile(r'(?:^|\.)([^.\[\]"]+)|\[(\d+|\*)\]|\["((?:[^"\\]|\\.)*)"\]')
+
+
+def _path_segments(path: str) -> list[tuple[str, bool]] | None:
+    """The steps of a property path, each (name or index, whether it was ``[...]``)."""
+    steps: list[tuple[str, bool]] = []
+    pos = 0
+    while pos < len(path):
+        match = _STEP.match(path, pos)
+        if match is None or match.end() == pos:
+            return None
+        name, index, key = match.groups()
+        if name is not None:
+            steps.append((name, False))
+        elif index is not None:
+            steps.append((index, True))
+        else:
+            steps.append((json.loads(f'"{key}"'), False))
+        pos = match.end()
+    return steps or None
 
 
 def _unwrap(value: Any, secret: bool) -> tuple[Any, bool]:

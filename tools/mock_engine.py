@@ -153,7 +153,13 @@ class RecordingMonitor(mocks.MockMonitor):
             inputs = raw.get("object", {})
             if self.contract is not None:
                 try:
-                    self.contract.check(request.type, request.name, inputs, custom=request.custom)
+                    self.contract.check(
+                        request.type,
+                        request.name,
+                        inputs,
+                        custom=request.custom,
+                        ignore_changes=request.ignoreChanges,
+                    )
                 except ProviderContractError as violation:
                     self.violations.append(violation)
                     raise
