@@ -95,7 +95,8 @@ def _node_version(value: object) -> object:
 
 
 NpmPackage = Annotated[str, AfterValidator(_npm_package)]
-NodeVersion = Annotated[str, BeforeValidator(_node_version)]
+# A whole number is a major version (node_version: 22).
+NodeVersion = Annotated[str, BeforeValidator(_node_version, json_schema_input_type=str | int)]
 
 
 class NpmDefaults(_Block):

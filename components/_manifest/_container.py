@@ -191,9 +191,10 @@ class ContainerDefaults(_Block):
         description="Registry host (default ghcr.io; another host for GitHub Enterprise Server"
         " or a test registry).",
     )
-    build_from_pulumi: Annotated[BuildFromPulumi | None, BeforeValidator(_build_shorthand)] = Field(
-        None, description="Also build and push from `pulumi up` (default false)."
-    )
+    build_from_pulumi: Annotated[
+        BuildFromPulumi | None,
+        BeforeValidator(_build_shorthand, json_schema_input_type=BuildFromPulumi | bool | None),
+    ] = Field(None, description="Also build and push from `pulumi up` (default false).")
 
 
 class Container(ContainerDefaults):

@@ -7,6 +7,8 @@ import dataclasses
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from .._ecosystems import ECOSYSTEMS
 from .._spec import OrgSpec, RepositorySpec
@@ -53,9 +55,23 @@ class Manifest(_Block):
     )
 
 
+class _EditorSchema(GenerateJsonSchema):
+    """The JSON Schema of what a manifest may hold. A before-validator rewrites its input
+    (``npm: false``, ``node_version: 22``): it declares what it accepts with
+    ``json_schema_input_type``; one that does not accepts anything here, so that the editor
+    schema never refuses a manifest ghpublish accepts."""
+
+    def function_before_schema(
+        self, schema: core_schema.BeforeValidatorFunctionSchema
+    ) -> JsonSchemaValue:
+        if self.mode == "validation" and not schema.get("json_schema_input_schema"):
+            return {}
+        return super().function_before_schema(schema)
+
+
 def manifest_json_schema() -> dict[str, Any]:
     """The manifest's JSON Schema, for editors (committed as schema/publishing.schema.json)."""
-    return Manifest.model_json_schema(mode="validation")
+    return Manifest.model_json_schema(mode="validation", schema_generator=_EditorSchema)
 
 
 def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, str]]]:

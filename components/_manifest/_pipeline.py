@@ -78,11 +78,13 @@ class ManifestRepository(_Block):
         PipelineSpec.drift_schedule,
         description="Cron schedule (UTC) of the drift check (default weekdays 06:17).",
     )
-    python_version: Annotated[str, BeforeValidator(_version(_PYTHON, "3.12"))] = Field(
-        PipelineSpec.python_version, description="Python the program runs on (default 3.11)."
-    )
+    python_version: Annotated[
+        str, BeforeValidator(_version(_PYTHON, "3.12"), json_schema_input_type=str)
+    ] = Field(PipelineSpec.python_version, description="Python the program runs on (default 3.11).")
     pulumi_version: Annotated[
-        str, BeforeValidator(_version(_SEMVER, "3.272.0")), AfterValidator(_drift_capable)
+        str,
+        BeforeValidator(_version(_SEMVER, "3.272.0"), json_schema_input_type=str),
+        AfterValidator(_drift_capable),
     ] = Field(
         PipelineSpec.pulumi_version,
         description="Pulumi CLI version (default the one matching the pinned SDK).",

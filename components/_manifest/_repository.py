@@ -80,7 +80,7 @@ def _sha_pinning(value: bool | None) -> bool | None:
 
 
 ActionPattern = Annotated[str, AfterValidator(_action_pattern)]
-ReviewerId = Annotated[int, BeforeValidator(_reviewer_id)]
+ReviewerId = Annotated[int, BeforeValidator(_reviewer_id, json_schema_input_type=int)]
 # GitHub's limit: at most six required reviewers per environment, teams and users together.
 MAX_REVIEWERS = 6
 
@@ -184,8 +184,10 @@ def _blocks(name: str, base: type[_Block], *, defaults: bool) -> type[_Block]:
     fields: dict[str, Any] = {
         eco.key: (
             Annotated[
-                (eco.defaults if defaults else eco.block) | None,
-                BeforeValidator(_enabled_shorthand),
+                (block := eco.defaults if defaults else eco.block) | None,
+                BeforeValidator(
+                    _enabled_shorthand, json_schema_input_type=block | Literal[False] | None
+                ),
             ],
             None,
         )
