@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 import yaml
 from conftest import RunManifest, one
 
 from components._catalog import CATALOG
-from components._workflow import expressions
+from components._ecosystems.npm import npm_release
+from components._manifest import parse_manifest
+from components._workflow import expressions, render
 
 FILE = "github:index/repositoryFile:RepositoryFile"
 
@@ -121,7 +128,6 @@ def test_package_name_check_gets_manifest_values_through_env(run_manifest: RunMa
     assert check["env"]["PACKAGE"] == "@acme-corp/widgets"
     assert check["env"]["REPOSITORY"] == "Acme-Corp/widgets"
     assert "@acme-corp" not in check["run"] and "Acme-Corp" not in check["run"]
-    assert 'npm pkg get repository | grep -qiF "$REPOSITORY"' in check["run"]
 
 
 def test_component_outputs(run_manifest: RunManifest) -> None:
@@ -142,3 +148,100 @@ def test_component_release_tag_pattern_is_validated_as_in_the_manifest() -> None
     assert _spec({"owner": "acme", "repository": "lib"}).release_tag_pattern == "v*"
     with pytest.raises(ValueError, match=r"^'v1' is not a release tag pattern; expected"):
         _spec({"owner": "acme", "repository": "lib", "release_tag_pattern": "v1"})
+
+
+def _check_script() -> str:
+    spec = parse_manifest("owner: Acme-Widgets\nrepositories:\n  - {name: widgets, npm: {}}\n", "m")
+    workflow = yaml.safe_load(render(npm_release(spec.repositories[0], "publishing.yaml")))
+    steps = workflow["jobs"]["publish"]["steps"]
+    return next(s for s in steps if s["name"] == "Check the package name and repository")["run"]
+
+
+def _run_check(tmp_path: Path, repository: object) -> subprocess.CompletedProcess[str]:
+    package: dict[str, object] = {"name": "@acme-widgets/widgets", "version": "1.0.0"}
+    if repository is not None:
+        package["repository"] = repository
+    (tmp_path / "package.json").write_text(json.dumps(package))
+    (tmp_path / "check.sh").write_text(_check_script())
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PACKAGE": "@acme-widgets/widgets",
+        "REPOSITORY": "Acme-Widgets/widgets",
+        "MANIFEST_KEY": "npm.package of the repository 'widgets' in publishing.yaml",
+    }
+    return subprocess.run(
+        ["bash", "-e", "check.sh"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "repository",
+    [
+        "github:Acme-Widgets/widgets",
+        "Acme-Widgets/widgets",
+        "acme-widgets/WIDGETS",
+        "https://github.com/Acme-Widgets/widgets",
+        "https://github.com/Acme-Widgets/widgets/",
+        "https://github.com/Acme-Widgets/widgets.git",
+        "git+https://github.com/Acme-Widgets/widgets.git",
+        "git+ssh://git@github.com/Acme-Widgets/widgets.git",
+        "git@github.com:Acme-Widgets/widgets.git",
+        "git://github.com/Acme-Widgets/widgets.git",
+        "https://github.com/Acme-Widgets/widgets.git#main",
+        {"type": "git", "url": "git+https://github.com/Acme-Widgets/widgets.git"},
+        {"type": "git", "url": "https://github.com/acme-widgets/widgets", "directory": "pkg"},
+    ],
+)
+def test_the_repository_check_accepts_every_form_npm_accepts(
+    tmp_path: Path, repository: object
+) -> None:
+    proc = _run_check(tmp_path, repository)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "repository",
+    [
+        "github:Acme-Widgets/widgets-themes",
+        "github:Acme-Widgets/widgetsXYZ",
+        "https://github.com/Acme-Widgets/widgetsXYZ",
+        "https://gitlab.com/Acme-Widgets/widgets",
+        "gitlab:Acme-Widgets/widgets",
+        "github:Other-Org/Acme-Widgets/widgets",
+        "https://github.com/Other-Org/Acme-Widgets/widgets",
+        "https://github.com.evil.example/Acme-Widgets/widgets",
+        "https://evil.example/github.com/Acme-Widgets/widgets",
+        "https://github.com/Acme-Widgets/widgets/tree/main",
+        "Acme-Widgets/widgets extra",
+        {"type": "git"},
+        {"type": "git", "url": "https://gitlab.com/Acme-Widgets/widgets.git"},
+        "",
+        None,
+    ],
+)
+def test_the_repository_check_refuses_any_other_repository(
+    tmp_path: Path, repository: object
+) -> None:
+    proc = _run_check(tmp_path, repository)
+    assert proc.returncode == 1
+    assert proc.stdout == (
+        "::error file=package.json::package.json's repository field does not name"
+        " Acme-Widgets/widgets; set it to 'github:Acme-Widgets/widgets' so that the package"
+        " is linked to the repository and inherits its access\n"
+    )
+
+
+def test_the_name_check_names_both_and_the_manifest_key(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "@acme-widgets/other"}')
+    (tmp_path / "check.sh").write_text(_check_script())
+    env = {"PATH": os.environ["PATH"], "PACKAGE": "@acme-widgets/widgets", "MANIFEST_KEY": "k"}
+    proc = subprocess.run(
+        ["bash", "-e", "check.sh"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert (proc.returncode, proc.stdout) == (
+        1,
+        "::error file=package.json::package.json names '@acme-widgets/other' but the manifest"
+        " publishes '@acme-widgets/widgets'; change one of them (k)\n",
+    )

@@ -222,7 +222,9 @@ def test_a_wrong_token_fails_and_publishes_nothing(
 def test_a_package_json_naming_another_repository_fails_before_publishing(
     registry: NpmRegistry, packages: Packages, tmp_path: Path
 ) -> None:
-    checkout = packages.write("widgets", "1.0.0", repository="github:Other-Org/elsewhere")
+    # A longer name that contains this one: a substring match would let it through.
+    other = f"github:{OWNER}/{packages.repo('widgets')}-themes"
+    checkout = packages.write("widgets", "1.0.0", repository=other)
     result = packages.release("widgets", checkout, release_event("v1.0.0"))
     check = result["publish"].step("Check the package name and repository")
     assert check.status == "failure"

@@ -212,6 +212,37 @@ _NODE_AUTH_TOKEN = {"NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
 READ_PACKAGES = Permission("packages", "read", "install the owner's packages from GitHub Packages")
 
 
+# package.json's `repository`, in every form npm accepts (`github:o/r`, `o/r`, an https,
+# git, ssh or `git+…` URL, `git@github.com:o/r`, the object form's `url`), must name this
+# very repository: host github.com, owner and name compared whole, ignoring case as GitHub
+# does; a `.git` suffix, a trailing slash and a `#committish` are npm's own decorations.
+_REPOSITORY_CHECK = (
+    "node - <<'JS'",
+    'const { repository } = require("./package.json");',
+    'const url = repository && typeof repository === "object" ? repository.url : repository;',
+    'const spec = String(url || "").trim().replace(/#.*$/, "");',
+    'const path = "([A-Za-z0-9-]+)/([A-Za-z0-9._-]+?)(?:\\\\.git)?/?$";',
+    "const forms = [",
+    '  "^(?:github:)?",',
+    '  "^(?:git\\\\+)?(?:https?|git|ssh)://(?:[^@/]+@)?github\\\\.com(?::[0-9]+)?/",',
+    '  "^(?:git\\\\+ssh://)?git@github\\\\.com:",',
+    "];",
+    'const found = forms.map((start) => new RegExp(start + path, "i").exec(spec)).find(Boolean);',
+    'const named = found ? `${found[1]}/${found[2]}` : "";',
+    "const expected = process.env.REPOSITORY;",
+    "if (named.toLowerCase() !== expected.toLowerCase()) {",
+    "  console.log(",
+    "    `::error file=package.json::package.json's repository field does not name ${expected};` +",
+    "      ` set it to 'github:${expected}' so that the package is linked to the repository` +",
+    '      " and inherits its access"',
+    "  );",
+    "  process.exit(1);",
+    "}",
+    "JS",
+    "",
+)
+
+
 def _check_package_name(npm: NpmSpec, repo: RepositorySpec, source: str) -> Step:
     # Manifest values reach the script through the environment only, never as code.
     # The `repository` field links the package to its repository before its first publish,
@@ -225,19 +256,13 @@ def _check_package_name(npm: NpmSpec, repo: RepositorySpec, source: str) -> Step
         },
         run="\n".join(
             [
-                'name="$(npm pkg get name | tr -d \'"\')"',
+                'name="$(node -p \'require("./package.json").name\')"',
                 'if [ "$name" != "$PACKAGE" ]; then',
                 "  echo \"::error file=package.json::package.json names '$name' but the manifest"
                 " publishes '$PACKAGE'; change one of them ($MANIFEST_KEY)\"",
                 "  exit 1",
                 "fi",
-                'if ! npm pkg get repository | grep -qiF "$REPOSITORY"; then',
-                "  echo \"::error file=package.json::package.json's repository field does not"
-                " name $REPOSITORY; set it to 'github:$REPOSITORY' so that the package is linked"
-                ' to the repository and inherits its access"',
-                "  exit 1",
-                "fi",
-                "",
+                *_REPOSITORY_CHECK,
             ]
         ),
     )
