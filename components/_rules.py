@@ -13,7 +13,9 @@ ghpublish generates, and the policy pack (``policy/``) runs them over every
   ``id-token: write`` only beside an attestation or an OIDC login, ``attestations: write``
   only beside an attestation, ``artifact-metadata: write`` only beside an attestation pushed
   to the registry that records where it is stored, never ``write-all``. Other scopes are
-  not judged here.
+  not judged here;
+- ``GITHUB_TOKEN`` is sent to no registry but ghcr.io (``docker/login-action`` with the
+  workflow's token as the password of another host, Docker Hub included).
 
 No Pulumi import here.
 """
@@ -33,6 +35,7 @@ __all__ = [
     "parse_workflow",
     "permission_findings",
     "pin_findings",
+    "token_host_findings",
     "top_level_permission_findings",
     "unjustified_writes",
 ]
@@ -329,6 +332,33 @@ def permission_findings(facts: WorkflowFacts) -> list[Finding]:
     ]
 
 
+# The registry `GITHUB_TOKEN` may log in to: GitHub's own container registry.
+_TOKEN_REGISTRIES = frozenset({"ghcr.io"})
+_WORKFLOW_TOKEN = re.compile(r"\$\{\{\s*(?:secrets\.GITHUB_TOKEN|github\.token)\s*\}\}", re.I)
+
+
+def token_host_findings(facts: WorkflowFacts) -> list[Finding]:
+    """A `docker/login-action` that sends the workflow's token to another registry."""
+    found = []
+    for job in facts.jobs:
+        for i, step in enumerate(job.steps):
+            if step.action != "docker/login-action":
+                continue
+            password = str(step.with_.get("password", ""))
+            registry = str(step.with_.get("registry", "") or "docker.io").strip().lower()
+            if _WORKFLOW_TOKEN.search(password) and registry not in _TOKEN_REGISTRIES:
+                found.append(
+                    Finding(
+                        "github-token-other-host",
+                        f"jobs.{job.id}.steps[{i}] logs in to {registry} with GITHUB_TOKEN:"
+                        " the workflow's token goes to ghcr.io only; log in to another registry"
+                        " with its own user name and a secret",
+                        job.id,
+                    )
+                )
+    return found
+
+
 def check_workflow(text: str) -> list[Finding]:
     """Every rule over one workflow's text; an unreadable workflow is one finding."""
     try:
@@ -339,4 +369,5 @@ def check_workflow(text: str) -> list[Finding]:
         *pin_findings(facts),
         *top_level_permission_findings(facts),
         *permission_findings(facts),
+        *token_host_findings(facts),
     ]

@@ -86,6 +86,10 @@ class ContainerSpec:
     build_args: tuple[tuple[str, str], ...] = ()
     target: str | None = None
     build_from_pulumi: PulumiBuildSpec | None = None
+    # The release workflow's login to a registry other than ghcr.io (GITHUB_TOKEN never
+    # leaves GitHub): the user name and the name of the Actions secret with its password.
+    registry_username: str | None = None
+    registry_password_secret: str | None = None
 
     @property
     def ref(self) -> str:

@@ -28,6 +28,12 @@ from ._manifest import (
     _tag_pattern,
     default_tags,
 )
+from ._manifest._container import (
+    _registry_username,
+    latest_problem,
+    registry_credential_problems,
+)
+from ._manifest._fields import _secret_name
 from ._spec import (
     DEFAULT_PLATFORMS,
     GHCR,
@@ -48,7 +54,8 @@ class BuildFromPulumiArgs(TypedDict):
     ref: NotRequired[pulumi.Input[str]]
     """Git branch or tag built from the git URL (default the default branch)."""
     tags: NotRequired[pulumi.Input[list[str]]]
-    """Tags pushed (default: the ref, and `latest` for the default branch)."""
+    """Tags pushed (default: the ref; `edge` for a path). Never `latest` beside the release
+    workflow, which writes it."""
     cache: NotRequired[pulumi.Input[bool]]
     """Read and write a registry cache, `<image>:buildcache` (default true)."""
     revision: NotRequired[pulumi.Input[str]]
@@ -76,7 +83,11 @@ class ContainerSettingsArgs(TypedDict):
     build_from_pulumi: NotRequired[pulumi.Input[BuildFromPulumiArgs]]
     """Also build and push from `pulumi up` (default off)."""
     registry_username: NotRequired[pulumi.Input[str]]
-    """User name for the registry when building from Pulumi (default the owner login)."""
+    """User name for a registry other than ghcr.io: the release workflow logs in with it
+    (required there), and so does a Pulumi-time build (default the owner login)."""
+    registry_password_secret: NotRequired[pulumi.Input[str]]
+    """Name of the Actions secret holding the password of a registry other than ghcr.io, for
+    the release workflow's login (required there; ghcr.io takes `GITHUB_TOKEN`)."""
     registry_password: NotRequired[pulumi.Input[str]]
     """Token for the registry when building from Pulumi, a secret (default: the host's
     Docker credentials)."""
@@ -116,12 +127,11 @@ def _pulumi_build(build: Mapping[str, object], branch: str) -> PulumiBuildSpec:
     else:
         ref = ref or branch
     tags = build.get("tags")
-    if tags:
-        resolved = tuple(dict.fromkeys(_tag(t) for t in tags))  # type: ignore[attr-defined]
-    elif ref is not None:
-        resolved = default_tags(ref, branch)  # type: ignore[arg-type]
-    else:
-        resolved = ("latest",)
+    resolved = (
+        tuple(dict.fromkeys(_tag(t) for t in tags))  # type: ignore[attr-defined]
+        if tags
+        else default_tags(ref)  # type: ignore[arg-type]
+    )
     revision = build.get("revision")
     if revision is not None and (path is not None or not _COMMIT.fullmatch(str(revision))):
         raise GhpublishError(
@@ -155,7 +165,30 @@ def container_spec(
         build_args=tuple(sorted(build_args.items())),
         target=_stage(target) if target is not None else None,  # type: ignore[arg-type]
         build_from_pulumi=_pulumi_build(build, branch) if build is not None else None,  # type: ignore[arg-type]
+        registry_username=settings.get("registry_username"),  # type: ignore[arg-type]
+        registry_password_secret=settings.get("registry_password_secret"),  # type: ignore[arg-type]
     )
+
+
+def _publishing_checks(container: ContainerSpec) -> ContainerSpec:
+    """The release workflow's own rules: registry credentials, and `latest` left to it."""
+    # On ghcr.io a user name serves the Pulumi-time build only (the workflow takes
+    # GITHUB_TOKEN), so only a password secret is out of place there.
+    username = container.registry_username if container.registry != GHCR else None
+    problems = registry_credential_problems(
+        container.registry, username, container.registry_password_secret
+    )
+    if container.registry_username is not None:
+        _registry_username(container.registry_username)
+    if container.registry_password_secret is not None:
+        _secret_name(container.registry_password_secret)
+    build = container.build_from_pulumi
+    latest = latest_problem(build.tags) if build is not None else None
+    if latest is not None:
+        problems.append(("build_from_pulumi.tags", latest))
+    if problems:
+        raise ValueError("; ".join(f"container.{key}: {message}" for key, message in problems))
+    return container
 
 
 def _spec(args: ContainerPublishingArgs) -> RepositorySpec:
@@ -170,7 +203,9 @@ def _spec(args: ContainerPublishingArgs) -> RepositorySpec:
         default_branch=branch,
         adopt=False,
         npm=None,
-        container=container_spec(owner, name, args.get("container") or {}, branch),  # type: ignore[arg-type]
+        container=_publishing_checks(
+            container_spec(owner, name, args.get("container") or {}, branch),  # type: ignore[arg-type]
+        ),
         path=args.get("manifest_path") or f"the repository {name}",  # type: ignore[arg-type]
         release_tag_pattern=_tag_pattern(args.get("release_tag_pattern") or RELEASE_TAGS),  # type: ignore[arg-type]
     )

@@ -227,7 +227,8 @@ class OrgPublishing(Component):
                     "pulumi_version": pipeline.pulumi_version,
                 }
             if "container" in member_args:
-                member_args["container"] = {**member_args["container"], **credentials}  # type: ignore[typeddict-item]
+                # The manifest's registry_username (a registry other than ghcr.io) wins.
+                member_args["container"] = {**credentials, **member_args["container"]}  # type: ignore[typeddict-item]
                 revision = revisions.pop(repo.name, None)
                 if revision is not None:
                     build = member_args["container"]["build_from_pulumi"]  # type: ignore[typeddict-item]

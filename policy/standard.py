@@ -65,6 +65,7 @@ DEFAULT_LEVELS: dict[str, EnforcementLevel] = {
     "workflow-actions-pinned": MANDATORY,
     "workflow-top-level-permissions": MANDATORY,
     "workflow-least-privilege": MANDATORY,
+    "workflow-token-stays-on-github": MANDATORY,
     "repository-protected": MANDATORY,
     "image-source-label": ADVISORY,
     "image-registry": MANDATORY,
@@ -364,6 +365,12 @@ def build_policies(settings: PackSettings | None = None) -> list[Policy]:
             description="No workflow job holds a write permission it does not need.",
             validate=_workflow_policy(_rules.permission_findings),
             enforcement_level=level("workflow-least-privilege"),
+        ),
+        ResourceValidationPolicy(
+            name="workflow-token-stays-on-github",
+            description="No workflow sends `GITHUB_TOKEN` to a registry other than ghcr.io.",
+            validate=_workflow_policy(_rules.token_host_findings),
+            enforcement_level=level("workflow-token-stays-on-github"),
         ),
         ResourceValidationPolicy(
             name="repository-protected",

@@ -175,7 +175,8 @@ def test_component_outputs_and_defaults() -> None:
     assert "dockerfile" not in built.inputs
     assert result.outputs == {
         "image": "ghcr.io/acme/svc",
-        "refs": ["ghcr.io/acme/svc:main", "ghcr.io/acme/svc:latest"],
+        # Never `latest`: the release workflow writes it (the highest release).
+        "refs": ["ghcr.io/acme/svc:main"],
     }
 
 
@@ -291,10 +292,7 @@ def test_a_known_commit_of_the_ref_is_built_so_a_moved_ref_rebuilds(
         "location": f"https://github.com/Acme-Widgets/Widgets-CLI.git#{COMMIT}:app"
     }
     # The tags still name the ref.
-    assert inputs["tags"] == [
-        "ghcr.io/acme-widgets/widgets/cli:trunk",
-        "ghcr.io/acme-widgets/widgets/cli:latest",
-    ]
+    assert inputs["tags"] == ["ghcr.io/acme-widgets/widgets/cli:trunk"]
     before = image(run(tmp_path, monkeypatch, "{ref: trunk}"))["context"]
     assert before == {"location": "https://github.com/Acme-Widgets/Widgets-CLI.git#trunk:app"}
 

@@ -402,13 +402,39 @@ def test_component_uses_another_registry_and_refuses_bad_arguments() -> None:
         {
             "owner": "acme",
             "repository": "a",
-            "container": {"registry": "ghe.example.com", "image": "x/y"},
+            "container": {
+                "registry": "ghe.example.com",
+                "image": "x/y",
+                "registry_username": "ci-bot",
+                "registry_password_secret": "GHE_REGISTRY_TOKEN",
+            },
         }
     )
-    content = run.of_type(FILE)[0].plain_inputs["content"]
-    assert "registry: ghe.example.com" in content and "images: ghe.example.com/acme/x/y" in content
+    wf = yaml.safe_load(run.of_type(FILE)[0].plain_inputs["content"])
+    publish = wf["jobs"]["publish"]
+    assert step(publish, "docker/login-action")["with"] == {
+        "registry": "ghe.example.com",
+        "username": "ci-bot",
+        "password": "${{ secrets.GHE_REGISTRY_TOKEN }}",
+    }
+    assert step(publish, "docker/metadata-action")["with"]["images"] == "ghe.example.com/acme/x/y"
+    # GITHUB_TOKEN never leaves GitHub, so it needs no package access either.
+    assert publish["permissions"] == {"contents": "read"}
+    assert "GITHUB_TOKEN" not in yaml.safe_dump(publish)
     with pytest.raises(Exception, match="'Bad' is not an image name"):
         _component({"owner": "acme", "repository": "a", "container": {"image": "Bad"}})
+    with pytest.raises(
+        Exception, match=r"container\.registry: 'ghe\.example\.com' is not ghcr\.io"
+    ):
+        _component({"owner": "a", "repository": "a", "container": {"registry": "ghe.example.com"}})
+    with pytest.raises(Exception, match=r"container\.build_from_pulumi\.tags: 'latest' is written"):
+        _component(
+            {
+                "owner": "a",
+                "repository": "a",
+                "container": {"build_from_pulumi": {"tags": ["main", "latest"]}},
+            }
+        )
 
 
 def test_example_manifest_repositories(example_run: Run) -> None:

@@ -51,9 +51,11 @@ repositories:
       build_args: {{VERSION: "1.2.3"}}
       target: runtime
       registry: "{registry}"
+      registry_username: {username}
+      registry_password_secret: TEST_REGISTRY_PASSWORD
       build_from_pulumi:
         path: {path}
-        tags: ["1.2.3", "1.2", latest]
+        tags: ["1.2.3", "1.2", edge]
 """
 
 
@@ -79,7 +81,9 @@ def declared(
     (src / "app/build").mkdir(parents=True)
     (src / "app/hello.txt").write_text("hello from ghpublish\n")
     (src / "app/build/Dockerfile").write_text(DOCKERFILE)
-    manifest = MANIFEST.format(image=image, registry=engine.registry, path=src)
+    manifest = MANIFEST.format(
+        image=image, registry=engine.registry, path=src, username=engine.username
+    )
     (tmp_path / "publishing.yaml").write_text(manifest, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     run = run_program(
@@ -117,7 +121,7 @@ def test_declared_build_pushes_every_tag_and_label(
 ) -> None:
     inputs = declared(tmp_path, monkeypatch, engine, image_name, engine.password)
     repo = f"acme-widgets/{image_name}"
-    expected_tags = [f"{engine.registry}/{repo}:{t}" for t in ("1.2.3", "1.2", "latest")]
+    expected_tags = [f"{engine.registry}/{repo}:{t}" for t in ("1.2.3", "1.2", "edge")]
     assert inputs["tags"] == expected_tags
     assert inputs["labels"] == {SOURCE_LABEL: "https://github.com/Acme-Widgets/Widgets-CLI"}
     assert (inputs["buildArgs"], inputs["target"]) == ({"VERSION": "1.2.3"}, "runtime")
@@ -127,9 +131,9 @@ def test_declared_build_pushes_every_tag_and_label(
     digests = {engine.push(tag) for tag in inputs["tags"]}
 
     registry = engine.registry_client()
-    assert registry.tags(repo) == sorted(["1.2.3", "1.2", "latest"])
+    assert registry.tags(repo) == sorted(["1.2.3", "1.2", "edge"])
     (digest,) = digests
-    for tag in ("1.2.3", "1.2", "latest"):
+    for tag in ("1.2.3", "1.2", "edge"):
         assert registry.digest(repo, tag) == digest
         manifest = registry.manifest(repo, tag)
         assert manifest["config"]["digest"] == image_id

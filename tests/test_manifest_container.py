@@ -42,6 +42,8 @@ def test_org_defaults_merge_key_by_key_and_false_turns_off() -> None:
           container:
             platforms: [linux/amd64, linux/arm64, linux/amd64]
             registry: containers.example.com:5000
+            registry_username: ci-bot
+            registry_password_secret: REGISTRY_TOKEN
             build_args: {B: "2", A: "1"}
         repositories:
           - name: a
@@ -69,14 +71,14 @@ def test_org_defaults_merge_key_by_key_and_false_turns_off() -> None:
 @pytest.mark.parametrize(
     ("block", "branch", "expected"),
     [
-        ("true", "main", PulumiBuildSpec(None, "main", ("main", "latest"))),
+        ("true", "main", PulumiBuildSpec(None, "main", ("main",))),
         ("{ref: v1.2.3}", "main", PulumiBuildSpec(None, "v1.2.3", ("1.2.3",))),
         ("{ref: release/2}", "trunk", PulumiBuildSpec(None, "release/2", ("release-2",))),
-        ("{}", "trunk", PulumiBuildSpec(None, "trunk", ("trunk", "latest"))),
+        ("{}", "trunk", PulumiBuildSpec(None, "trunk", ("trunk",))),
         (
             "{path: ../src, cache: false}",
             "main",
-            PulumiBuildSpec("../src", None, ("latest",), False),
+            PulumiBuildSpec("../src", None, ("edge",), False),
         ),
         ("{tags: [a, b, a]}", "main", PulumiBuildSpec(None, "main", ("a", "b"))),
         ("false", "main", None),
@@ -122,6 +124,61 @@ def test_pulumi_platforms_are_the_providers() -> None:
 
 
 BAD: list[tuple[str, str, list[str]]] = [
+    (
+        "registry-without-credentials",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n"
+        "      registry: registry.example.com\n      registry_username: ci\n",
+        [
+            "publishing.yaml:5: repositories[0].container.registry: 'registry.example.com' is not"
+            " ghcr.io, and GITHUB_TOKEN is never sent to another host: set"
+            " container.registry_password_secret (the user name, and the name of the Actions"
+            " secret holding its password or token)"
+        ],
+    ),
+    (
+        "registry-credentials-for-ghcr",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n"
+        "      registry_username: ci\n      registry_password_secret: TOKEN\n",
+        [
+            "publishing.yaml:5: repositories[0].container.registry_username: is for registries"
+            " other than ghcr.io, which is pushed to with the workflow's GITHUB_TOKEN; remove it",
+            "publishing.yaml:6: repositories[0].container.registry_password_secret: is for"
+            " registries other than ghcr.io, which is pushed to with the workflow's GITHUB_TOKEN;"
+            " remove it",
+        ],
+    ),
+    (
+        "bad-secret-name",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n"
+        "      registry: r.example.com\n      registry_username: ci\n"
+        "      registry_password_secret: GITHUB_TOKEN\n",
+        [
+            "publishing.yaml:7: repositories[0].container.registry_password_secret:"
+            " 'GITHUB_TOKEN' is not an Actions secret name; expected letters, digits and '_',"
+            " not starting with a digit or 'GITHUB_', such as 'REGISTRY_TOKEN'"
+        ],
+    ),
+    (
+        "bad-registry-user",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n"
+        "      registry: r.example.com\n      registry_username: 'ci bot'\n"
+        "      registry_password_secret: R\n",
+        [
+            "publishing.yaml:6: repositories[0].container.registry_username: 'ci bot' is not a"
+            " registry user name; expected letters, digits, '.', '_', '@', '+' or '-', such as"
+            " 'ci-bot'"
+        ],
+    ),
+    (
+        "pulumi-build-tags-latest",
+        "owner: acme\nrepositories:\n  - name: a\n    container:\n"
+        "      build_from_pulumi: {tags: [main, latest]}\n",
+        [
+            "publishing.yaml:5: repositories[0].container.build_from_pulumi.tags: 'latest' is"
+            " written by the release workflow (the highest release) and a Pulumi-time build may"
+            " not move it; tag the build otherwise, such as 'edge' or the branch name"
+        ],
+    ),
     (
         "capital-image",
         "owner: acme\nrepositories:\n  - name: a\n    container: {image: Widgets}\n",
@@ -249,7 +306,8 @@ BAD: list[tuple[str, str, list[str]]] = [
         [
             "publishing.yaml:5: repositories[0].container.platform: unknown key 'platform'; did"
             " you mean 'platforms'? expected one of: build_args, build_from_pulumi, context,"
-            " dockerfile, enabled, image, platforms, registry, target"
+            " dockerfile, enabled, image, platforms, registry, registry_password_secret,"
+            " registry_username, target"
         ],
     ),
     (
@@ -258,7 +316,7 @@ BAD: list[tuple[str, str, list[str]]] = [
         [
             "publishing.yaml:3: defaults.container.image: unknown key 'image'; expected one of:"
             " build_args, build_from_pulumi, context, dockerfile, enabled, platforms, registry,"
-            " target"
+            " registry_password_secret, registry_username, target"
         ],
     ),
     (

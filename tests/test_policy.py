@@ -148,11 +148,32 @@ def test_workflow_least_privilege() -> None:
     assert "'packages: write' but has no a step that publishes" in messages[1]
 
 
+def test_workflow_token_stays_on_github() -> None:
+    login = "{{uses: 'docker/login-action@{sha}', with: {{registry: {host}, password: {pw}}}}}"
+    sha = "4907a6ddec9925e35a0a9e82d7399ccc52663121"
+
+    def program() -> None:
+        token = "'${{ secrets.GITHUB_TOKEN }}'"
+        workflow_file("ghcr", jobs("[" + login.format(sha=sha, host="ghcr.io", pw=token) + "]"))
+        own = "'${{ secrets.QUAY_TOKEN }}'"
+        workflow_file("own", jobs("[" + login.format(sha=sha, host="quay.io", pw=own) + "]"))
+        workflow_file("bad", jobs("[" + login.format(sha=sha, host="quay.io", pw=token) + "]"))
+
+    found = check(run(program))
+    assert list(found) == ["workflow-token-stays-on-github"]
+    assert found["workflow-token-stays-on-github"] == [
+        "bad: .github/workflows/ci.yml: jobs.a.steps[0] logs in to quay.io with GITHUB_TOKEN:"
+        " the workflow's token goes to ghcr.io only; log in to another registry with its own"
+        " user name and a secret"
+    ]
+
+
 def test_an_unreadable_workflow_is_a_violation() -> None:
     found = check(run(lambda: workflow_file("bad", "jobs: [")))
     assert set(found) == {
         "workflow-actions-pinned",
         "workflow-top-level-permissions",
+        "workflow-token-stays-on-github",
         "workflow-least-privilege",
     }
     assert found["workflow-actions-pinned"][0].startswith(
@@ -377,8 +398,9 @@ def test_levels_and_registry_come_from_stack_config() -> None:
         (
             '{"levels": {"no-such": "advisory"}}',
             "ghpublish:policy.levels.no-such: no such policy; use one of workflow-actions-pinned,"
-            " workflow-top-level-permissions, workflow-least-privilege, repository-protected,"
-            " image-source-label, image-registry, credentials-are-secrets",
+            " workflow-top-level-permissions, workflow-least-privilege,"
+            " workflow-token-stays-on-github, repository-protected, image-source-label,"
+            " image-registry, credentials-are-secrets",
         ),
         (
             '{"levels": {"image-registry": "strict"}}',

@@ -154,6 +154,29 @@ def test_artifact_metadata_write_needs_an_attestation_that_records_storage() -> 
         assert "holds 'artifact-metadata: write'" in found[0].message
 
 
+@pytest.mark.parametrize(
+    ("registry", "password", "finding"),
+    [
+        ("ghcr.io", "${{ secrets.GITHUB_TOKEN }}", False),
+        ("GHCR.IO", "${{ github.token }}", False),
+        ("registry.example.com", "${{ secrets.REGISTRY_TOKEN }}", False),
+        ("registry.example.com", "${{ secrets.GITHUB_TOKEN }}", True),
+        ("registry.example.com", "${{github.token}}", True),
+        ("", "${{ secrets.GITHUB_TOKEN }}", True),  # no registry: Docker Hub
+    ],
+)
+def test_github_token_goes_to_ghcr_only(registry: str, password: str, finding: bool) -> None:
+    step = (
+        f"{{uses: 'docker/login-action@{SHA}',"
+        f" with: {{registry: '{registry}', password: '{password}'}}}}"
+    )
+    found = check_workflow(workflow(f"push:\n  runs-on: x\n  steps: [{step}]\n"))
+    assert (rules(found) == [("github-token-other-host", "push")]) is finding, found
+    if finding:
+        host = registry or "docker.io"
+        assert found[0].message.startswith(f"jobs.push.steps[0] logs in to {host} with GITHUB")
+
+
 def test_top_level_writes_count_for_jobs_without_their_own_block() -> None:
     text = workflow(
         "a:\n  runs-on: x\n  steps: [{run: make}]\n", top="permissions: {packages: write}\n"

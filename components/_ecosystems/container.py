@@ -27,6 +27,10 @@ def container_settings(image: ContainerSpec) -> dict[str, Any]:
     }
     if image.target is not None:
         settings["target"] = image.target
+    if image.registry_username is not None:
+        settings["registry_username"] = image.registry_username
+    if image.registry_password_secret is not None:
+        settings["registry_password_secret"] = image.registry_password_secret
     build = image.build_from_pulumi
     if build is not None:
         from_pulumi: dict[str, Any] = {"tags": list(build.tags), "cache": build.cache}

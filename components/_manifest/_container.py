@@ -10,7 +10,7 @@ import pulumi_docker_build as docker_build
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from .._spec import DEFAULT_PLATFORMS, GHCR, ContainerSpec, PulumiBuildSpec
-from ._fields import _BUILTIN, Branch, Loc, RepoPath, _Block, _full_match, _pick
+from ._fields import _BUILTIN, Branch, Loc, RepoPath, SecretName, _Block, _full_match, _pick
 
 if TYPE_CHECKING:
     from ._repository import Repository, RepositoryDefaults
@@ -24,6 +24,7 @@ _REGISTRY = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*(?::[0-9]{{1,5}})?")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _STAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _BUILD_ARG = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_REGISTRY_USER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,254}")
 # Platforms docker/build-push-action (buildx + QEMU) and BuildKit build on Linux runners.
 PLATFORMS = (
     "linux/386",
@@ -115,7 +116,58 @@ _tag = _full_match(
 )
 
 
+_registry_username = _full_match(
+    _REGISTRY_USER,
+    "a registry user name; expected letters, digits, '.', '_', '@', '+' or '-', such as 'ci-bot'",
+)
+
+
+def registry_credential_problems(
+    registry: str, username: str | None, password_secret: str | None
+) -> list[tuple[str, str]]:
+    """(key, message) for each credential key a registry lacks or must not have.
+
+    ghcr.io is pushed to with the workflow's own `GITHUB_TOKEN`; any other host gets its own
+    user name and the Actions secret holding its password: `GITHUB_TOKEN` never leaves
+    GitHub.
+    """
+    keys = {"registry_username": username, "registry_password_secret": password_secret}
+    if registry == GHCR:
+        return [
+            (
+                key,
+                f"is for registries other than {GHCR}, which is pushed to with the workflow's"
+                " GITHUB_TOKEN; remove it",
+            )
+            for key, value in keys.items()
+            if value is not None
+        ]
+    missing = [key for key, value in keys.items() if value is None]
+    if not missing:
+        return []
+    return [
+        (
+            "registry",
+            f"{registry!r} is not {GHCR}, and GITHUB_TOKEN is never sent to another host: set"
+            f" {' and '.join(f'container.{key}' for key in missing)} (the user name, and the"
+            " name of the Actions secret holding its password or token)",
+        )
+    ]
+
+
+def latest_problem(tags: tuple[str, ...]) -> str | None:
+    """`latest` belongs to the release workflow (the highest release): a Pulumi-time build
+    of the same image may not write it too."""
+    if "latest" not in tags:
+        return None
+    return (
+        "'latest' is written by the release workflow (the highest release) and a Pulumi-time"
+        " build may not move it; tag the build otherwise, such as 'edge' or the branch name"
+    )
+
+
 ImageName = Annotated[str, AfterValidator(_image_name)]
+RegistryUsername = Annotated[str, AfterValidator(_registry_username)]
 Platform = Annotated[str, AfterValidator(_platform)]
 RegistryHost = Annotated[str, AfterValidator(_registry_host)]
 
@@ -162,7 +214,8 @@ class BuildFromPulumi(_Block):
     tags: list[Tag] | None = Field(
         None,
         min_length=1,
-        description="Tags pushed (default: the ref, and 'latest' for the default branch).",
+        description="Tags pushed (default: the ref; 'edge' for a path); never 'latest', which"
+        " the release workflow writes.",
     )
     cache: bool | None = Field(
         None, description="Read and write a registry cache, <image>:buildcache (default true)."
@@ -195,6 +248,16 @@ class ContainerDefaults(_Block):
         BuildFromPulumi | None,
         BeforeValidator(_build_shorthand, json_schema_input_type=BuildFromPulumi | bool | None),
     ] = Field(None, description="Also build and push from `pulumi up` (default false).")
+    registry_username: RegistryUsername | None = Field(
+        None,
+        description="User name the release workflow logs in to a registry other than ghcr.io"
+        " with (required there; ghcr.io takes GITHUB_TOKEN).",
+    )
+    registry_password_secret: SecretName | None = Field(
+        None,
+        description="Name of the Actions secret holding that registry's password or token"
+        " (required for a registry other than ghcr.io).",
+    )
 
 
 class Container(ContainerDefaults):
@@ -205,13 +268,19 @@ class Container(ContainerDefaults):
     )
 
 
-def default_tags(ref: str, default_branch: str) -> tuple[str, ...]:
-    """Tags of an image built from a git ref: the ref (a version without its 'v'), and
-    'latest' for the default branch."""
+# The tag of a Pulumi-time build from a local path unless `tags` says otherwise.
+PATH_BUILD_TAG = "edge"
+
+
+def default_tags(ref: str | None) -> tuple[str, ...]:
+    """Tags of a Pulumi-time build: the git ref (a version without its 'v'), or 'edge' for a
+    local path. Never 'latest': the release workflow writes it (see :func:`latest_problem`)."""
+    if ref is None:
+        return (PATH_BUILD_TAG,)
     tag = re.sub(r"[^A-Za-z0-9_.-]", "-", ref)
     if re.fullmatch(r"v\d+\.\d+\.\d+(?:[-+].*)?", tag):
         tag = tag[1:]
-    return (tag[:128], "latest") if ref == default_branch else (tag[:128],)
+    return (tag[:128],)
 
 
 def _resolve_container(
@@ -251,12 +320,10 @@ def _resolve_container(
             )
         branch = _pick("default_branch", repo, defaults) or _BUILTIN["default_branch"]
         ref = None if build.path is not None else (build.ref or branch)
-        if build.tags:
-            tags = tuple(dict.fromkeys(build.tags))
-        elif ref is not None:
-            tags = default_tags(ref, branch)
-        else:
-            tags = ("latest",)
+        tags = tuple(dict.fromkeys(build.tags)) if build.tags else default_tags(ref)
+        latest = latest_problem(tags)
+        if latest is not None:
+            problems.append(((*loc, "build_from_pulumi", "tags"), latest))
         pulumi_build = PulumiBuildSpec(
             path=build.path, ref=ref, tags=tags, cache=build.cache is not False
         )
@@ -275,8 +342,15 @@ def _resolve_container(
     if pulumi_build is not None:
         problems.extend(_pulumi_platforms(platforms, own, loc))
     build_args = _pick("build_args", own, inherited) or {}
+    registry = _pick("registry", own, inherited) or GHCR
+    username = _pick("registry_username", own, inherited)
+    password_secret = _pick("registry_password_secret", own, inherited)
+    problems.extend(
+        ((*loc, key), message)
+        for key, message in registry_credential_problems(registry, username, password_secret)
+    )
     spec = ContainerSpec(
-        registry=_pick("registry", own, inherited) or GHCR,
+        registry=registry,
         namespace=owner.lower(),
         image=image,
         context=_pick("context", own, inherited) or ".",
@@ -285,6 +359,8 @@ def _resolve_container(
         build_args=tuple(sorted(build_args.items())),
         target=_pick("target", own, inherited),
         build_from_pulumi=pulumi_build,
+        registry_username=username,
+        registry_password_secret=password_secret,
     )
     return spec, problems
 

@@ -164,7 +164,22 @@ def _tag_pattern(value: str) -> str:
     return value
 
 
+def _secret_name(value: str) -> str:
+    """The name of a GitHub Actions secret, as GitHub accepts it."""
+    if (
+        len(value) > 255
+        or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value)
+        or value.upper().startswith("GITHUB_")
+    ):
+        raise ValueError(
+            f"{value!r} is not an Actions secret name; expected letters, digits and '_', not"
+            " starting with a digit or 'GITHUB_', such as 'REGISTRY_TOKEN'"
+        )
+    return value
+
+
 Login = Annotated[str, AfterValidator(_login)]
+SecretName = Annotated[str, AfterValidator(_secret_name)]
 RepoName = Annotated[str, AfterValidator(_repo_name)]
 Branch = Annotated[str, AfterValidator(_branch)]
 Description = Annotated[str, AfterValidator(_description)]

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 from .._catalog import pin
-from .._spec import RELEASE_ENVIRONMENT, ContainerSpec, RepositorySpec
+from .._spec import GHCR, RELEASE_ENVIRONMENT, ContainerSpec, RepositorySpec
 from .._workflow import Concurrency, Job, Permission, Step, Workflow
 from .common import READ_CODE, checkout, header
 
@@ -132,14 +132,22 @@ def _release_step(repo: RepositorySpec) -> Step:
 
 
 def _login(container: ContainerSpec) -> Step:
+    """ghcr.io with the workflow's `GITHUB_TOKEN`; any other registry with its own user
+    name and secret (the manifest refuses one without them): the token never leaves GitHub."""
+    if container.registry == GHCR:
+        username, password = "${{ github.actor }}", "${{ secrets.GITHUB_TOKEN }}"
+    else:
+        if container.registry_username is None or container.registry_password_secret is None:
+            raise ValueError(
+                f"{container.registry} needs registry_username and registry_password_secret:"
+                " GITHUB_TOKEN is never sent to another host"
+            )
+        username = container.registry_username
+        password = "${{ secrets." + container.registry_password_secret + " }}"
     return Step(
         name=f"Log in to {container.registry}",
         uses=pin("docker/login-action"),
-        with_={
-            "registry": container.registry,
-            "username": "${{ github.actor }}",
-            "password": "${{ secrets.GITHUB_TOKEN }}",
-        },
+        with_={"registry": container.registry, "username": username, "password": password},
     )
 
 
@@ -223,7 +231,10 @@ def _steps(
 
 
 def _publish_permissions(container: ContainerSpec, *, attest: bool, plan: str) -> list[Permission]:
-    perms = [READ_CODE, Permission("packages", "write", "push the image to the container registry")]
+    perms = [READ_CODE]
+    if container.registry == GHCR:
+        # Another registry takes its own credential: the token needs no package access.
+        perms.append(Permission("packages", "write", "push the image to the container registry"))
     if attest:
         perms.append(
             Permission("id-token", "write", "sign the provenance attestation (Sigstore OIDC)")
