@@ -11,7 +11,7 @@ import pulumi_github as github
 from ._base import Component
 from ._ecosystems import ECOSYSTEMS
 from ._errors import ConfigError
-from ._manifest import load_manifest, select_shard
+from ._manifest import load_manifest, manifest_name, select_shard
 from ._spec import OrgSpec, RepositorySpec
 from .container_publishing import ContainerSettingsArgs
 from .org_standards import OrgStandards, OrgStandardsArgs, pull_request_checks
@@ -178,6 +178,8 @@ class OrgPublishing(Component):
         _collect_less_often()
         source: str = args["manifest"]  # type: ignore[assignment]
         whole = load_manifest(source)
+        # Generated files name the manifest the same wherever it lies (never a local path).
+        stable = manifest_name(source)
         self.spec: OrgSpec = select_shard(whole, args.get("shard"))  # type: ignore[arg-type]
         token = args.get("github_token")
         self.provider = github.Provider(
@@ -213,7 +215,7 @@ class OrgPublishing(Component):
         rulesets = _rulesets(self.spec, whole.standards is not None, given_rulesets)  # type: ignore[arg-type]
         self.members: dict[str, PublishingRepository] = {}
         for repo in self.spec.repositories:
-            member_args = repository_args(repo, source)
+            member_args = repository_args(repo, stable)
             if org_actions is not None:
                 member_args["org_actions"] = org_actions
             if repo.name in rulesets:

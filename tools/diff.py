@@ -138,34 +138,36 @@ def _git(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def manifest_at(base: str, relative: str) -> str | None:
-    """The manifest's text at `base`; None when the file did not exist there."""
+def repository_of(manifest: str) -> tuple[Path, str]:
+    """The root of the git repository holding `manifest` and the manifest's path in it: BASE
+    is read there (the org's own repository, wherever ghpublish is installed)."""
+    full = Path(manifest).resolve()
+    top = _git("-C", str(full.parent), "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        raise UsageError(
+            f"{manifest} is in no git repository; make diff compares the manifest with BASE of"
+            " the repository that holds it: commit it to one"
+        )
+    root = Path(top.stdout.strip()).resolve()
+    return root, full.relative_to(root).as_posix()
+
+
+def manifest_at(base: str, root: Path, path: str) -> str | None:
+    """The text of `path` at `base` in the repository at `root`; None when it did not exist."""
     if not base:
         raise UsageError("BASE is required: make diff BASE=<git ref>, such as BASE=origin/main")
-    commit = _git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}")
+    verify = ("--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}")
+    commit = _git("-C", str(root), "rev-parse", *verify)
     if commit.returncode != 0:
         raise UsageError(
-            f"BASE {base!r} is not a commit of this repository; pass a branch, tag or commit"
-            " (fetch it first in a shallow clone: git fetch origin <ref>)"
+            f"BASE {base!r} is not a commit of the manifest's repository ({root}); pass a"
+            " branch, tag or commit (fetch it first in a shallow clone: git fetch origin <ref>)"
         )
     sha = commit.stdout.strip()
-    shown = _git("show", f"{sha}:./{relative}")
+    shown = _git("-C", str(root), "show", f"{sha}:{path}")
     if shown.returncode != 0:
         return None
     return shown.stdout
-
-
-def _base_dir(tmp: Path, relative: str) -> tuple[Path, Path]:
-    """A working directory under `tmp` from which `relative` names a file under `tmp`."""
-    parts = Path(relative).parts
-    ups = 0
-    while ups < len(parts) and parts[ups] == "..":
-        ups += 1
-    cwd = tmp.joinpath(*(["w"] * ups)) if ups else tmp
-    cwd.mkdir(parents=True, exist_ok=True)
-    target = tmp.joinpath(*parts[ups:])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return cwd, target
 
 
 # ---------------------------------------------------------------------------
@@ -436,20 +438,25 @@ def diff(base: str, manifest: str) -> Report:
         config["github:token"] = token
         secret_keys.append("github:token")
 
-    text = manifest_at(base, relative)
+    root, path = repository_of(manifest)
+    text = manifest_at(base, root, path)
     notes: list[str] = []
     head = synthesize(relative, Path.cwd(), config, secret_keys)
     if text is None:
         notes.append(f"{relative} does not exist at {base}: everything is new.")
         old = Snapshot()
     else:
+        # The manifest at BASE, at the same path in a repository of its own: generated files
+        # name it the same way (components/_manifest/_read.py, manifest_name).
         with tempfile.TemporaryDirectory(prefix="ghpublish-diff-") as tmp:
-            cwd, target = _base_dir(Path(tmp), relative)
+            (Path(tmp) / ".git").mkdir()
+            target = Path(tmp, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
             try:
-                old = synthesize(relative, cwd, config, secret_keys)
+                old = synthesize(str(target), Path.cwd(), config, secret_keys)
             except pulumi.RunError as error:
-                first = str(error).splitlines()
+                first = str(error).replace(str(target), relative).splitlines()
                 notes.append(
                     f"{relative} is invalid at {base} ({first[0] if first else error}):"
                     " everything is shown as new."

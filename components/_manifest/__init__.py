@@ -15,6 +15,7 @@ __all__ = [
     "default_tags",
     "load_manifest",
     "manifest_json_schema",
+    "manifest_name",
     "parse_manifest",
     "select_shard",
     "settings_spec",
@@ -34,4 +35,5 @@ from ._fields import _command as _command
 from ._fields import _repo_path as _repo_path
 from ._fields import _tag_pattern as _tag_pattern
 from ._load import load_manifest, parse_manifest, settings_spec
+from ._read import manifest_name
 from ._shards import select_shard

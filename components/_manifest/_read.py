@@ -39,6 +39,22 @@ def _refuse(source: str, line: int | None, message: str, path: str = "(file)") -
     return ManifestError([ManifestIssue(source, line, path, message)])
 
 
+def git_root(path: Path) -> Path | None:
+    """The root of the git repository holding ``path`` (a resolved path), if any."""
+    for folder in path.parents:
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def manifest_name(path: str | Path) -> str:
+    """The manifest's name in every generated file, the same wherever it lies: its path from
+    the root of the git repository that holds it, or its file name when none does."""
+    full = Path(path).resolve()
+    root = git_root(full)
+    return full.relative_to(root).as_posix() if root is not None else full.name
+
+
 def read_manifest_text(path: str | Path, source: str) -> str:
     """The manifest file's text: a regular UTF-8 text file of at most ``MAX_BYTES``."""
     try:
