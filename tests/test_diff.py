@@ -170,7 +170,10 @@ def test_invalid_or_missing_base_manifest_shows_everything_new(repo: Path) -> No
 
 def test_bad_base_exits_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert tool.main(["--base", "no-such-ref"]) == tool.EXIT_INVALID
-    assert "BASE 'no-such-ref' is not a commit of the manifest's repository (" in capsys.readouterr().err
+    assert (
+        "BASE 'no-such-ref' is not a commit of the manifest's repository ("
+        in capsys.readouterr().err
+    )
     assert tool.main(["--base", ""]) == tool.EXIT_INVALID
     assert "BASE is required" in capsys.readouterr().err
 
