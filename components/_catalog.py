@@ -7,7 +7,7 @@ its row here (version, SHA and inputs together) and regenerate the golden files.
 
 from __future__ import annotations
 
-__all__ = ["CATALOG", "ActionPin", "pin"]
+__all__ = ["CATALOG", "VERIFIED_CREATORS", "ActionPin", "pin"]
 
 from dataclasses import dataclass
 
@@ -31,6 +31,12 @@ def _pin(action: str, version: str, sha: str, inputs: str) -> ActionPin:
 
 
 # Sorted by action name; a test keeps it sorted and checks it against the actions' own files.
+# Owners of the catalog's actions that GitHub does not own, which GitHub Marketplace shows
+# as verified creators. Outside Enterprise Cloud, GitHub applies allowed-actions patterns to
+# public repositories only: a private repository's workflows run these through
+# `verified_allowed` (README, "What the plan allows"). A new owner here must be one too.
+VERIFIED_CREATORS = frozenset({"docker", "pulumi"})
+
 CATALOG: dict[str, ActionPin] = {
     p.action: p
     for p in (

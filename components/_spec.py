@@ -27,6 +27,7 @@ __all__ = [
     "PulumiBuildSpec",
     "RepositorySpec",
     "ShardSpec",
+    "patterns_apply",
 ]
 
 import posixpath
@@ -151,6 +152,13 @@ class OrgStandardsSpec:
 GITHUB_FEATURES = {"issues": True, "projects": True, "wiki": True, "discussions": False}
 
 
+def patterns_apply(plan: str | None, visibility: str | None) -> bool:
+    """Whether GitHub applies allowed-actions patterns to the repository: to public ones on
+    every plan, to private and internal ones on Enterprise Cloud only (an unknown
+    visibility, kept by an adopted repository, counts as private)."""
+    return plan == "enterprise" or visibility == "public"
+
+
 @dataclass(frozen=True)
 class RepositorySpec:
     owner: str
@@ -181,6 +189,11 @@ class RepositorySpec:
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
+
+    @property
+    def known_visibility(self) -> Visibility | None:
+        """The visibility, unless an adopted repository keeps GitHub's (then unknown)."""
+        return None if "visibility" in self.kept else self.visibility
 
     @property
     def url(self) -> str:

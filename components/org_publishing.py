@@ -12,11 +12,11 @@ from ._base import Component
 from ._ecosystems import ECOSYSTEMS
 from ._errors import ConfigError
 from ._manifest import load_manifest, manifest_name, select_shard
-from ._spec import OrgSpec, RepositorySpec
+from ._spec import OrgSpec, RepositorySpec, patterns_apply
 from .container_publishing import ContainerSettingsArgs
-from .org_standards import OrgStandards, OrgStandardsArgs, pull_request_checks
+from .org_standards import OrgStandards, OrgStandardsArgs, managed_workflows, pull_request_checks
 from .publishing_repository import PublishingRepository, PublishingRepositoryArgs
-from .repository_standards import OrgActionsArgs
+from .repository_standards import OrgActionsArgs, workflow_actions
 
 # Evaluating an org keeps tens of thousands of objects alive until the end (resources, their
 # inputs, the SDK's futures); at Python's default threshold (700 allocations) the cyclic
@@ -107,6 +107,7 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
             "admins_bypass": repo.environment.admins_bypass,
         },
         "rollout": repo.rollout,
+        "plan": repo.plan,
         "release_tag_pattern": repo.release_tag_pattern,
     }
     # An adopted repository's attributes its entry does not set are left out: kept.
@@ -251,6 +252,13 @@ class OrgPublishing(Component):
             }
             if rulesets:
                 org_args["existing_rulesets"] = rulesets
+            # Patterns reach public repositories only, outside Enterprise Cloud: a private
+            # one that runs actions GitHub does not own needs verified creators allowed.
+            org_args["verified_allowed"] = any(
+                not patterns_apply(repo.plan, repo.known_visibility)
+                and workflow_actions(managed_workflows(repo))
+                for repo in whole.repositories
+            )
             if standards.require_checks:
                 # Only where files arrive by pull request: a required check on the default
                 # branch would refuse ghpublish's own direct commits.

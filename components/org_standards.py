@@ -11,6 +11,7 @@ __all__ = [
     "GITHUB_ACTIONS_APP_ID",
     "OrgStandards",
     "OrgStandardsArgs",
+    "managed_workflows",
     "pull_request_checks",
 ]
 
@@ -39,7 +40,8 @@ GITHUB_ACTIONS_APP_ID = 15368
 _RUNS_ON_PULL_REQUESTS = (None, "github.event_name == 'pull_request'")
 
 
-def _workflows(repo: RepositorySpec) -> list[Workflow]:
+def managed_workflows(repo: RepositorySpec) -> list[Workflow]:
+    """The workflows ghpublish generates for the repository (manifest names left out)."""
     return [eco.workflow(repo, "") for eco in ECOSYSTEMS if getattr(repo, eco.key) is not None]
 
 
@@ -47,7 +49,7 @@ def pull_request_checks(repo: RepositorySpec) -> tuple[str, ...]:
     """Names of the managed jobs that run on a pull request to the default branch: the
     checks a pull request of the repository reports, read from the workflow models."""
     checks: set[str] = set()
-    for workflow in _workflows(repo):
+    for workflow in managed_workflows(repo):
         if "pull_request" not in workflow.on:
             continue
         runs = {job.id for job in workflow.jobs if job.if_ in _RUNS_ON_PULL_REQUESTS}
@@ -81,6 +83,10 @@ class OrgStandardsArgs(TypedDict):
     release_tags: NotRequired[pulumi.Input[dict[str, list[str]]]]
     """Per release tag pattern (such as `v*`), the repositories whose matching tags cannot be
     deleted or force-pushed: one org ruleset each (default none)."""
+    verified_allowed: NotRequired[pulumi.Input[bool]]
+    """Allow the actions of Marketplace verified creators: where a repository the patterns
+    do not reach (private, outside Enterprise Cloud) runs actions GitHub does not own
+    (default false)."""
     existing_rulesets: NotRequired[pulumi.Input[dict[str, int]]]
     """Per ruleset name, the ID of an org ruleset that exists already (retained by another
     stack): imported, since creating one of the same name is refused (default none)."""
@@ -108,7 +114,9 @@ class OrgStandards(Component):
             f"{name}-actions-permissions",
             enabled_repositories="all",
             allowed_actions="selected",
-            allowed_actions_config=allowed_actions_config(allowed),
+            allowed_actions_config=allowed_actions_config(
+                allowed, verified=args.get("verified_allowed", False) is True
+            ),
             sha_pinning_required=args.get("sha_pinning", True) is not False,
             opts=self._child(),
         )

@@ -19,7 +19,7 @@ from ._base import Component
 from ._ecosystems import ECOSYSTEMS
 from ._package_publishing import PackagePublishing
 from ._rollout import ROLLOUT_BRANCH, open_pull_request, rollout_branch
-from ._spec import GITHUB_FEATURES
+from ._spec import GITHUB_FEATURES, patterns_apply
 from .container_image import ContainerImage, ContainerImageArgs
 from .container_publishing import (
     ContainerPublishing,
@@ -150,6 +150,8 @@ class PublishingRepositoryArgs(TypedDict):
     workflows (default off)."""
     manifest_path: NotRequired[pulumi.Input[str]]
     """Where the repository stands in the manifest, quoted in file headers."""
+    plan: NotRequired[pulumi.Input[str]]
+    """The owner's GitHub plan: `free`, `pro`, `team` or `enterprise` (default `team`)."""
     tag_ruleset_id: NotRequired[pulumi.Input[int]]
     """The ID of the repository's tag ruleset when it exists already: imported (default none:
     created)."""
@@ -332,6 +334,10 @@ class PublishingRepository(Component):
         org_actions = args.get("org_actions")
         if org_actions is not None:
             standards_args["org_actions"] = org_actions
+        standards_args["patterns_apply"] = patterns_apply(
+            args.get("plan") or "team",  # type: ignore[arg-type]
+            args.get("visibility"),  # type: ignore[arg-type]
+        )
         if args.get("tag_ruleset_id") is not None:
             standards_args["tag_ruleset_id"] = args["tag_ruleset_id"]
         self.standards = RepositoryStandards(

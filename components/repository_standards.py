@@ -67,9 +67,15 @@ def tag_ruleset_rules() -> dict[str, bool]:
     return {"deletion": True, "non_fast_forward": True}
 
 
-def allowed_actions_config(patterns: list[str]) -> dict[str, object]:
-    """`selected` actions: GitHub's own and exactly ``patterns``, none merely verified."""
-    return {"github_owned_allowed": True, "verified_allowed": False, "patterns_alloweds": patterns}
+def allowed_actions_config(patterns: list[str], verified: bool = False) -> dict[str, object]:
+    """`selected` actions: GitHub's own and exactly ``patterns``; those of Marketplace
+    verified creators only where ``verified`` (patterns do not reach a private repository
+    outside GitHub Enterprise Cloud, README "What the plan allows")."""
+    return {
+        "github_owned_allowed": True,
+        "verified_allowed": verified,
+        "patterns_alloweds": patterns,
+    }
 
 
 class OrgActionsArgs(TypedDict):
@@ -126,6 +132,10 @@ class RepositoryStandardsArgs(TypedDict):
     release_tag_pattern: NotRequired[pulumi.Input[str]]
     """The tags the `release` environment deploys and the tag ruleset protects, fnmatch
     syntax (default `v*`)."""
+    patterns_apply: NotRequired[pulumi.Input[bool]]
+    """Whether GitHub applies allowed-actions patterns to this repository (public, or the
+    owner on Enterprise Cloud); else the actions of verified creators are allowed where the
+    workflows need more than GitHub's own (default true)."""
     tag_ruleset_id: NotRequired[pulumi.Input[int]]
     """The ID of the repository's tag ruleset when it exists already (retained by another
     stack or an earlier adoption): imported, since creating one of the same name is
@@ -178,7 +188,9 @@ class RepositoryStandards(Component):
                 repository=repository,
                 enabled=True,
                 allowed_actions="selected",
-                allowed_actions_config=allowed_actions_config(allowed),
+                allowed_actions_config=allowed_actions_config(
+                    allowed, verified=bool(used) and args.get("patterns_apply", True) is False
+                ),
                 sha_pinning_required=sha_pinning,
                 opts=self._child(),
             )

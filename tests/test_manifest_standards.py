@@ -114,17 +114,18 @@ def test_bad_input_is_reported_exactly(text: str, message: str) -> None:
 
 def test_repository_settings_weaker_than_the_organization_are_refused() -> None:
     text = (
-        "owner: acme\ndefaults:\n  actions: {default_token: write, approve_pull_requests: true,"
+        "owner: acme\nplan: enterprise\ndefaults:\n  actions: {default_token: write,"
+        " approve_pull_requests: true,"
         " allow: ['acme/*']}\nrepositories:\n  - name: a\norg_standards: {}\n"
     )
     with pytest.raises(ManifestError) as error:
         parse_manifest(text, "m.yaml")
     assert [str(i) for i in error.value.issues] == [
-        "m.yaml:5: repositories[0].actions.allow: 'acme/*' is not in org_standards.allow, and"
+        "m.yaml:6: repositories[0].actions.allow: 'acme/*' is not in org_standards.allow, and"
         " the organization's policy limits every repository; add it to org_standards.allow too",
-        "m.yaml:5: repositories[0].actions.approve_pull_requests: true is weaker than"
+        "m.yaml:6: repositories[0].actions.approve_pull_requests: true is weaker than"
         " org_standards.approve_pull_requests (false), " + WEAK.format(k="approve_pull_requests"),
-        "m.yaml:5: repositories[0].actions.default_token: 'write' is weaker than"
+        "m.yaml:6: repositories[0].actions.default_token: 'write' is weaker than"
         " org_standards.default_token ('read'), " + WEAK.format(k="default_token"),
     ]
 
@@ -155,7 +156,7 @@ def test_sha_pinning_false_is_refused_as_the_provider_cannot_apply_it(
 
 def test_defaults_and_overrides_resolve() -> None:
     spec = parse_manifest(
-        "owner: acme\ndefaults:\n  rollout: pull_request\n  environment: {reviewers: {teams: [9,"
+        "owner: acme\nplan: enterprise\ndefaults:\n  rollout: pull_request\n  environment: {reviewers: {teams: [9,"
         " 9]}}\n  actions: {allow: ['acme/*']}\nrepositories:\n  - name: a\n    rollout:"
         " direct\n    visibility: public\n    npm: {visibility: public}\n  - name: b\n"
         "org_standards: {allow: ['acme/*']}\n",

@@ -17,6 +17,7 @@ ORG_RULESET = "github:index/organizationRuleset:OrganizationRuleset"
 
 MANIFEST = """
 owner: acme
+plan: enterprise
 defaults: {rollout: pull_request}
 repositories:
   - name: lib

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import errors, parse
+import yaml
+from conftest import RunManifest, errors, one, parse
+
+from components._catalog import CATALOG, VERIFIED_CREATORS
+from tools.mock_engine import Run
+
+FILE = "github:index/repositoryFile:RepositoryFile"
 
 BASE = """
 owner: acme
@@ -38,3 +44,102 @@ def test_internal_visibility_needs_enterprise(plan: str) -> None:
         " use 'private', or set plan: enterprise if the owner belongs to an enterprise account"
     ]
     parse(BASE.format(plan="plan: enterprise", visibility="internal"))
+
+
+ACTIONS = "github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions"
+ORG_ACTIONS = "github:index/actionsOrganizationPermissions:ActionsOrganizationPermissions"
+POLICY = """
+owner: acme
+{plan}
+repositories:
+  - {{name: open, visibility: public, container: {{}}}}
+  - {{name: closed, visibility: private, container: {{}}}}
+  - {{name: lib, visibility: private, npm: {{}}}}
+  - {{name: kept, adopt: true, container: {{}}}}
+{org}
+"""
+
+
+def _config(run: Run, name: str) -> dict[str, object]:
+    return one(run, ACTIONS, f"org-{name}-standards-actions-permissions").plain_inputs[
+        "allowedActionsConfig"
+    ]
+
+
+def _uses(run: Run, name: str) -> set[str]:
+    return {
+        step["uses"]
+        for r in run.of_type(FILE)
+        if r.plain_inputs["repository"] == name
+        for job in yaml.safe_load(r.plain_inputs["content"]).get("jobs", {}).values()
+        for step in job.get("steps", [])
+        if "uses" in step
+    }
+
+
+@pytest.mark.parametrize("plan", ["free", "pro", "team"])
+def test_outside_enterprise_private_repositories_allow_verified_creators_only_if_needed(
+    run_manifest: RunManifest, plan: str
+) -> None:
+    # GitHub applies `patterns_allowed` to public repositories only, outside Enterprise
+    # Cloud: a private repository whose workflows run docker's actions needs the verified
+    # creators' actions allowed, else its workflows are blocked.
+    run = run_manifest(POLICY.format(plan=f"plan: {plan}", org=""))
+    assert _config(run, "open")["verifiedAllowed"] is False
+    assert _config(run, "closed")["verifiedAllowed"] is True
+    assert _config(run, "kept")["verifiedAllowed"] is True  # visibility unknown: kept
+    # The npm workflow runs GitHub's own actions only: nothing more is allowed.
+    assert _config(run, "lib") == {
+        "githubOwnedAllowed": True,
+        "verifiedAllowed": False,
+        "patternsAlloweds": [],
+    }
+    # Every action a workflow runs is admitted: GitHub's own, or a verified creator's.
+    for name in ("closed", "kept"):
+        third_party = {u.split("/")[0] for u in _uses(run, name)} - {"actions", "github"}
+        assert third_party and third_party <= VERIFIED_CREATORS
+
+
+def test_on_enterprise_patterns_reach_private_repositories(run_manifest: RunManifest) -> None:
+    run = run_manifest(POLICY.format(plan="plan: enterprise", org=""))
+    for name in ("open", "closed", "kept", "lib"):
+        assert _config(run, name)["verifiedAllowed"] is False, name
+    patterns = _config(run, "closed")["patternsAlloweds"]
+    assert patterns == sorted(u for u in _uses(run, "closed") if not u.startswith("actions/"))
+
+
+@pytest.mark.parametrize(("plan", "verified"), [("team", True), ("enterprise", False)])
+def test_the_org_policy_allows_verified_creators_only_where_patterns_do_not_reach(
+    run_manifest: RunManifest, plan: str, verified: bool
+) -> None:
+    run = run_manifest(POLICY.format(plan=f"plan: {plan}", org="org_standards: {}"))
+    org = one(run, ORG_ACTIONS, "org-org-standards-actions-permissions").plain_inputs
+    assert org["allowedActionsConfig"]["verifiedAllowed"] is verified
+    # Under the org's `selected` policy a repository cannot set its own list.
+    assert not run.of_type(ACTIONS)
+    public_only = (
+        POLICY.format(plan="plan: team", org="org_standards: {}")
+        .replace("visibility: private, container", "visibility: public, container")
+        .replace("  - {name: kept, adopt: true, container: {}}\n", "")
+    )
+    org = one(run_manifest(public_only), ORG_ACTIONS, "org-org-standards-actions-permissions")
+    assert org.plain_inputs["allowedActionsConfig"]["verifiedAllowed"] is False
+
+
+def test_patterns_a_private_repository_cannot_use_are_refused() -> None:
+    text = "owner: acme\nrepositories:\n  - name: a\n    actions: {allow: ['acme/*']}\n"
+    assert errors(text) == [
+        "publishing.yaml:4: repositories[0].actions.allow: GitHub applies allowed-actions"
+        " patterns to public repositories only on plan 'team', and this repository's visibility"
+        " is private: the patterns would be ignored and the workflows using them blocked;"
+        " remove actions.allow, make the repository public (visibility: public), or set plan:"
+        " enterprise if the owner is on GitHub Enterprise Cloud"
+    ]
+    parse(text.replace("name: a\n", "name: a\n    visibility: public\n"))
+    parse("plan: enterprise\n" + text)
+
+
+def test_every_third_party_action_of_the_catalog_is_a_verified_creators() -> None:
+    # Private repositories outside Enterprise Cloud run them only as verified creators'.
+    owners = {name.split("/")[0] for name in CATALOG} - {"actions", "github"}
+    assert owners and owners <= VERIFIED_CREATORS

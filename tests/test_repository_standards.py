@@ -25,6 +25,7 @@ BRANCH_DEFAULT = "github:index/branchDefault:BranchDefault"
 
 FULL = """
 owner: acme
+plan: enterprise
 repositories:
   - name: full
     npm: {}
@@ -71,7 +72,7 @@ def test_a_repository_list_holds_exactly_the_actions_its_workflows_use(run_manif
         owner: acme
         repositories:
           - {name: lib, npm: {}}
-          - {name: app, container: {}, actions: {allow: ["acme/*"]}}
+          - {name: app, visibility: public, container: {}, actions: {allow: ["acme/*"]}}
           - {name: docs}
         """
     )

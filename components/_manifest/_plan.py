@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._spec import DEFAULT_PLAN, RepositorySpec
+from .._spec import DEFAULT_PLAN, RepositorySpec, patterns_apply
 from ._fields import Loc
 
 PlanName = Literal["free", "pro", "team", "enterprise"]
@@ -32,6 +32,18 @@ def plan_problems(repo: RepositorySpec, index: int) -> list[tuple[Loc, str]]:
                 f"'internal' needs GitHub Enterprise Cloud (plan: enterprise); on plan"
                 f" {repo.plan!r} GitHub refuses internal repositories: use 'private', or set"
                 " plan: enterprise if the owner belongs to an enterprise account",
+            )
+        )
+    if repo.actions.allow and not patterns_apply(repo.plan, repo.known_visibility):
+        seen = repo.known_visibility or "kept as GitHub has it (adopted)"
+        problems.append(
+            (
+                ("repositories", index, "actions", "allow"),
+                f"GitHub applies allowed-actions patterns to public repositories only on plan"
+                f" {repo.plan!r}, and this repository's visibility is {seen}: the patterns"
+                " would be ignored and the workflows using them blocked; remove"
+                " actions.allow, make the repository public (visibility: public), or set"
+                " plan: enterprise if the owner is on GitHub Enterprise Cloud",
             )
         )
     return problems
