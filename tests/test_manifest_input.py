@@ -11,16 +11,7 @@ from conftest import errors, load_plan, parse, synth
 
 from components import ManifestError, load_manifest, parse_manifest
 from components._manifest._read import MAX_BYTES
-
-
-def alias_bomb(levels: int = 8, width: int = 9) -> str:
-    """The billion laughs: each level nine aliases of the one below, 9**9 values in all."""
-    lines = ["lol0: &lol0 [" + ", ".join(['"lol"'] * width) + "]"]
-    lines += [
-        f"lol{i}: &lol{i} [" + ", ".join([f"*lol{i - 1}"] * width) + "]"
-        for i in range(1, levels + 1)
-    ]
-    return "\n".join(lines) + "\nowner: acme\nrepositories: []\n"
+from tools.bench import HOSTILE, alias_bomb
 
 
 def refusal(text: str, *, memory: bool = False) -> tuple[list[str], float, int]:
@@ -48,6 +39,12 @@ def test_an_alias_bomb_is_refused_fast_in_little_memory() -> None:
     # Coarse bounds (figures belong to make bench): it took 50 s and 1.2 GB; now some 10 ms.
     assert elapsed < 5
     assert peak < 20_000_000
+
+
+def test_the_hostile_manifests_make_bench_measures_are_refused() -> None:
+    for name, make in HOSTILE.items():
+        with pytest.raises(ManifestError):
+            parse_manifest(make(), name)
 
 
 def test_a_chain_of_aliases_deeper_than_the_bound_is_refused() -> None:
@@ -162,6 +159,13 @@ def test_messages_speak_yaml() -> None:
     assert errors("owner: acme\nrepositories:\n  - name: a\n    visibility: true\n") == [
         "publishing.yaml:4: repositories[0].visibility: true is not allowed; expected"
         " 'public', 'private' or 'internal'"
+    ]
+    assert errors(
+        "owner: acme\nrepositories:\n  - name: a\n    environment: {reviewers: {teams: [true]}}\n"
+    ) == [
+        "publishing.yaml:4: repositories[0].environment.reviewers.teams[0]: true is not a GitHub"
+        " ID; expected the numeric ID of a team or user, such as 1234567 (`gh api"
+        " orgs/<owner>/teams/<slug> --jq .id`, `gh api users/<login> --jq .id`)"
     ]
     assert errors("owner:\nrepositories: []\n") == [
         "publishing.yaml:1: owner: expected a string, got null"

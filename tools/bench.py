@@ -4,8 +4,9 @@ For each size it generates a manifest of fully featured repositories, runs the
 stack's program under the mock engine in a fresh process (ours), then a floor
 program that registers the same number of resources of the same types with
 trivial inputs under the same engine (floor), and reports wall time, resources,
-resources per repository, ms per resource, peak RSS, invokes and ours/floor.
-Writes build/bench/results.json and build/bench/time.png.
+resources per repository, ms per resource, peak RSS, invokes and ours/floor. Then how
+fast hostile manifests (an alias bomb, deep nesting) are refused, and the memory it takes.
+Writes build/bench/results.json, hostile.json and time.png.
 """
 
 from __future__ import annotations
@@ -110,12 +111,50 @@ def _floor_program(types: list[tuple[tuple[str, bool], int]]) -> Any:
     return program
 
 
+def alias_bomb(levels: int = 8, width: int = 9) -> str:
+    """The billion laughs: each level `width` aliases of the one below (9**9 values)."""
+    lines = ["lol0: &lol0 [" + ", ".join(['"lol"'] * width) + "]"]
+    lines += [
+        f"lol{i}: &lol{i} [" + ", ".join([f"*lol{i - 1}"] * width) + "]"
+        for i in range(1, levels + 1)
+    ]
+    return "\n".join(lines) + "\nowner: acme\nrepositories: []\n"
+
+
+# Manifests a hostile pull request could hold: each is refused, and how fast is measured.
+HOSTILE = {
+    "alias bomb, 8 levels": alias_bomb,
+    "flow nesting, 50,000 deep": lambda: "owner: a\nrepositories: " + "[" * 50_000 + "]" * 50_000,
+    "block nesting, 50,000 deep": lambda: "owner: a\nrepositories:\n" + "- " * 50_000 + "x\n",
+}
+
+
+def _refusal(path: Path) -> dict[str, Any]:
+    from components import ManifestError, load_manifest
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    try:
+        load_manifest(path)
+    except ManifestError as error:
+        message = error.issues[0].message
+    else:
+        raise SystemExit(f"{path} was accepted")
+    return {
+        "seconds": time.perf_counter() - started,
+        "rss_growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024,
+        "message": message,
+    }
+
+
 def worker(kind: str, path: Path) -> int:
     # Imports are start-up, paid once whatever the size: both sides pay them before timing.
     import components  # noqa: F401
     import tools.mock_engine  # noqa: F401
 
-    if kind == "ours":
+    if kind == "hostile":
+        result = _refusal(path)
+    elif kind == "ours":
         result = _measure(ROOT / "__main__.py", {"ghpublish:manifest": str(path)})
     elif kind == "floor-gc":
         # The floor with the collector setting ghpublish's OrgPublishing makes: the ratio
@@ -227,6 +266,14 @@ def main(argv: list[str] | None = None) -> int:
             f"growth {first['repositories']} -> {last['repositories']}:"
             f" {growth:.2f}x for {scale:.0f}x"
         )
+    hostile = {}
+    print(f"\n{'hostile manifest':<28} {'refused in ms':>13} {'RSS growth MB':>13}")
+    for name, make in HOSTILE.items():
+        path = out / f"hostile-{re.sub(r'[^a-z0-9]+', '-', name)}.yaml"
+        path.write_text(make(), encoding="utf-8")
+        hostile[name] = refused = _run_worker("hostile", path)
+        print(f"{name:<28} {1000 * refused['seconds']:>13.1f} {refused['rss_growth_mb']:>13.1f}")
+    (out / "hostile.json").write_text(json.dumps(hostile, indent=2) + "\n", encoding="utf-8")
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     _plot(results, out / "time.png")
     print(f"wrote {out / 'results.json'} and {out / 'time.png'}")

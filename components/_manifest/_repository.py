@@ -33,6 +33,7 @@ from ._fields import (
     _enabled_shorthand,
     _pick,
     also_invalid,
+    yaml_text,
 )
 
 if TYPE_CHECKING:
@@ -59,8 +60,8 @@ def _action_pattern(value: str) -> str:
 def _reviewer_id(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(
-            f"{value!r} is not a GitHub ID; expected the numeric ID of a team or user, such as"
-            " 1234567 (`gh api orgs/<owner>/teams/<slug> --jq .id`,"
+            f"{yaml_text(value)} is not a GitHub ID; expected the numeric ID of a team or user,"
+            " such as 1234567 (`gh api orgs/<owner>/teams/<slug> --jq .id`,"
             " `gh api users/<login> --jq .id`)"
         )
     return value
