@@ -7,6 +7,7 @@ import yaml
 from conftest import RunManifest, errors, one, parse
 
 from components._catalog import CATALOG, VERIFIED_CREATORS
+from components._workflows.container import attestations_available
 from tools.mock_engine import Run
 
 FILE = "github:index/repositoryFile:RepositoryFile"
@@ -143,3 +144,19 @@ def test_every_third_party_action_of_the_catalog_is_a_verified_creators() -> Non
     # Private repositories outside Enterprise Cloud run them only as verified creators'.
     owners = {name.split("/")[0] for name in CATALOG} - {"actions", "github"}
     assert owners and owners <= VERIFIED_CREATORS
+
+
+def test_an_adopted_repository_is_judged_by_the_visibility_its_entry_sets() -> None:
+    # `defaults` never reach an adopted repository: their visibility is no reason to refuse
+    # it, nor to attest its images as if it were public.
+    text = (
+        "owner: acme\ndefaults: {visibility: internal}\nrepositories:\n  - {name: a, adopt: true}\n"
+    )
+    (repo,) = parse(text).repositories
+    assert repo.known_visibility is None and repo.kept == {"description", "visibility"}
+    assert errors(text.replace("adopt: true", "adopt: false")) != []
+    public = parse(
+        text.replace("internal", "public").replace("adopt: true}", "adopt: true, container: {}}")
+    ).repositories[0]
+    assert public.container is not None
+    assert not attestations_available(public, "team")

@@ -25,7 +25,7 @@ PLAN_FIELD = Field(
 def plan_problems(repo: RepositorySpec, index: int) -> list[tuple[Loc, str]]:
     """What GitHub would refuse for one repository on the owner's plan."""
     problems: list[tuple[Loc, str]] = []
-    if repo.visibility == "internal" and repo.plan != "enterprise":
+    if repo.known_visibility == "internal" and repo.plan != "enterprise":
         problems.append(
             (
                 ("repositories", index, "visibility"),

@@ -99,8 +99,9 @@ def release_tag_pattern(repo: RepositorySpec) -> str:
 
 def attestations_available(repo: RepositorySpec, plan: str) -> bool:
     """GitHub offers artifact attestations in public repositories on every plan, and in
-    private and internal ones on GitHub Enterprise Cloud only."""
-    return repo.visibility == "public" or plan == "enterprise"
+    private and internal ones on GitHub Enterprise Cloud only. An adopted repository that
+    keeps its visibility counts as private: ghpublish does not know it."""
+    return repo.known_visibility == "public" or plan == "enterprise"
 
 
 def _storage_record(plan: str) -> bool:
