@@ -66,6 +66,17 @@ def test_the_same_manifest_at_two_paths_gives_byte_identical_files(tmp_path: Pat
             assert "org/publishing.yaml" in text, path
 
 
+def diff_from_the_project(manifest: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m tools.diff --base HEAD` on ``manifest``, run from the ghpublish checkout."""
+    return subprocess.run(
+        [sys.executable, "-m", "tools.diff", "--base", "HEAD", "--manifest", str(manifest)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_make_diff_reads_base_from_the_manifest_s_own_repository(tmp_path: Path) -> None:
     org = tmp_path / "org-manifests"
     (org / "config").mkdir(parents=True)
@@ -76,13 +87,7 @@ def test_make_diff_reads_base_from_the_manifest_s_own_repository(tmp_path: Path)
     git(org, "commit", "-qm", "base")
     manifest.write_text(ONE.replace("name: gadgets\n", "name: gadgets\n    adopt: true\n"))
     # Run from the ghpublish checkout, another repository whose HEAD has no such file.
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.diff", "--base", "HEAD", "--manifest", str(manifest)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = diff_from_the_project(manifest)
     assert result.returncode == 3, result.stderr
     assert "does not exist at HEAD" not in result.stdout
     assert "  acme/widgets: unchanged" in result.stdout
@@ -91,13 +96,7 @@ def test_make_diff_reads_base_from_the_manifest_s_own_repository(tmp_path: Path)
 
     loose = tmp_path / "loose.yaml"
     loose.write_text(ONE, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.diff", "--base", "HEAD", "--manifest", str(loose)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = diff_from_the_project(loose)
     assert result.returncode == 2
     assert result.stderr == (
         f"make diff: {loose} is in no git repository; make diff compares the manifest with BASE"

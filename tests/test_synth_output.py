@@ -157,3 +157,19 @@ def test_a_marker_that_is_not_synth_s_is_refused(tmp_path: Path) -> None:
     (out / "file").write_text("x", encoding="utf-8")
     with pytest.raises(OutError, match="is a file, not a directory"):
         check(out / "file", tmp_path / "m.yaml", tmp_path / "p")
+
+
+def test_an_older_synth_s_output_is_named_as_such_and_kept(tmp_path: Path) -> None:
+    out = tmp_path / "synth"
+    (out / "files/acme/a").mkdir(parents=True)
+    (out / "files/acme/a/release.yml").write_text("x\n", encoding="utf-8")
+    (out / "plan.json").write_text("{}\n", encoding="utf-8")
+    before = tree(out)
+    result = synth("--out", str(out), "--no-lint")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"synth: OUT '{out}' looks like the output of an older synth, which kept no list of"
+        f" its files (.ghpublish-synth.json); check it holds nothing of yours, delete it once"
+        f" (rm -r {out}) and run synth again\n"
+    )
+    assert tree(out) == before

@@ -87,6 +87,12 @@ def check(out: Path, manifest: Path, project: Path) -> set[str]:
         raise OutError("is a file, not a directory; choose another OUT, such as OUT=build/synth")
     listed = _listed(out)
     strangers = _strangers(out, listed)
+    if strangers and not listed and set(strangers) <= {"plan.json", "files/"}:
+        raise OutError(
+            f"looks like the output of an older synth, which kept no list of its files"
+            f" ({MARKER}); check it holds nothing of yours, delete it once (rm -r {out})"
+            " and run synth again"
+        )
     if strangers:
         shown = ", ".join(strangers[:_SHOWN])
         more = f" and {len(strangers) - _SHOWN} more" if len(strangers) > _SHOWN else ""
