@@ -40,6 +40,7 @@ def test_bench_manifest_is_fully_featured_and_valid() -> None:
     spec = parse_manifest(bench.manifest(3), "bench.yaml")
     assert [r.name for r in spec.repositories] == ["service-0000", "service-0001", "service-0002"]
     assert all(r.npm is not None and r.container is not None for r in spec.repositories)
+    assert spec.standards is not None  # an organization with standards
 
 
 def test_bench_runs_ours_and_the_floor_and_writes_results(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -60,4 +61,6 @@ def test_bench_runs_ours_and_the_floor_and_writes_results(tmp_path) -> None:  # 
         assert row["floor_gc"]["types"] == row["ours"]["types"]
         assert row["ours"]["invokes"] == 0
         assert row["ratio"] > 0 and row["ratio_same_gc"] > 0
+        # The whole synth ran (lint included) and is timed against the evaluation.
+        assert row["synth_seconds"] > row["ours"]["seconds"] > 0
     assert (tmp_path / "time.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,18 +1,20 @@
-"""`make bench`: program evaluation at 10, 100 and 1,000 repositories against the SDK floor.
+"""`make bench`: program evaluation at 10 to 2,000 repositories against the SDK floor.
 
-For each size it generates a manifest of fully featured repositories, runs the
-stack's program under the mock engine in a fresh process (ours), then a floor
-program that registers the same number of resources of the same types with
-trivial inputs under the same engine (floor), and reports wall time, resources,
-resources per repository, ms per resource, peak RSS, invokes and ours/floor. Then how
-fast hostile manifests (an alias bomb, deep nesting) are refused, and the memory it takes.
-Writes build/bench/results.json, hostile.json and time.png.
+For each size it generates a manifest of fully featured repositories of an organization
+with `org_standards`, runs the stack's program under the mock engine in a fresh process
+(ours), then a floor program that registers the same number of resources of the same
+types with trivial inputs under the same engine (floor), then the whole `make synth`
+(`python -m tools.synth`, lint included, in its own process), and reports wall time,
+resources, resources per repository, ms per resource, peak RSS, invokes, ours/floor and
+synth/ours. Then how fast hostile manifests (an alias bomb, deep nesting) are refused, and
+the memory it takes. Writes build/bench/results.json, hostile.json and time.png.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import subprocess
@@ -24,7 +26,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
-SIZES = (10, 100, 1000)
+SIZES = (10, 100, 1000, 2000)
 
 # What a fully featured repository declares: every block of the standard on.
 FULL_DEFAULTS = """\
@@ -32,6 +34,7 @@ defaults:
   visibility: private
   npm: {}
   container: {}
+org_standards: {}
 """
 
 
@@ -186,6 +189,23 @@ def _run_worker(kind: str, path: Path) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _run_synth(path: Path, out: Path) -> float:
+    """Seconds of the whole `make synth` of ``path``, from the process start (imports,
+    evaluation, plan, files, summary, budget and lint)."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.synth", "--manifest", str(path), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"bench synth failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return elapsed
+
+
 def _plot(results: list[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
@@ -229,8 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     header = (
         f"{'repos':>6} {'resources':>9} {'res/repo':>8} {'ours s':>8} {'floor s':>8}"
         f" {'ratio':>6} {'floor-gc s':>10} {'ratio-gc':>8} {'ms/res':>7} {'floor ms/res':>12}"
-        f" {'RSS MB':>7} {'floor RSS':>9} {'invokes':>7}"
+        f" {'RSS MB':>7} {'floor RSS':>9} {'invokes':>7} {'synth s':>8} {'synth/ours':>10}"
     )
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(header)
     for size in (int(s) for s in args.sizes.split(",")):
         path = out / f"manifest-{size}.yaml"
@@ -240,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         types_path.write_text(json.dumps(ours["types"]), encoding="utf-8")
         floor = _run_worker("floor", types_path)
         floor_gc = _run_worker("floor-gc", types_path)
+        synth = _run_synth(path, out / f"synth-{size}")
         row = {
             "repositories": size,
             "ours": ours,
@@ -248,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
             "ratio": ours["seconds"] / floor["seconds"],
             "ratio_same_gc": ours["seconds"] / floor_gc["seconds"],
             "resources_per_repository": ours["custom"] / size,
+            "synth_seconds": synth,
+            "synth_ratio": synth / ours["seconds"],
         }
         results.append(row)
         print(
@@ -257,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             f" {1000 * ours['seconds'] / ours['resources']:>7.2f}"
             f" {1000 * floor['seconds'] / floor['resources']:>12.2f}"
             f" {ours['peak_rss_mb']:>7.0f} {floor['peak_rss_mb']:>9.0f} {ours['invokes']:>7}"
+            f" {synth:>8.2f} {row['synth_ratio']:>10.2f}",
+            flush=True,
         )
     if len(results) >= 2:
         first, last = results[-2], results[-1]
@@ -274,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         hostile[name] = refused = _run_worker("hostile", path)
         print(f"{name:<28} {1000 * refused['seconds']:>13.1f} {refused['rss_growth_mb']:>13.1f}")
     (out / "hostile.json").write_text(json.dumps(hostile, indent=2) + "\n", encoding="utf-8")
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     _plot(results, out / "time.png")
     print(f"wrote {out / 'results.json'} and {out / 'time.png'}")
