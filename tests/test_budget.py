@@ -53,7 +53,7 @@ def test_a_type_without_a_cost_is_refused() -> None:
         import_id="",
         depends_on=(),
         provider="",
-        request={},
+        request=b"",
     )
     with pytest.raises(BudgetError, match="TeamMembers: no request cost"):
         budget.cost(r)

@@ -28,7 +28,7 @@ def _registration(type_: str) -> Registration:
         import_id="",
         depends_on=(),
         provider="",
-        request={},
+        request=b"",
     )
 
 
