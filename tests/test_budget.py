@@ -81,9 +81,7 @@ def test_fitting_shard_size_counts_the_costliest_repositories() -> None:
 def test_a_stack_over_the_hour_is_told_the_shard_size_that_fits(
     run_manifest: RunManifest,
 ) -> None:
-    run = run_manifest(
-        bench.manifest(20).replace("repositories:", "org_standards: {}\nrepositories:")
-    )
+    run = run_manifest(bench.manifest(20))  # an organization with standards
     fits = report(estimate(run, "stack", 5000))
     assert "drift check: 165 requests, 3% of the token's hour: fits" in fits
     over = report(estimate(run, "stack", 100))
