@@ -173,3 +173,16 @@ def test_an_older_synth_s_output_is_named_as_such_and_kept(tmp_path: Path) -> No
         f" (rm -r {out}) and run synth again\n"
     )
     assert tree(out) == before
+
+
+def test_a_marker_naming_a_file_outside_out_deletes_nothing(tmp_path: Path) -> None:
+    victim = tmp_path / "precious.txt"
+    victim.write_text("mine\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("../precious.txt", str(victim), "files/../../precious.txt", "./plan.json"):
+        (out / MARKER).write_text(json.dumps({"files": [name]}), encoding="utf-8")
+        result = synth("--out", str(out), "--no-lint")
+        assert result.returncode == 2, name
+        assert f"its marker {MARKER} is not one synth wrote;" in result.stderr
+    assert victim.read_text(encoding="utf-8") == "mine\n"

@@ -43,9 +43,16 @@ def _listed(out: Path) -> set[str]:
         files = data["files"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise OutError(f"its marker {MARKER} is unreadable ({exc}); {_HINT}") from None
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+    if not isinstance(files, list) or not all(_relative(f) for f in files):
         raise OutError(f"its marker {MARKER} is not one synth wrote; {_HINT}")
     return set(files)
+
+
+def _relative(name: object) -> bool:
+    """A path synth writes: relative, '/'-separated, below OUT (no '..', '.', or '')."""
+    if not isinstance(name, str) or name.startswith("/") or "\\" in name or "\0" in name:
+        return False
+    return all(part not in {"", ".", ".."} for part in name.split("/"))
 
 
 def _strangers(out: Path, listed: set[str]) -> list[str]:
@@ -104,6 +111,9 @@ def replace(out: Path, manifest: Path, project: Path, files: Mapping[str, str]) 
     """Remove what synth wrote in ``out`` before, then write ``files`` (relative path →
     text) and the marker listing them; the paths written, in order."""
     previous = check(out, manifest, project)
+    if not all(_relative(rel) for rel in files):
+        # Generated paths come from validated names: this is a bug, reported as one (exit 70).
+        raise RuntimeError(f"a generated path leaves OUT: {sorted(files)[:_SHOWN]}")
     for rel in sorted(previous):
         (out / rel).unlink(missing_ok=True)
     folders = {p for rel in previous for p in (out / rel).parents if _inside(p, out) and p != out}
