@@ -83,6 +83,24 @@ def errors(text: str) -> list[str]:
     return [str(issue) for issue in info.value.issues]
 
 
+def registration(type_: str, *, custom: bool = False) -> Registration:
+    """A bare registration of ``type_`` (no inputs, no options), as the engine records one."""
+    return Registration(
+        urn=f"urn:{type_}",
+        type=type_,
+        name="n",
+        parent="",
+        custom=custom,
+        inputs={},
+        protect=False,
+        retain_on_delete=False,
+        import_id="",
+        depends_on=(),
+        provider="",
+        request=b"",
+    )
+
+
 def one(run: Run, type_: str, name: str) -> Registration:
     """The one registration of ``type_`` named ``name``."""
     found = [r for r in run.registrations if r.type == type_ and r.name == name]

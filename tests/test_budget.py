@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ROOT, Run, RunManifest
+from conftest import ROOT, Run, RunManifest, registration
 
 from tools import bench, budget
 from tools.budget import (
@@ -20,7 +20,6 @@ from tools.budget import (
     staggered_schedule,
     waves,
 )
-from tools.mock_engine import Registration
 
 ORG_FULL = """
 owner: acme
@@ -41,20 +40,7 @@ def test_every_resource_the_program_registers_has_a_cost(
 
 
 def test_a_type_without_a_cost_is_refused() -> None:
-    r = Registration(
-        urn="urn:x",
-        type="github:index/teamMembers:TeamMembers",
-        name="t",
-        parent="",
-        custom=True,
-        inputs={},
-        protect=False,
-        retain_on_delete=False,
-        import_id="",
-        depends_on=(),
-        provider="",
-        request=b"",
-    )
+    r = registration("github:index/teamMembers:TeamMembers", custom=True)
     with pytest.raises(BudgetError, match="TeamMembers: no request cost"):
         budget.cost(r)
 

@@ -6,7 +6,8 @@ import io
 import re
 import time
 
-from tools.mock_engine import Registration
+from conftest import registration
+
 from tools.progress import REPOSITORY_TYPE, repository_progress
 
 
@@ -15,29 +16,12 @@ class _Terminal(io.StringIO):
         return True
 
 
-def _registration(type_: str) -> Registration:
-    return Registration(
-        urn=f"urn:{type_}",
-        type=type_,
-        name="n",
-        parent="",
-        custom=False,
-        inputs={},
-        protect=False,
-        retain_on_delete=False,
-        import_id="",
-        depends_on=(),
-        provider="",
-        request=b"",
-    )
-
-
 def test_a_line_every_few_seconds_when_not_a_terminal() -> None:
     stream = io.StringIO()
     with repository_progress(lambda: 3, stream, every=0.01) as on_register:
-        on_register(_registration(REPOSITORY_TYPE))
-        on_register(_registration("github:index/repository:Repository"))  # not counted
-        on_register(_registration(REPOSITORY_TYPE))
+        on_register(registration(REPOSITORY_TYPE))
+        on_register(registration("github:index/repository:Repository"))  # not counted
+        on_register(registration(REPOSITORY_TYPE))
         # Lines come from a timer, also while nothing registers (the program constructing).
         deadline = time.monotonic() + 10
         while stream.getvalue().count("\n") < 2 and time.monotonic() < deadline:
@@ -53,7 +37,7 @@ def test_a_short_run_off_a_terminal_prints_nothing() -> None:
     stream = io.StringIO()
     with repository_progress(lambda: 3, stream) as on_register:
         for _ in range(3):
-            on_register(_registration(REPOSITORY_TYPE))
+            on_register(registration(REPOSITORY_TYPE))
     assert stream.getvalue() == ""
 
 
@@ -67,9 +51,9 @@ def test_counts_repositories_on_a_terminal() -> None:
 
     with repository_progress(total, stream) as on_register:
         assert on_register is not None
-        on_register(_registration(REPOSITORY_TYPE))
-        on_register(_registration("github:index/repository:Repository"))
-        on_register(_registration(REPOSITORY_TYPE))
+        on_register(registration(REPOSITORY_TYPE))
+        on_register(registration("github:index/repository:Repository"))
+        on_register(registration(REPOSITORY_TYPE))
     assert asked == [1]
     assert "synth: repositories" in stream.getvalue()
     assert "2/2" in stream.getvalue()
