@@ -4,7 +4,8 @@ Bounds, each far above a real manifest: its size (``MAX_BYTES``), its nesting
 (``MAX_DEPTH``, checked while the YAML is composed) and the number of values it holds
 once its aliases are expanded (``MAX_VALUES``, counted over the shared nodes without
 expanding them, so an alias bomb is refused in milliseconds). A binary, non-UTF-8 or
-empty file and tabs used for indentation each get their own message.
+empty file and tabs used for indentation each get their own message. Also the name
+generated files give the manifest (:func:`manifest_name`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .._errors import ManifestError, ManifestIssue
 
-# 10 MB holds some 50,000 repositories; nesting needs 6 levels; a value per line.
+# 10 MB holds some 50,000 repositories; a manifest nests 6 levels deep; 2,000,000 values are
+# 40 for each of those 50,000 repositories.
 MAX_BYTES = 10_000_000
 MAX_DEPTH = 20
 MAX_VALUES = 2_000_000
