@@ -10,7 +10,7 @@ __all__ = [
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import NotRequired, TypedDict, get_args
 
 import pulumi
 
@@ -35,12 +35,15 @@ from ._manifest._container import (
 )
 from ._manifest._fields import _secret_name
 from ._spec import (
+    DEFAULT_PLAN,
     DEFAULT_PLATFORMS,
     GHCR,
     RELEASE_TAGS,
     ContainerSpec,
+    Plan,
     PulumiBuildSpec,
     RepositorySpec,
+    Visibility,
 )
 from ._workflows import DOCKER_PUBLISH_PATH, docker_publish
 
@@ -110,6 +113,12 @@ class ContainerPublishingArgs(TypedDict):
     """The manifest file, quoted in the file header (default `publishing.yaml`)."""
     release_tag_pattern: NotRequired[pulumi.Input[str]]
     """The tags releases are made from, fnmatch syntax (default `v*`)."""
+    visibility: NotRequired[pulumi.Input[str]]
+    """The repository's visibility (default `private`): public repositories attest on every
+    plan."""
+    plan: NotRequired[pulumi.Input[str]]
+    """The owner's GitHub plan, `free`, `pro`, `team` or `enterprise` (default `team`):
+    private and internal repositories attest on `enterprise` (Enterprise Cloud) only."""
     container: NotRequired[pulumi.Input[ContainerSettingsArgs]]
     """The image: name, context, platforms, registry (every key has a default)."""
 
@@ -195,11 +204,23 @@ def _spec(args: ContainerPublishingArgs) -> RepositorySpec:
     owner: str = args["owner"]  # type: ignore[assignment]
     name: str = args["repository"]  # type: ignore[assignment]
     branch: str = args.get("branch") or "main"  # type: ignore[assignment]
+    plan = args.get("plan") or DEFAULT_PLAN
+    if plan not in get_args(Plan):
+        raise ValueError(
+            f"plan {plan!r} is not a GitHub plan; expected one of {', '.join(get_args(Plan))}"
+        )
+    visibility = args.get("visibility") or "private"
+    if visibility not in get_args(Visibility):
+        raise ValueError(
+            f"visibility {visibility!r} is not a repository visibility; expected one of"
+            f" {', '.join(get_args(Visibility))}"
+        )
     return RepositorySpec(
         owner=owner,
         name=name,
         description="",
-        visibility="private",
+        visibility=visibility,  # type: ignore[arg-type]
+        plan=plan,  # type: ignore[arg-type]
         default_branch=branch,
         adopt=False,
         npm=None,

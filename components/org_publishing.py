@@ -109,6 +109,7 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
         "rollout": repo.rollout,
         "plan": repo.plan,
         "release_tag_pattern": repo.release_tag_pattern,
+        "plan": repo.plan,
     }
     # An adopted repository's attributes its entry does not set are left out: kept.
     if "description" not in repo.kept:

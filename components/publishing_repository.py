@@ -145,6 +145,9 @@ class PublishingRepositoryArgs(TypedDict):
     """The tags releases are made from, fnmatch syntax (default `v*`): the `release`
     environment deploys only them, the tag ruleset protects them, the workflows read the
     version from them."""
+    plan: NotRequired[pulumi.Input[str]]
+    """The owner's GitHub plan, `free`, `pro`, `team` or `enterprise` (default `team`): the
+    container workflow attests private and internal images on `enterprise` only."""
     pipeline: NotRequired[pulumi.Input[PipelineSettingsArgs]]
     """This repository holds the manifest: commit its review, `pulumi up` and drift check
     workflows (default off)."""
@@ -292,6 +295,11 @@ class PublishingRepository(Component):
                 "manifest_path": path,
                 "manifest_source": source,
             }
+            # What decides attestations: an adopted repository's kept visibility is unknown
+            # here, so it attests only where every visibility may (Enterprise Cloud).
+            for key in ("visibility", "plan"):
+                if args.get(key) is not None:
+                    container_args[key] = args[key]  # type: ignore[literal-required]
             self.container = ContainerPublishing(
                 f"{name}-container", container_args, opts=after_repo
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -135,7 +136,7 @@ def test_release_job_logs_in_with_github_token_and_pushes() -> None:
     assert names.index(release[0]["name"]) < names.index("Compute tags and labels")
 
 
-def _repo(visibility: str) -> RepositorySpec:
+def _repo(visibility: str, plan: str) -> RepositorySpec:
     # Parsed on Enterprise Cloud, where every visibility exists; `plan` below is the one judged.
     spec = parse_manifest(
         MANIFEST.format(platforms="[linux/amd64]")
@@ -143,11 +144,11 @@ def _repo(visibility: str) -> RepositorySpec:
         .replace("default_branch: trunk", f"default_branch: trunk\n    visibility: {visibility}"),
         "publishing.yaml",
     )
-    return spec.repositories[0]
+    return dataclasses.replace(spec.repositories[0], plan=plan)
 
 
 def _attesting(visibility: str, plan: str) -> dict[str, Any]:
-    return yaml.safe_load(render(docker_publish(_repo(visibility), "p.yaml", plan=plan)))
+    return yaml.safe_load(render(docker_publish(_repo(visibility, plan), "p.yaml")))
 
 
 @pytest.mark.parametrize(
@@ -189,15 +190,7 @@ def test_a_personal_account_attests_without_a_storage_record() -> None:
 
 
 def test_every_permission_has_its_reason_and_only_the_pushing_job_writes() -> None:
-    text = render(
-        docker_publish(
-            parse_manifest(
-                MANIFEST.format(platforms="[linux/amd64]"), "publishing.yaml"
-            ).repositories[0],
-            "p.yaml",
-            plan="enterprise",
-        )
-    )
+    text = render(docker_publish(_repo("private", "enterprise"), "p.yaml"))
     reasons = dict(re.findall(r"^\s+([a-z-]+): (?:read|write)\s+# (.+)$", text, re.M))
     assert reasons["packages"] == "push the image to the container registry"
     assert reasons["id-token"] == "sign the provenance attestation (Sigstore OIDC)"
@@ -350,7 +343,7 @@ def test_no_manifest_value_inside_an_expression() -> None:
 def test_workflows_are_lint_clean(tmp_path: Path) -> None:
     texts = [workflow_text(p) for p in ("[linux/amd64]", "[linux/amd64, linux/arm/v7]")]
     # Attesting, with and without the storage record.
-    texts += [render(docker_publish(_repo("public"), "p.yaml", plan=p)) for p in ("team", "pro")]
+    texts += [render(docker_publish(_repo("public", p), "p.yaml")) for p in ("team", "pro")]
     paths = []
     for i, text in enumerate(texts):
         path = tmp_path / f"r{i}/.github/workflows/docker-publish.yml"
@@ -395,6 +388,28 @@ def test_component_commits_the_workflow_with_defaults() -> None:
         "image": "ghcr.io/acme-widgets/tools",
         "workflow_path": DOCKER_PUBLISH_PATH,
     }
+
+
+def test_component_attests_by_the_plan_and_visibility_it_is_given() -> None:
+    def publish(args: dict[str, Any]) -> dict[str, Any]:
+        content = _component(args).of_type(FILE)[0].plain_inputs["content"]
+        return yaml.safe_load(content)["jobs"]["publish"]  # type: ignore[no-any-return]
+
+    base = {"owner": "acme", "repository": "a"}
+    assert "actions/attest" not in actions(publish(base))  # private on Team by default
+    assert "actions/attest" in actions(publish({**base, "visibility": "public"}))
+    assert "actions/attest" in actions(publish({**base, "plan": "enterprise"}))
+    with pytest.raises(Exception, match="plan 'gold' is not a GitHub plan"):
+        publish({**base, "plan": "gold"})
+
+
+def test_example_private_repositories_attest_on_enterprise_cloud(example_run: Run) -> None:
+    # The example's `plan: enterprise` reaches the workflows of its private repositories.
+    for repo in ("API-Server", "widgets-cli"):
+        file = one(example_run, FILE, f"org-{repo}-container-workflow")
+        publish = yaml.safe_load(file.plain_inputs["content"])["jobs"]["publish"]
+        assert "actions/attest" in actions(publish), repo
+        assert publish["permissions"]["artifact-metadata"] == "write"
 
 
 def test_component_uses_another_registry_and_refuses_bad_arguments() -> None:

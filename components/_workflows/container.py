@@ -97,11 +97,12 @@ def release_tag_pattern(repo: RepositorySpec) -> str:
     return repo.release_tag_pattern
 
 
-def attestations_available(repo: RepositorySpec, plan: str) -> bool:
+def attestations_available(repo: RepositorySpec) -> bool:
     """GitHub offers artifact attestations in public repositories on every plan, and in
-    private and internal ones on GitHub Enterprise Cloud only. An adopted repository that
-    keeps its visibility counts as private: ghpublish does not know it."""
-    return repo.known_visibility == "public" or plan == "enterprise"
+    private and internal ones on GitHub Enterprise Cloud only (the manifest's `plan`). An
+    adopted repository that keeps its visibility counts as private: ghpublish does not know
+    it."""
+    return repo.known_visibility == "public" or repo.plan == "enterprise"
 
 
 def _storage_record(plan: str) -> bool:
@@ -250,13 +251,14 @@ def _publish_permissions(container: ContainerSpec, *, attest: bool, plan: str) -
     return perms
 
 
-def docker_publish(repo: RepositorySpec, source: str, *, plan: str = "team") -> Workflow:
+def docker_publish(repo: RepositorySpec, source: str) -> Workflow:
     """Pull requests: build without pushing. Published releases: build, push, attest
     (where GitHub offers attestations: see :func:`attestations_available`)."""
     container = repo.container
     if container is None:
         raise ValueError(f"{repo.name} publishes no container image")
-    attest = attestations_available(repo, plan)
+    attest = attestations_available(repo)
+    plan = repo.plan
     build = Job(
         id="build",
         name="Build (no push)",
