@@ -198,7 +198,9 @@ def _flow(values: tuple[Scalar, ...]) -> str:
     return text.removesuffix("\n")
 
 
-_BLOCK_SAFE = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f\ufeff]*")
+# A literal block holds printable characters only: not C0/C1 controls (YAML's printable set
+# has only NEL, \x85, of C1), DEL, a BOM, surrogates or the non-characters U+FFFE/U+FFFF.
+_BLOCK_SAFE = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ufeff\ud800-\udfff\ufffe\uffff]*")
 
 
 def _block(value: str, pad: str) -> list[str] | None:

@@ -13,6 +13,7 @@ from ruamel.yaml import YAML
 
 from components._catalog import CATALOG, pin
 from components._errors import WorkflowError
+from components._rules import parse_workflow
 from components._workflow import Concurrency, Job, Permission, Step, Workflow, render
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -108,11 +109,14 @@ def test_multiline_scripts_are_literal_blocks() -> None:
         "tab\there\nb\n",
         "bell\x07\nb\n",
         "é ü\n${{ x }}\n",
+        "c1\x87 control\nb\n",  # found by fuzzing: a C1 control in a build argument
     ],
 )
 def test_every_multiline_string_reads_back_exactly(script: str) -> None:
     text = render(_workflow(run=script))
     assert yaml.safe_load(text)["jobs"]["a"]["steps"][0]["run"] == script
+    # The YAML 1.2 reader the rules and the policy pack use reads it too.
+    assert parse_workflow(text).jobs[0].steps[0].run == script
 
 
 def test_rendering_is_deterministic() -> None:
