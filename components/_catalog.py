@@ -30,6 +30,31 @@ def _pin(action: str, version: str, sha: str, inputs: str) -> ActionPin:
     return ActionPin(action, version, sha, frozenset(inputs.split()))
 
 
+# create-github-app-token's inputs: its own, and one `permission-<name>` per GitHub App
+# permission (generated in its action.yml).
+_APP_PERMISSIONS = (
+    "actions administration artifact-metadata attestations checks codespaces contents"
+    " custom-properties-for-organizations dependabot-secrets deployments discussions"
+    " email-addresses enterprise-custom-properties-for-organizations environments followers"
+    " git-ssh-keys gpg-keys interaction-limits issues members merge-queues metadata"
+    " organization-administration organization-announcement-banners"
+    " organization-copilot-seat-management organization-custom-org-roles"
+    " organization-custom-properties organization-custom-roles organization-events"
+    " organization-hooks organization-packages"
+    " organization-personal-access-token-requests organization-personal-access-tokens"
+    " organization-plan organization-projects organization-secrets"
+    " organization-self-hosted-runners organization-user-blocking packages pages profile"
+    " pull-requests repository-custom-properties repository-hooks repository-projects"
+    " secret-scanning-alerts secrets security-events single-file starring statuses"
+    " team-discussions vulnerability-alerts workflows"
+)
+_APP_TOKEN_INPUTS = " ".join(
+    [
+        "app-id client-id github-api-url owner private-key repositories skip-token-revoke",
+        *(f"permission-{name}" for name in _APP_PERMISSIONS.split()),
+    ]
+)
+
 # Sorted by action name; a test keeps it sorted and checks it against the actions' own files.
 # Owners of the catalog's actions that GitHub does not own, which GitHub Marketplace shows
 # as verified creators. Outside Enterprise Cloud, GitHub applies allowed-actions patterns to
@@ -56,6 +81,12 @@ CATALOG: dict[str, ActionPin] = {
             " path persist-credentials ref repository set-safe-directory show-progress"
             " sparse-checkout sparse-checkout-cone-mode ssh-key ssh-known-hosts ssh-strict"
             " ssh-user submodules token",
+        ),
+        _pin(
+            "actions/create-github-app-token",
+            "v3.1.1",
+            "1b10c78c7865c340bc4f6099eb2f838309f1e8c3",
+            _APP_TOKEN_INPUTS,
         ),
         _pin(
             "actions/setup-node",

@@ -207,6 +207,21 @@ PIPELINE_PYTHON = "3.11"
 DRIFT_SCHEDULE = "17 6 * * 1-5"
 
 
+# A GitHub App token's repository permissions: create, adopt and configure repositories
+# (environments, rulesets and Actions settings included), commit files, workflow files
+# among them, and open the rollout's pull requests.
+APP_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("administration", "write"),
+    ("contents", "write"),
+    ("pull-requests", "write"),
+    ("workflows", "write"),
+)
+# Added where the manifest needs them: owner-wide Actions settings and rulesets
+# (`org_standards`), and teams named as reviewers.
+APP_ORG_ADMINISTRATION = ("organization-administration", "write")
+APP_MEMBERS = ("members", "read")
+
+
 @dataclass(frozen=True)
 class PipelineSpec:
     """The manifest repository's own workflows: review, `pulumi up`, drift check."""
@@ -221,6 +236,17 @@ class PipelineSpec:
     pulumi_version: str = PULUMI_CLI
     # Where it stands in the manifest, for file headers.
     path: str = "manifest_repository"
+    # The GitHub credential of `up` and the drift check. Preferred: a GitHub App (its client
+    # ID, and the secret holding its private key), minted into an installation token per
+    # run; else the secret holding a fine-grained personal access token.
+    app_client_id: str | None = None
+    app_private_key_secret: str = "GHPUBLISH_APP_PRIVATE_KEY"
+    token_secret: str = "GHPUBLISH_GITHUB_TOKEN"
+    # A read-only token the drift check uses instead, when configured.
+    drift_token_secret: str | None = None
+    # The permissions the App's token is minted with (create-github-app-token's
+    # `permission-<name>` inputs): what `pulumi up` does, and no more.
+    app_permissions: tuple[tuple[str, str], ...] = APP_PERMISSIONS
 
 
 @dataclass(frozen=True)

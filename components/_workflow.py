@@ -71,12 +71,16 @@ class Step:
     if_: str | None = None
     # zizmor audits this step may ignore, each with the reason: {audit: reason}.
     ignore: Mapping[str, str] = field(default_factory=dict)
+    # A comment after one `with` input, such as a zizmor ignore whose finding is that line.
+    input_notes: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (self.uses is None) == (self.run is None):
             raise WorkflowError(f"step {self.name!r}: set exactly one of 'uses' and 'run'")
         if self.uses is None and self.with_:
             raise WorkflowError(f"step {self.name!r}: 'with' needs 'uses'")
+        if set(self.input_notes) - set(self.with_):
+            raise WorkflowError(f"step {self.name!r}: a note on an input it does not set")
         if self.uses is not None:
             unknown = sorted(set(self.with_) - self.uses.inputs)
             if unknown:
@@ -256,7 +260,7 @@ def _step(step: Step) -> _Map:
             ("id", step.id),
             ("if", step.if_),
             ("uses", step.uses.uses if step.uses else None),
-            ("with", _mapping(list(step.with_.items()))),
+            ("with", _mapping(list(step.with_.items()), step.input_notes)),
             ("env", _mapping(list(step.env.items()))),
             ("run", step.run),
         ],

@@ -10,6 +10,9 @@ from typing import NotRequired, TypedDict
 import pulumi
 
 from ._base import Component, deployment_environment, managed_file
+from ._catalog import pin
+from ._manifest._fields import _secret_name
+from ._manifest._pipeline import _client_id
 from ._spec import PipelineSpec
 from ._workflow import render
 from ._workflows.pipeline import (
@@ -33,6 +36,20 @@ class PipelineSettingsArgs(TypedDict):
     """Python the program runs on (default 3.11)."""
     pulumi_version: NotRequired[pulumi.Input[str]]
     """Pulumi CLI version (default the one matching the pinned SDK)."""
+    github_app_client_id: NotRequired[pulumi.Input[str]]
+    """Client ID of the GitHub App `up` and the drift check act as (preferred; default none:
+    the fine-grained token of `token_secret`)."""
+    github_app_private_key_secret: NotRequired[pulumi.Input[str]]
+    """The Actions secret holding the app's private key (default
+    `GHPUBLISH_APP_PRIVATE_KEY`)."""
+    token_secret: NotRequired[pulumi.Input[str]]
+    """The Actions secret holding the fine-grained token used without a GitHub App (default
+    `GHPUBLISH_GITHUB_TOKEN`)."""
+    drift_token_secret: NotRequired[pulumi.Input[str]]
+    """The Actions secret holding a read-only token for the drift check (default none)."""
+    github_app_permissions: NotRequired[pulumi.Input[dict[str, str]]]
+    """The App token's permissions, name to `read` or `write` (default administration,
+    contents, pull-requests and workflows: write)."""
 
 
 class ManifestPipelineArgs(TypedDict):
@@ -46,6 +63,20 @@ class ManifestPipelineArgs(TypedDict):
     """Python the program runs on (default 3.11)."""
     pulumi_version: NotRequired[pulumi.Input[str]]
     """Pulumi CLI version (default the one matching the pinned SDK)."""
+    github_app_client_id: NotRequired[pulumi.Input[str]]
+    """Client ID of the GitHub App `up` and the drift check act as (preferred; default none:
+    the fine-grained token of `token_secret`)."""
+    github_app_private_key_secret: NotRequired[pulumi.Input[str]]
+    """The Actions secret holding the app's private key (default
+    `GHPUBLISH_APP_PRIVATE_KEY`)."""
+    token_secret: NotRequired[pulumi.Input[str]]
+    """The Actions secret holding the fine-grained token used without a GitHub App (default
+    `GHPUBLISH_GITHUB_TOKEN`)."""
+    drift_token_secret: NotRequired[pulumi.Input[str]]
+    """The Actions secret holding a read-only token for the drift check (default none)."""
+    github_app_permissions: NotRequired[pulumi.Input[dict[str, str]]]
+    """The App token's permissions, name to `read` or `write` (default administration,
+    contents, pull-requests and workflows: write)."""
     repository: pulumi.Input[str]
     """Name of the manifest repository."""
     branch: NotRequired[pulumi.Input[str]]
@@ -57,14 +88,47 @@ class ManifestPipelineArgs(TypedDict):
 _ROLES = {REVIEW_PATH: "review", DEPLOY_PATH: "up", DRIFT_PATH: "drift"}
 
 
+def _secret_arg(args: ManifestPipelineArgs, key: str) -> str | None:
+    value = args.get(key)
+    return _secret_name(value) if value is not None else None  # type: ignore[arg-type]
+
+
+def _app_permissions(given: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """Permissions create-github-app-token declares an input for, at a level it takes."""
+    if not given:
+        return ()
+    inputs = pin("actions/create-github-app-token").inputs
+    for name, level in given.items():
+        if f"permission-{name}" not in inputs or level not in ("read", "write"):
+            raise ValueError(
+                f"github_app_permissions: {name}: {level!r} is not a GitHub App permission and"
+                " level; expected a permission such as 'contents' and 'read' or 'write'"
+            )
+    return tuple(sorted(given.items()))
+
+
 def _spec(args: ManifestPipelineArgs) -> PipelineSpec:
     defaults = PipelineSpec(repository=args["repository"])  # type: ignore[arg-type]
+    client_id = args.get("github_app_client_id")
+    if client_id is not None and args.get("token_secret") is not None:
+        raise ValueError(
+            "token_secret is the alternative to github_app_client_id; keep the GitHub App"
+            " (preferred) or remove it"
+        )
     return PipelineSpec(
         repository=defaults.repository,
         stack=args.get("stack") or defaults.stack,  # type: ignore[arg-type]
         drift_schedule=args.get("drift_schedule") or defaults.drift_schedule,  # type: ignore[arg-type]
         python_version=args.get("python_version") or defaults.python_version,  # type: ignore[arg-type]
         pulumi_version=args.get("pulumi_version") or defaults.pulumi_version,  # type: ignore[arg-type]
+        app_client_id=_client_id(client_id) if client_id is not None else None,  # type: ignore[arg-type]
+        app_private_key_secret=(
+            _secret_arg(args, "github_app_private_key_secret") or defaults.app_private_key_secret
+        ),
+        token_secret=_secret_arg(args, "token_secret") or defaults.token_secret,
+        drift_token_secret=_secret_arg(args, "drift_token_secret"),
+        app_permissions=_app_permissions(args.get("github_app_permissions"))  # type: ignore[arg-type]
+        or defaults.app_permissions,
     )
 
 

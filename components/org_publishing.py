@@ -109,7 +109,6 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
         "rollout": repo.rollout,
         "plan": repo.plan,
         "release_tag_pattern": repo.release_tag_pattern,
-        "plan": repo.plan,
     }
     # An adopted repository's attributes its entry does not set are left out: kept.
     if "description" not in repo.kept:
@@ -229,7 +228,17 @@ class OrgPublishing(Component):
                     "drift_schedule": pipeline.drift_schedule,
                     "python_version": pipeline.python_version,
                     "pulumi_version": pipeline.pulumi_version,
+                    "token_secret": pipeline.token_secret,
+                    "github_app_private_key_secret": pipeline.app_private_key_secret,
                 }
+                if pipeline.app_client_id is not None:
+                    member_args["pipeline"]["github_app_client_id"] = pipeline.app_client_id
+                    member_args["pipeline"]["github_app_permissions"] = dict(
+                        pipeline.app_permissions
+                    )
+                    del member_args["pipeline"]["token_secret"]
+                if pipeline.drift_token_secret is not None:
+                    member_args["pipeline"]["drift_token_secret"] = pipeline.drift_token_secret
             if "container" in member_args:
                 # The manifest's registry_username (a registry other than ghcr.io) wins.
                 member_args["container"] = {**credentials, **member_args["container"]}  # type: ignore[typeddict-item]

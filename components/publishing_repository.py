@@ -145,16 +145,14 @@ class PublishingRepositoryArgs(TypedDict):
     """The tags releases are made from, fnmatch syntax (default `v*`): the `release`
     environment deploys only them, the tag ruleset protects them, the workflows read the
     version from them."""
-    plan: NotRequired[pulumi.Input[str]]
-    """The owner's GitHub plan, `free`, `pro`, `team` or `enterprise` (default `team`): the
-    container workflow attests private and internal images on `enterprise` only."""
     pipeline: NotRequired[pulumi.Input[PipelineSettingsArgs]]
     """This repository holds the manifest: commit its review, `pulumi up` and drift check
     workflows (default off)."""
     manifest_path: NotRequired[pulumi.Input[str]]
     """Where the repository stands in the manifest, quoted in file headers."""
     plan: NotRequired[pulumi.Input[str]]
-    """The owner's GitHub plan: `free`, `pro`, `team` or `enterprise` (default `team`)."""
+    """The owner's GitHub plan: `free`, `pro`, `team` or `enterprise` (default `team`); the
+    container workflow attests private and internal images on `enterprise` only."""
     tag_ruleset_id: NotRequired[pulumi.Input[int]]
     """The ID of the repository's tag ruleset when it exists already: imported (default none:
     created)."""

@@ -104,10 +104,28 @@ def test_manifest_repository_must_be_one_of_repositories() -> None:
             " use 3.226.0 or later",
         ),
         (
+            "github_app: {client_id: '12345'}",
+            "publishing.yaml:5: manifest_repository.github_app.client_id: '12345' is not a"
+            " GitHub App client ID; expected the Client ID from the app's settings page, such as"
+            " 'Iv23liABCDEFGHIJKLMN' (not the numeric App ID)",
+        ),
+        (
+            "drift_token_secret: 'read token'",
+            "publishing.yaml:5: manifest_repository.drift_token_secret: 'read token' is not an"
+            " Actions secret name; expected letters, digits and '_', not starting with a digit"
+            " or 'GITHUB_', such as 'REGISTRY_TOKEN'",
+        ),
+        (
+            "github_app: {client_id: Iv23liABCDEFGHIJKLMN}\n  token_secret: T",
+            "publishing.yaml:6: manifest_repository.token_secret: is the alternative to"
+            " github_app (the pipeline acts as one of them); keep github_app, the preferred"
+            " credential, or remove it",
+        ),
+        (
             "stak: prod",
             "publishing.yaml:5: manifest_repository.stak: unknown key 'stak'; did you mean"
-            " 'stack'? expected one of: drift_schedule, name, pulumi_version, python_version,"
-            " stack",
+            " 'stack'? expected one of: drift_schedule, drift_token_secret, github_app, name,"
+            " pulumi_version, python_version, stack, token_secret",
         ),
         (
             "stack: '${{ secrets.X }}'",
@@ -365,6 +383,106 @@ def test_a_failed_set_up_is_reported_as_such(rendered: dict[str, str], tmp_path:
     assert code != 0 and outputs == {}
     assert "## The drift check did not run (not drift)" in summary
     assert "Drift detected" not in summary and "::error title=Drift::" not in log
+
+
+def _pulumi_step_env(workflow: dict[str, Any]) -> dict[str, str]:
+    (job,) = workflow["jobs"].values()
+    step = next(s for s in job["steps"] if "GITHUB_TOKEN" in s.get("env", {}))
+    return step["env"]  # type: ignore[no-any-return]
+
+
+def _steps_of(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    (job,) = workflow["jobs"].values()
+    return job["steps"]  # type: ignore[no-any-return]
+
+
+def test_a_github_app_mints_the_token_of_up_and_drift() -> None:
+    spec = PipelineSpec(repository="publishing", app_client_id="Iv23liABCDEFGHIJKLMN")
+    workflows = pipeline_workflows(spec, "main", "publishing.yaml")
+    for path in (DEPLOY_PATH, DRIFT_PATH):
+        data = yaml.safe_load(render(workflows[path]))
+        steps = _steps_of(data)
+        (mint,) = [s for s in steps if s.get("uses", "").startswith("actions/create-github-app")]
+        assert mint["id"] == "app-token"
+        assert mint["with"] == {
+            "client-id": "Iv23liABCDEFGHIJKLMN",
+            "private-key": "${{ secrets.GHPUBLISH_APP_PRIVATE_KEY }}",
+            # The owner's installation: every repository it may manage, new ones included.
+            "owner": "${{ github.repository_owner }}",
+            # Only what `pulumi up` does, not the installation's every permission.
+            "permission-administration": "write",
+            "permission-contents": "write",
+            "permission-pull-requests": "write",
+            "permission-workflows": "write",
+        }
+        env = _pulumi_step_env(data)
+        assert env["GITHUB_TOKEN"] == "${{ steps.app-token.outputs.token }}"
+        assert steps.index(mint) < next(i for i, s in enumerate(steps) if s.get("env") is env)
+        assert "GHPUBLISH_GITHUB_TOKEN" not in render(workflows[path])
+
+
+def test_the_fine_grained_token_is_the_alternative() -> None:
+    spec = PipelineSpec(repository="publishing", token_secret="ORG_ADMIN_TOKEN")
+    for path, workflow in pipeline_workflows(spec, "main", "publishing.yaml").items():
+        text = render(workflow)
+        assert "create-github-app-token" not in text
+        if path != REVIEW_PATH:
+            env = _pulumi_step_env(yaml.safe_load(text))
+            assert env["GITHUB_TOKEN"] == "${{ secrets.ORG_ADMIN_TOKEN }}"
+
+
+@pytest.mark.parametrize("app", [None, "Iv23liABCDEFGHIJKLMN"])
+def test_drift_uses_the_read_only_token_when_configured(app: str | None) -> None:
+    spec = PipelineSpec(
+        repository="publishing", app_client_id=app, drift_token_secret="GHPUBLISH_READ_TOKEN"
+    )
+    workflows = pipeline_workflows(spec, "main", "publishing.yaml")
+    drift = yaml.safe_load(render(workflows[DRIFT_PATH]))
+    assert _pulumi_step_env(drift)["GITHUB_TOKEN"] == "${{ secrets.GHPUBLISH_READ_TOKEN }}"
+    assert "create-github-app-token" not in render(workflows[DRIFT_PATH])
+    # `up` keeps the administering credential.
+    up = _pulumi_step_env(yaml.safe_load(render(workflows[DEPLOY_PATH])))
+    assert up["GITHUB_TOKEN"] != "${{ secrets.GHPUBLISH_READ_TOKEN }}"
+
+
+def test_credentials_reach_the_workflows_from_the_manifest(run_manifest: RunManifest) -> None:
+    run = run_manifest(
+        MANIFEST
+        + "  github_app:\n    client_id: Iv23liABCDEFGHIJKLMN\n    private_key_secret: APP_KEY\n"
+        + "  drift_token_secret: READ_ONLY\n"
+    )
+    files = {r.inputs["file"]: r.inputs["content"] for r in run.of_type(FILE)}
+    up, drift = yaml.safe_load(files[DEPLOY_PATH]), yaml.safe_load(files[DRIFT_PATH])
+    assert _pulumi_step_env(up)["GITHUB_TOKEN"] == "${{ steps.app-token.outputs.token }}"
+    assert "${{ secrets.APP_KEY }}" in files[DEPLOY_PATH]
+    assert _pulumi_step_env(drift)["GITHUB_TOKEN"] == "${{ secrets.READ_ONLY }}"
+    (mint,) = [s for s in _steps_of(up) if s.get("id") == "app-token"]
+    assert "permission-organization-administration" not in mint["with"]
+
+
+def test_the_app_token_asks_for_org_permissions_only_where_the_manifest_needs_them(
+    run_manifest: RunManifest,
+) -> None:
+    run = run_manifest(
+        MANIFEST
+        + "  github_app: {client_id: Iv23liABCDEFGHIJKLMN}\n"
+        + "org_standards: {allow: ['acme-corp/*']}\n"
+    )
+    up = next(r.inputs["content"] for r in run.of_type(FILE) if r.inputs["file"] == DEPLOY_PATH)
+    (mint,) = [s for s in _steps_of(yaml.safe_load(up)) if s.get("id") == "app-token"]
+    assert mint["with"]["permission-organization-administration"] == "write"
+    assert "permission-members" not in mint["with"]
+
+
+def test_pipeline_credentials_lint_clean(tmp_path: Path) -> None:
+    spec = PipelineSpec(repository="p", app_client_id="Iv23liABCDEFGHIJKLMN")
+    paths = []
+    for rel, workflow in pipeline_workflows(spec, "main", "publishing.yaml").items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(workflow), encoding="utf-8")
+        paths.append(path)
+    assert lint(paths) == []
 
 
 def test_no_manifest_text_inside_an_expression(rendered: dict[str, str]) -> None:

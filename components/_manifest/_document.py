@@ -13,7 +13,7 @@ from pydantic_core import core_schema
 from .._ecosystems import ECOSYSTEMS
 from .._spec import OrgSpec, RepositorySpec
 from ._fields import _BUILTIN, Loc, Login, _Block, _pick
-from ._pipeline import ManifestRepository, _resolve_pipeline
+from ._pipeline import ManifestRepository, _resolve_pipeline, with_app_permissions
 from ._plan import PLAN_FIELD, PlanName, plan_problems
 from ._repository import (
     OrgStandards,
@@ -134,6 +134,8 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
         )
         problems.extend(plan_problems(repos[-1], index))
     pipeline = _resolve_pipeline(manifest, problems)
+    if pipeline is not None and pipeline.app_client_id is not None:
+        pipeline = with_app_permissions(pipeline, org_standards is not None, repos)
     org = OrgSpec(
         owner=manifest.owner,
         repositories=tuple(repos),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import typing
@@ -9,9 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from .._spec import PipelineSpec
+from .._spec import APP_MEMBERS, APP_ORG_ADMINISTRATION, PipelineSpec, RepositorySpec
 from .._workflows.pipeline import DRIFT_EXIT_SINCE
-from ._fields import Loc, RepoName, _Block, _number_version
+from ._fields import Loc, RepoName, SecretName, _Block, _full_match, _number_version
 
 if TYPE_CHECKING:
     from ._document import Manifest
@@ -64,6 +65,26 @@ def _drift_capable(value: str) -> str:
     return value
 
 
+_client_id = _full_match(
+    re.compile(r"Iv[A-Za-z0-9.]{2,40}"),
+    "a GitHub App client ID; expected the Client ID from the app's settings page, such as"
+    " 'Iv23liABCDEFGHIJKLMN' (not the numeric App ID)",
+)
+ClientId = Annotated[str, AfterValidator(_client_id)]
+
+
+class GitHubApp(_Block):
+    """The GitHub App `up` and the drift check act as (preferred to a personal token): its
+    installation token is minted per run by actions/create-github-app-token."""
+
+    client_id: ClientId = Field(description="The app's Client ID (not a secret).")
+    private_key_secret: SecretName = Field(
+        PipelineSpec.app_private_key_secret,
+        description="The Actions secret holding the app's private key (default"
+        f" {PipelineSpec.app_private_key_secret}).",
+    )
+
+
 class ManifestRepository(_Block):
     """The repository that holds this manifest and the ghpublish program: ghpublish commits
     its pipeline (review on pull requests, `pulumi up` on the default branch, drift check)."""
@@ -89,6 +110,21 @@ class ManifestRepository(_Block):
         PipelineSpec.pulumi_version,
         description="Pulumi CLI version (default the one matching the pinned SDK).",
     )
+    github_app: GitHubApp | None = Field(
+        None,
+        description="The GitHub App the pipeline acts as (preferred; default none: the"
+        " fine-grained token of token_secret).",
+    )
+    token_secret: SecretName | None = Field(
+        None,
+        description="The Actions secret holding the fine-grained token the pipeline acts as"
+        f" without github_app (default {PipelineSpec.token_secret}).",
+    )
+    drift_token_secret: SecretName | None = Field(
+        None,
+        description="The Actions secret holding a read-only token for the drift check"
+        " (default none: the drift check uses the pipeline's credential).",
+    )
 
 
 def _resolve_pipeline(manifest: Manifest, problems: list[tuple[Loc, str]]) -> PipelineSpec | None:
@@ -109,10 +145,39 @@ def _resolve_pipeline(manifest: Manifest, problems: list[tuple[Loc, str]]) -> Pi
             )
         )
         return None
+    if own.github_app is not None and own.token_secret is not None:
+        problems.append(
+            (
+                ("manifest_repository", "token_secret"),
+                "is the alternative to github_app (the pipeline acts as one of them); keep"
+                " github_app, the preferred credential, or remove it",
+            )
+        )
+    app = own.github_app
     return PipelineSpec(
         repository=name,
         stack=own.stack,
         drift_schedule=own.drift_schedule,
         python_version=own.python_version,
         pulumi_version=own.pulumi_version,
+        app_client_id=app.client_id if app is not None else None,
+        app_private_key_secret=(
+            app.private_key_secret if app is not None else PipelineSpec.app_private_key_secret
+        ),
+        token_secret=own.token_secret or PipelineSpec.token_secret,
+        drift_token_secret=own.drift_token_secret,
+    )
+
+
+def with_app_permissions(
+    pipeline: PipelineSpec, org_standards: bool, repos: typing.Sequence[RepositorySpec]
+) -> PipelineSpec:
+    """The App token's permissions: the repository ones, plus what the manifest needs."""
+    extra = []
+    if org_standards:
+        extra.append(APP_ORG_ADMINISTRATION)
+    if any(repo.environment.reviewer_teams for repo in repos):
+        extra.append(APP_MEMBERS)
+    return dataclasses.replace(
+        pipeline, app_permissions=tuple(sorted({*pipeline.app_permissions, *extra}))
     )

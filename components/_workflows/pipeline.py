@@ -50,9 +50,8 @@ PIPELINE_PATHS = (REVIEW_PATH, DEPLOY_PATH, DRIFT_PATH)
 PIPELINE_ENVIRONMENT = "ghpublish"
 # Secrets (of the environment, or of the repository) the `pulumi` steps read, by the
 # environment variable they fill.
+# The GitHub credential (`GITHUB_TOKEN`) comes from `_credentials`.
 PIPELINE_SECRETS = {
-    # A token that can administer the owner's repositories (see README, "The pipeline").
-    "GITHUB_TOKEN": "GHPUBLISH_GITHUB_TOKEN",
     # Pulumi Cloud access token; empty for a self-managed backend.
     "PULUMI_ACCESS_TOKEN": "PULUMI_ACCESS_TOKEN",
     # Passphrase of the stack's secrets provider; empty when it is not `passphrase`.
@@ -107,17 +106,54 @@ def _prepare(pipeline: PipelineSpec, *, history: bool = False) -> tuple[Step, ..
     )
 
 
-def _pulumi_env() -> dict[str, str]:
-    """What a step running the Pulumi CLI reads: the secrets, and where the GitHub provider's
-    ETag cache lives, outside the checkout: kept between runs where the runner keeps its
-    disk (README, GitHub API budget)."""
+# The id of the step that mints the GitHub App installation token.
+APP_TOKEN_STEP = "app-token"
+
+
+def _credentials(pipeline: PipelineSpec, *, drift: bool) -> tuple[tuple[Step, ...], str]:
+    """The steps that obtain the GitHub credential, and the expression that holds it.
+
+    The drift check takes the read-only token when one is configured. Otherwise a GitHub
+    App (preferred: no person's token, an hour's life, revoked when the job ends) through
+    actions/create-github-app-token, for every repository of the installation on the
+    owner; else the fine-grained token's secret.
+    """
+    if drift and pipeline.drift_token_secret is not None:
+        return (), _secret(pipeline.drift_token_secret)
+    if pipeline.app_client_id is not None:
+        mint = Step(
+            name="Mint a GitHub App installation token",
+            id=APP_TOKEN_STEP,
+            uses=pin("actions/create-github-app-token"),
+            with_={
+                "client-id": pipeline.app_client_id,
+                "private-key": _secret(pipeline.app_private_key_secret),
+                "owner": "${{ github.repository_owner }}",
+                **{f"permission-{name}": level for name, level in pipeline.app_permissions},
+            },
+            # Every repository of the owner: ghpublish creates new ones, which a token
+            # scoped to named repositories could not reach.
+            input_notes={
+                "owner": "zizmor: ignore[github-app] -- ghpublish administers and creates"
+                " every repository of the owner"
+            },
+        )
+        return (mint,), "${{ steps." + APP_TOKEN_STEP + ".outputs.token }}"
+    return (), _secret(pipeline.token_secret)
+
+
+def _pulumi_env(token: str) -> dict[str, str]:
+    """What a step running the Pulumi CLI reads: the GitHub credential, the secrets, and
+    where the GitHub provider's ETag cache lives, outside the checkout: kept between runs
+    where the runner keeps its disk (README, GitHub API budget)."""
     return {
+        "GITHUB_TOKEN": token,
         **{var: _secret(secret) for var, secret in PIPELINE_SECRETS.items()},
         CACHE_ENV: "${{ runner.tool_cache }}/ghpublish-github-api-cache",
     }
 
 
-def _pulumi(pipeline: PipelineSpec, command: str, **extra: str | bool) -> Step:
+def _pulumi(pipeline: PipelineSpec, command: str, token: str) -> Step:
     return Step(
         name=f"pulumi {command}",
         uses=pin("pulumi/actions"),
@@ -128,9 +164,8 @@ def _pulumi(pipeline: PipelineSpec, command: str, **extra: str | bool) -> Step:
             "cloud-url": _secret(BACKEND_SECRET),
             "diff": True,
             "comment-on-summary": True,
-            **extra,
         },
-        env=_pulumi_env(),
+        env=_pulumi_env(token),
     )
 
 
@@ -170,13 +205,14 @@ def pipeline_review(pipeline: PipelineSpec, branch: str, source: str) -> Workflo
 
 def pipeline_deploy(pipeline: PipelineSpec, branch: str, source: str) -> Workflow:
     """On the default branch: synth, then `pulumi up` with the org administration token."""
+    mint, token = _credentials(pipeline, drift=False)
     job = Job(
         id="up",
         name="pulumi up",
         permissions=(READ_CODE,),
         timeout_minutes=30,
         environment=PIPELINE_ENVIRONMENT,
-        steps=(*_prepare(pipeline), _pulumi(pipeline, "up")),
+        steps=(*_prepare(pipeline), *mint, _pulumi(pipeline, "up", token)),
     )
     return Workflow(
         name="ghpublish up",
@@ -257,6 +293,7 @@ _REPORT_SCRIPT = "\n".join(
 def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
     """On a schedule or by hand: fail and report when GitHub no longer matches the stack,
     and report a check that could not run as such, not as drift."""
+    mint, token = _credentials(pipeline, drift=True)
     install = Step(
         name="Install the Pulumi CLI",
         uses=pin("pulumi/actions"),
@@ -269,7 +306,7 @@ def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
         env={
             "STACK": pipeline.stack,
             "PULUMI_BACKEND_URL": _secret(BACKEND_SECRET),
-            **_pulumi_env(),
+            **_pulumi_env(token),
         },
         run=_PREVIEW_SCRIPT,
     )
@@ -288,7 +325,7 @@ def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
         permissions=(READ_CODE,),
         timeout_minutes=30,
         environment=PIPELINE_ENVIRONMENT,
-        steps=(*_prepare(pipeline), install, preview, report),
+        steps=(*_prepare(pipeline), install, *mint, preview, report),
     )
     return Workflow(
         name="ghpublish drift check",
