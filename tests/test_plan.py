@@ -159,4 +159,4 @@ def test_an_adopted_repository_is_judged_by_the_visibility_its_entry_sets() -> N
         text.replace("internal", "public").replace("adopt: true}", "adopt: true, container: {}}")
     ).repositories[0]
     assert public.container is not None
-    assert not attestations_available(public, "team")
+    assert public.plan == "team" and not attestations_available(public)
