@@ -202,9 +202,12 @@ def _flow(values: tuple[Scalar, ...]) -> str:
     return text.removesuffix("\n")
 
 
-# A literal block holds printable characters only: not C0/C1 controls (YAML's printable set
-# has only NEL, \x85, of C1), DEL, a BOM, surrogates or the non-characters U+FFFE/U+FFFF.
-_BLOCK_SAFE = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ufeff\ud800-\udfff\ufffe\uffff]*")
+# A literal block holds YAML's printable characters only (no C0/C1 controls, DEL, BOM,
+# surrogates or U+FFFE/U+FFFF) and no line break but \n: YAML 1.1 readers also break lines
+# at NEL (\x85), LS and PS (U+2028, U+2029), YAML 1.2 readers do not.
+_BLOCK_SAFE = re.compile(
+    "[\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"
+)
 
 
 def _block(value: str, pad: str) -> list[str] | None:

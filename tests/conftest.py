@@ -20,6 +20,8 @@ from components._spec import OrgSpec  # noqa: E402
 from tools.mock_engine import Registration, Run, run_program, shutdown  # noqa: E402
 
 PROGRAM = ROOT / "__main__.py"
+# The shared reference data (action pins, provider schemas): beside the project, in CI too.
+SHARED = ROOT.parent / "shared" / "data"
 EXAMPLE = ROOT / "publishing.yaml"
 SENTINEL = "ghp_SENTINEL0do0not0leak0000000000000000"
 
@@ -125,3 +127,12 @@ def synth(
 
 def load_plan(out: Path) -> dict[str, object]:
     return json.loads((out / "plan.json").read_text(encoding="utf-8"))
+
+
+def shared_or_skip() -> Path:
+    """``../shared/data``; a test that reads it skips without it, and fails under CI=true."""
+    if not SHARED.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{SHARED} is missing: CI runs with shared/ beside the project")
+        pytest.skip(f"{SHARED} is not beside the project")
+    return SHARED

@@ -9,7 +9,6 @@ provider would refuse.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,7 @@ import pulumi
 import pulumi_docker_build as docker_build
 import pulumi_github as github
 import pytest
-from conftest import EXAMPLE, PROGRAM, ROOT, SENTINEL
+from conftest import EXAMPLE, PROGRAM, ROOT, SENTINEL, shared_or_skip
 from hypothesis import given, settings
 from test_fuzz import dump, manifests, synthesize
 
@@ -33,14 +32,6 @@ REPOSITORY = "github:index/repository:Repository"
 IMAGE = "docker-build:index:Image"
 
 
-def _shared_or_skip() -> Path:
-    if not SCHEMAS.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SCHEMAS} is missing: CI runs with shared/ beside the project")
-        pytest.skip(f"{SCHEMAS} is not beside the project")
-    return SCHEMAS
-
-
 def violation(program: Callable[[], None], *, preview: bool = False) -> list[str]:
     """The problems the contract check fails the program's run with."""
     with pytest.raises(ProviderContractError) as info:
@@ -52,7 +43,8 @@ def violation(program: Callable[[], None], *, preview: bool = False) -> list[str
 
 
 def test_contract_is_current() -> None:
-    schemas = _shared_or_skip()
+    schemas = shared_or_skip() / "provider-schema"
+    assert schemas == SCHEMAS, "the tool's default is the shared schemas"
     assert CONTRACT.read_text(encoding="utf-8") == render(derive(schemas)), (
         "schema/provider-contract.json is stale: run `make contract`"
     )
