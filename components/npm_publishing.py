@@ -8,7 +8,14 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 
 from ._base import Component
-from ._ecosystems.npm import NODE_LTS, NPM, RELEASE_PACKAGE_PATH, NpmSpec
+from ._ecosystems.npm import (
+    NODE_LTS,
+    NPM,
+    PRERELEASE_TAG,
+    RELEASE_PACKAGE_PATH,
+    NpmSpec,
+    dist_tag,
+)
 from ._manifest import RELEASE_TYPES, _command, _tag_pattern
 from ._package_publishing import PackagePublishing
 from ._spec import RELEASE_TAGS, RepositorySpec
@@ -33,6 +40,8 @@ class NpmPublishingArgs(TypedDict):
     """One command that runs the tests (default `npm test`)."""
     release_types: NotRequired[pulumi.Input[list[str]]]
     """Release events that publish (default `["published"]`)."""
+    prerelease_tag: NotRequired[pulumi.Input[str]]
+    """The dist-tag prereleases are published under (default `next`)."""
     manifest_path: NotRequired[pulumi.Input[str]]
     """Where the repository stands in the manifest, quoted in the file header."""
     manifest_source: NotRequired[pulumi.Input[str]]
@@ -53,6 +62,7 @@ def _spec(args: NpmPublishingArgs) -> RepositorySpec:
         install_command=_command(args.get("install_command") or "npm ci"),  # type: ignore[arg-type]
         test_command=_command(args.get("test_command") or "npm test"),  # type: ignore[arg-type]
         release_types=types,  # type: ignore[arg-type]
+        prerelease_tag=dist_tag(args.get("prerelease_tag") or PRERELEASE_TAG),  # type: ignore[arg-type]
     )
     return RepositorySpec(
         owner=owner,  # type: ignore[arg-type]

@@ -63,6 +63,8 @@ class NpmSettingsArgs(TypedDict):
     """One command that runs the tests (default `npm test`)."""
     release_types: NotRequired[pulumi.Input[list[str]]]
     """Release events that publish (default `["published"]`)."""
+    prerelease_tag: NotRequired[pulumi.Input[str]]
+    """The dist-tag prereleases are published under (default `next`)."""
     visibility: NotRequired[pulumi.Input[str]]
     """The package's intended visibility, the repository's (reported, not set: GitHub has no
     API for it)."""

@@ -79,6 +79,31 @@ def test_release_tag_pattern_defaults_to_v_and_is_inherited_key_by_key() -> None
     assert plain.release_tag_pattern == "v*"
 
 
+def test_prerelease_tag_defaults_to_next_and_is_inherited() -> None:
+    spec = parse(
+        """
+        owner: acme
+        defaults: {npm: {prerelease_tag: beta}}
+        repositories:
+          - {name: a, npm: {}}
+          - {name: b, npm: {prerelease_tag: rc}}
+        """
+    )
+    assert [r.npm.prerelease_tag for r in spec.repositories] == ["beta", "rc"]
+    (plain,) = parse("owner: acme\nrepositories:\n  - {name: a, npm: {}}\n").repositories
+    assert plain.npm is not None and plain.npm.prerelease_tag == "next"
+
+
+@pytest.mark.parametrize("tag", ["latest", "v1", "1.x", "Next", "", "next tag"])
+def test_a_bad_prerelease_tag_is_refused(tag: str) -> None:
+    text = f"owner: acme\nrepositories:\n  - name: a\n    npm: {{prerelease_tag: '{tag}'}}\n"
+    assert errors(text) == [
+        f"publishing.yaml:4: repositories[0].npm.prerelease_tag: {tag!r} is not a prerelease"
+        " dist-tag; expected a lowercase name starting with a letter (letters, digits, '.', '-',"
+        " '_'), not 'latest' and not a version range such as 'v1', such as 'next' or 'beta'"
+    ]
+
+
 _TAG_PATTERN_EXPECTED = (
     "is not a release tag pattern; expected a tag name with '*' for the version (letters,"
     " digits, '.', '-', '_', '@', '+', '/', '*', '?', as git allows them), such as 'v*', '*'"

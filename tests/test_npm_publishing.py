@@ -12,7 +12,7 @@ import yaml
 from conftest import RunManifest, one
 
 from components._catalog import CATALOG
-from components._ecosystems.npm import npm_release
+from components._ecosystems.npm import npm_release, tag_prefix
 from components._manifest import parse_manifest
 from components._workflow import expressions, render
 
@@ -65,8 +65,19 @@ def test_release_triggers_test_then_publish(run_manifest: RunManifest) -> None:
     runs = [s.get("run") for s in jobs["test"]["steps"]]
     assert runs[-2:] == ["npm ci --ignore-scripts", "npm run test -- --grep 'a: b # c'"]
     publish = jobs["publish"]["steps"][-1]
-    assert publish["run"] == "npm publish"
-    assert publish["env"] == {"NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    assert publish["run"] == 'npm publish --tag "$DIST_TAG"'
+    assert publish["env"] == {
+        "NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}",
+        "DIST_TAG": "${{ steps.release.outputs.dist_tag }}",
+    }
+    names = [s["name"] for s in jobs["publish"]["steps"]]
+    # Both checks come before anything is installed or published.
+    assert names[2:] == [
+        "Check the package name and repository",
+        "Check the release tag against the package version",
+        "Install dependencies",
+        "Publish",
+    ]
 
 
 def test_both_jobs_install_the_owners_packages_from_github_packages(
@@ -113,8 +124,10 @@ def test_hardening(run_manifest: RunManifest) -> None:
                 assert "cache" not in step["with"]
     # No manifest text inside an expression: only these fixed ones appear.
     assert sorted(set(expressions(content))) == [
+        "${{ github.event.release.prerelease }}",
         "${{ github.ref }}",
         "${{ secrets.GITHUB_TOKEN }}",
+        "${{ steps.release.outputs.dist_tag }}",
     ]
 
 
@@ -150,11 +163,13 @@ def test_component_release_tag_pattern_is_validated_as_in_the_manifest() -> None
         _spec({"owner": "acme", "repository": "lib", "release_tag_pattern": "v1"})
 
 
-def _check_script() -> str:
-    spec = parse_manifest("owner: Acme-Widgets\nrepositories:\n  - {name: widgets, npm: {}}\n", "m")
+def _check_script(step: str = "Check the package name and repository", extra: str = "") -> str:
+    spec = parse_manifest(
+        f"owner: Acme-Widgets\nrepositories:\n  - {{name: widgets, npm: {{}}{extra}}}\n", "m"
+    )
     workflow = yaml.safe_load(render(npm_release(spec.repositories[0], "publishing.yaml")))
     steps = workflow["jobs"]["publish"]["steps"]
-    return next(s for s in steps if s["name"] == "Check the package name and repository")["run"]
+    return next(s for s in steps if s["name"] == step)["run"]
 
 
 def _run_check(tmp_path: Path, repository: object) -> subprocess.CompletedProcess[str]:
@@ -244,4 +259,76 @@ def test_the_name_check_names_both_and_the_manifest_key(tmp_path: Path) -> None:
         1,
         "::error file=package.json::package.json names '@acme-widgets/other' but the manifest"
         " publishes '@acme-widgets/widgets'; change one of them (k)\n",
+    )
+
+
+def _run_release_check(
+    tmp_path: Path, tag: str, version: str, *, prerelease: bool = False, pattern: str = "v*"
+) -> tuple[int, str, str]:
+    """The release check step's script on a package.json `version` for a release `tag`:
+    (exit code, what it printed, the dist-tag it chose)."""
+    script = _check_script(
+        "Check the release tag against the package version", f", release_tag_pattern: '{pattern}'"
+    )
+    (tmp_path / "package.json").write_text(json.dumps({"name": "@a/b", "version": version}))
+    (tmp_path / "check.sh").write_text(script)
+    output = tmp_path / "output"
+    output.write_text("")
+    env = {
+        "PATH": os.environ["PATH"],
+        "GITHUB_REF_NAME": tag,
+        "GITHUB_OUTPUT": str(output),
+        "TAG_PREFIX": tag_prefix(pattern),
+        "PRERELEASE": "true" if prerelease else "false",
+        "PRERELEASE_TAG": "next",
+    }
+    proc = subprocess.run(
+        ["bash", "-e", "check.sh"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    return proc.returncode, proc.stdout, output.read_text()
+
+
+@pytest.mark.parametrize(
+    ("tag", "version", "prerelease", "pattern", "dist_tag"),
+    [
+        ("v1.2.3", "1.2.3", False, "v*", "latest"),
+        ("1.2.3", "1.2.3", False, "*", "latest"),  # without a `v`
+        ("v1.2.3", "1.2.3", False, "*", "latest"),  # with one, under `*`
+        ("widgets@1.2.3", "1.2.3", False, "widgets@*", "latest"),
+        ("widgets@v1.2.3", "1.2.3", False, "widgets@*", "latest"),
+        ("v2.0.0-rc.1", "2.0.0-rc.1", True, "v*", "next"),
+        ("v2.0.0-rc.1", "2.0.0-rc.1", False, "v*", "next"),  # a prerelease version: never latest
+        ("v2.0.0", "2.0.0", True, "v*", "next"),  # a release marked prerelease
+        ("v1.0.0+build-7", "1.0.0+build-7", False, "v*", "latest"),  # `-` in build metadata only
+    ],
+)
+def test_the_release_check_reads_the_version_from_the_tag_and_chooses_the_dist_tag(
+    tmp_path: Path, tag: str, version: str, prerelease: bool, pattern: str, dist_tag: str
+) -> None:
+    code, printed, output = _run_release_check(
+        tmp_path, tag, version, prerelease=prerelease, pattern=pattern
+    )
+    assert code == 0, printed
+    assert output == f"dist_tag={dist_tag}\n"
+    assert printed == f"::notice::publishing {version} under the dist-tag {dist_tag}\n"
+
+
+@pytest.mark.parametrize(
+    ("tag", "version", "pattern", "tag_version", "suggested"),
+    [
+        ("v1.2.4", "1.2.3", "v*", "1.2.4", "v1.2.3"),
+        ("1.2.3", "1.2.30", "v*", "1.2.3", "v1.2.30"),
+        ("widgets@1.3.0", "1.2.3", "widgets@*", "1.3.0", "widgets@1.2.3"),
+        ("release-1.2.3", "1.2.3", "v*", "release-1.2.3", "v1.2.3"),
+    ],
+)
+def test_a_release_tag_that_is_not_the_package_version_fails_naming_both(
+    tmp_path: Path, tag: str, version: str, pattern: str, tag_version: str, suggested: str
+) -> None:
+    code, printed, output = _run_release_check(tmp_path, tag, version, pattern=pattern)
+    assert (code, output) == (1, "")
+    assert printed == (
+        f"::error file=package.json::the release tag '{tag}' is version '{tag_version}' but"
+        f" package.json's version is '{version}'; nothing is published: release the tag"
+        f" '{suggested}' or set the version in package.json\n"
     )

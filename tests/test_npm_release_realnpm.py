@@ -33,14 +33,14 @@ def registry() -> NpmRegistry:
     return registry_or_skip()
 
 
-def release_workflow(repo: str, npm: str = "{}") -> str:
-    """The release workflow ghpublish generates for `repo` (npm block as YAML flow text)."""
+def release_workflow(repo: str, npm: str = "{}", keys: str = "") -> str:
+    """The release workflow ghpublish generates for `repo`: its npm block and other keys
+    as YAML flow text."""
     spec = parse(
         f"""
         owner: {OWNER}
         repositories:
-          - name: {repo}
-            npm: {npm}
+          - {{name: {repo}, npm: {npm}{keys}}}
         """
     )
     (repository,) = spec.repositories
@@ -119,12 +119,13 @@ class Packages:
         event: Event,
         *,
         npm: str = "{}",
+        keys: str = "",
         github_token: str | None = None,
     ) -> RunResult:
         """Run the workflow ghpublish generates for the repository `base` on `event`."""
         repo = self.repo(base)
         runner = WorkflowRunner(
-            release_workflow(repo, npm),
+            release_workflow(repo, npm, keys),
             repository=f"{OWNER}/{repo}",
             checkout=checkout,
             registry=self.registry.url,
@@ -182,6 +183,67 @@ def test_a_package_depending_on_a_private_package_of_the_owner_installs_tests_an
     published = registry.packument(packages.name("widgets"))
     assert published is not None and published["dist-tags"] == {"latest": "2.0.0"}
     assert published["versions"]["2.0.0"]["dependencies"] == {dependency: "^1.4.0"}
+
+
+def test_a_prerelease_publishes_under_its_dist_tag_and_latest_stays(
+    registry: NpmRegistry, packages: Packages
+) -> None:
+    stable = packages.write("widgets", "1.0.0")
+    assert packages.release("widgets", stable, release_event("v1.0.0"))["publish"].status == (
+        "success"
+    )
+    candidate = packages.write("widgets", "1.1.0-rc.1")
+    result = packages.release("widgets", candidate, release_event("v1.1.0-rc.1", prerelease=True))
+    assert result["publish"].status == "success", result["publish"].output
+    assert "with tag next" in result["publish"].step("Publish").output
+    name = packages.name("widgets")
+    assert registry.dist_tags(name) == {"latest": "1.0.0", "next": "1.1.0-rc.1"}
+    # The manifest's own prerelease dist-tag.
+    beta = packages.write("widgets", "1.1.0-rc.2")
+    result = packages.release(
+        "widgets",
+        beta,
+        release_event("v1.1.0-rc.2", prerelease=True),
+        npm="{prerelease_tag: beta}",
+    )
+    assert result["publish"].status == "success", result["publish"].output
+    assert registry.dist_tags(name) == {
+        "latest": "1.0.0",
+        "next": "1.1.0-rc.1",
+        "beta": "1.1.0-rc.2",
+    }
+
+
+def test_a_tag_that_is_not_the_package_version_fails_before_anything_is_published(
+    registry: NpmRegistry, packages: Packages
+) -> None:
+    checkout = packages.write("widgets", "1.0.0")
+    result = packages.release("widgets", checkout, release_event("v1.0.1"))
+    assert result["test"].status == "success"
+    assert result["publish"].step("Check the release tag against the package version").status == (
+        "failure"
+    )
+    assert [s.status for s in result["publish"].steps[-2:]] == ["skipped", "skipped"]
+    assert result["publish"].errors == [
+        "the release tag 'v1.0.1' is version '1.0.1' but package.json's version is '1.0.0';"
+        " nothing is published: release the tag 'v1.0.0' or set the version in package.json"
+    ]
+    assert registry.packument(packages.name("widgets")) is None
+
+
+def test_a_release_tag_pattern_names_the_version_after_its_start(
+    registry: NpmRegistry, packages: Packages
+) -> None:
+    repo = packages.repo("widgets")
+    checkout = packages.write("widgets", "3.1.0")
+    result = packages.release(
+        "widgets",
+        checkout,
+        release_event(f"{repo}@3.1.0"),
+        keys=f", release_tag_pattern: '{repo}@*'",
+    )
+    assert result["publish"].status == "success", result["publish"].output
+    assert registry.dist_tags(packages.name("widgets")) == {"latest": "3.1.0"}
 
 
 def test_a_pull_request_runs_the_tests_and_publishes_nothing(

@@ -8,11 +8,15 @@ __all__ = [
     "NPM",
     "NPM_REGISTRY",
     "NPM_TEST_CHECK",
+    "PRERELEASE_TAG",
     "RELEASE_PACKAGE_PATH",
+    "RELEASE_STEP",
     "Npm",
     "NpmDefaults",
     "NpmSpec",
+    "dist_tag",
     "npm_release",
+    "tag_prefix",
 ]
 
 import re
@@ -42,6 +46,8 @@ if TYPE_CHECKING:
 
 # The current Node.js LTS major, the default `npm.node_version`.
 NODE_LTS = "24"
+# The dist-tag prereleases are published under (`latest` is for releases only).
+PRERELEASE_TAG = "next"
 
 
 # ---------------------------------------------------------------------------
@@ -59,6 +65,8 @@ class NpmSpec:
     release_types: tuple[str, ...]
     # The package's intended visibility: always the repository's, whose access it inherits.
     visibility: Visibility = "private"
+    # The dist-tag of prereleases (a release marked prerelease, or a version with a `-`).
+    prerelease_tag: str = PRERELEASE_TAG
 
     @property
     def scope(self) -> str:
@@ -94,7 +102,22 @@ def _node_version(value: object) -> object:
     return value
 
 
+_DIST_TAG = re.compile(r"[a-z][a-z0-9._-]{0,49}")
+
+
+def dist_tag(value: str) -> str:
+    """A dist-tag npm accepts for prereleases: not `latest`, not a version range."""
+    if not _DIST_TAG.fullmatch(value) or value == "latest" or re.match(r"v\d", value):
+        raise ValueError(
+            f"{value!r} is not a prerelease dist-tag; expected a lowercase name starting with a"
+            " letter (letters, digits, '.', '-', '_'), not 'latest' and not a version range"
+            " such as 'v1', such as 'next' or 'beta'"
+        )
+    return value
+
+
 NpmPackage = Annotated[str, AfterValidator(_npm_package)]
+DistTag = Annotated[str, AfterValidator(dist_tag)]
 # A whole number is a major version (node_version: 22).
 NodeVersion = Annotated[str, BeforeValidator(_node_version, json_schema_input_type=str | int)]
 
@@ -116,6 +139,11 @@ class NpmDefaults(_Block):
     )
     release_types: list[ReleaseType] | None = Field(
         None, min_length=1, description="Release events that publish (default [published])."
+    )
+    prerelease_tag: DistTag | None = Field(
+        None,
+        description=f"The dist-tag prereleases are published under (default {PRERELEASE_TAG!r});"
+        " `latest` stays on the last release.",
     )
     visibility: Literal["public", "private", "internal"] | None = Field(
         None,
@@ -175,6 +203,7 @@ def _resolve_npm(
         test_command=_command(_pick("test_command", own, inherited) or "npm test"),
         release_types=tuple(sorted(set(release_types), key=RELEASE_TYPES.index)),
         visibility=visibility,
+        prerelease_tag=_pick("prerelease_tag", own, inherited) or PRERELEASE_TAG,
     )
     return spec, problems
 
@@ -268,6 +297,53 @@ def _check_package_name(npm: NpmSpec, repo: RepositorySpec, source: str) -> Step
     )
 
 
+# The id of the step that compares the release tag with package.json's version.
+RELEASE_STEP = "release"
+
+
+def tag_prefix(pattern: str) -> str:
+    """The literal start of a release tag pattern: what precedes the version (`v` of `v*`,
+    `widgets@` of `widgets@*`)."""
+    return re.split(r"[*?]", pattern, maxsplit=1)[0]
+
+
+def _check_release(npm: NpmSpec, repo: RepositorySpec) -> Step:
+    # The version is the tag without the pattern's literal start and without a leading `v`
+    # (`v1.2.3`, `1.2.3`, `widgets@1.2.3` for `widgets@*`). A prerelease, by the release's
+    # flag or by the version's `-`, gets the prerelease dist-tag: `latest` never moves to it
+    # (npm 11 refuses a prerelease without --tag; older npm would make it `latest`).
+    return Step(
+        name="Check the release tag against the package version",
+        id=RELEASE_STEP,
+        env={
+            "TAG_PREFIX": tag_prefix(repo.release_tag_pattern),
+            "PRERELEASE": "${{ github.event.release.prerelease }}",
+            "PRERELEASE_TAG": npm.prerelease_tag,
+        },
+        run="\n".join(
+            [
+                'tag="$GITHUB_REF_NAME"',
+                'version="${tag#"$TAG_PREFIX"}"',
+                'version="${version#v}"',
+                'package_version="$(node -p \'require("./package.json").version\')"',
+                'if [ "$version" != "$package_version" ]; then',
+                "  echo \"::error file=package.json::the release tag '$tag' is version '$version'"
+                " but package.json's version is '$package_version'; nothing is published:"
+                " release the tag '$TAG_PREFIX$package_version' or set the version in"
+                ' package.json"',
+                "  exit 1",
+                "fi",
+                "dist_tag=latest",
+                'case "${package_version%%+*}" in *-*) dist_tag="$PRERELEASE_TAG" ;; esac',
+                'if [ "$PRERELEASE" = true ]; then dist_tag="$PRERELEASE_TAG"; fi',
+                'echo "::notice::publishing $package_version under the dist-tag $dist_tag"',
+                'echo "dist_tag=$dist_tag" >> "$GITHUB_OUTPUT"',
+                "",
+            ]
+        ),
+    )
+
+
 def npm_release(repo: RepositorySpec, source: str) -> Workflow:
     """On a pull request to the default branch: test. On a release: test, then publish
     the npm package to GitHub Packages from the `release` environment."""
@@ -306,11 +382,15 @@ def npm_release(repo: RepositorySpec, source: str) -> Workflow:
             checkout(),
             _setup_node(npm),
             _check_package_name(npm, repo, source),
+            _check_release(npm, repo),
             install,
             Step(
                 name="Publish",
-                run="npm publish",
-                env=_NODE_AUTH_TOKEN,
+                run='npm publish --tag "$DIST_TAG"',
+                env={
+                    **_NODE_AUTH_TOKEN,
+                    "DIST_TAG": f"${{{{ steps.{RELEASE_STEP}.outputs.dist_tag }}}}",
+                },
                 ignore={
                     "use-trusted-publishing": "GitHub Packages has no trusted publishing;"
                     " GITHUB_TOKEN is its short-lived credential"
