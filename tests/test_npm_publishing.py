@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import RunManifest, one
+from workflow_runner import WorkflowRunner, pull_request_event, release_event
 
 from components._catalog import CATALOG
 from components._ecosystems.npm import npm_release, tag_prefix
@@ -107,7 +108,6 @@ def test_least_privilege_per_job(run_manifest: RunManifest) -> None:
 
 def test_hardening(run_manifest: RunManifest) -> None:
     workflow, content, _ = _workflow(run_manifest)
-    assert workflow["concurrency"]["cancel-in-progress"] is False
     for job in workflow["jobs"].values():
         assert 0 < job["timeout-minutes"] <= 30
         for step in job["steps"]:
@@ -125,6 +125,7 @@ def test_hardening(run_manifest: RunManifest) -> None:
     # No manifest text inside an expression: only these fixed ones appear.
     assert sorted(set(expressions(content))) == [
         "${{ github.event.release.prerelease }}",
+        "${{ github.event_name == 'pull_request' }}",
         "${{ github.ref }}",
         "${{ secrets.GITHUB_TOKEN }}",
         "${{ steps.release.outputs.dist_tag }}",
@@ -332,3 +333,30 @@ def test_a_release_tag_that_is_not_the_package_version_fails_naming_both(
         f" package.json's version is '{version}'; nothing is published: release the tag"
         f" '{suggested}' or set the version in package.json\n"
     )
+
+
+def test_a_newer_push_cancels_a_pull_requests_run_and_release_runs_never_are(
+    tmp_path: Path,
+) -> None:
+    spec = parse_manifest("owner: acme\nrepositories:\n  - {name: lib, npm: {}}\n", "m")
+    runner = WorkflowRunner(
+        render(npm_release(spec.repositories[0], "publishing.yaml")),
+        repository="acme/lib",
+        checkout=tmp_path,
+        registry="http://127.0.0.1:1/",
+        tokens={},
+        workdir=tmp_path,
+    )
+    assert runner.concurrency(pull_request_event(12)) == (
+        "release-package-refs/pull/12/merge",
+        True,
+    )
+    assert runner.concurrency(pull_request_event(13)) == (
+        "release-package-refs/pull/13/merge",
+        True,
+    )
+    assert runner.concurrency(release_event("v1.0.0")) == (
+        "release-package-refs/tags/v1.0.0",
+        False,
+    )
+    assert runner.concurrency(release_event("v1.0.0", prerelease=True))[1] is False  # type: ignore[index]

@@ -297,22 +297,28 @@ class WorkflowRunner:
         level = permissions.get("packages", "none")
         return self.tokens[level]
 
+    def concurrency(self, event: Event) -> tuple[str, bool] | None:
+        """The run's concurrency group and whether it cancels the group's run in progress."""
+        concurrency = self.workflow.get("concurrency")
+        if concurrency is None:
+            return None
+        contexts = {"github": self._github(event, "", self.workdir), "inputs": {}, "env": {}}
+        if not isinstance(concurrency, dict):
+            return self._text(concurrency, contexts), False
+        unknown = set(concurrency) - {"group", "cancel-in-progress"}
+        if unknown:
+            raise HarnessError(f"concurrency: {sorted(unknown)} not emulated")
+        cancel = concurrency.get("cancel-in-progress", False)
+        return self._text(concurrency["group"], contexts), condition(cancel, contexts)
+
     # -- running ----------------------------------------------------------------------------
     def run(self, event: Event) -> RunResult:
         if not self.triggers(event):
             return RunResult(triggered=False)
         result = RunResult(triggered=True)
-        base_contexts = {
-            "github": self._github(event, "", self.workdir),
-            "inputs": {},
-            "env": dict(self.workflow.get("env") or {}),
-        }
-        concurrency = self.workflow.get("concurrency")
-        if concurrency is not None:
-            group = concurrency["group"] if isinstance(concurrency, dict) else concurrency
-            result.concurrency_group = self._text(group, base_contexts)
-            cancel = concurrency.get("cancel-in-progress", False)
-            result.cancel_in_progress = condition(cancel, base_contexts)
+        group = self.concurrency(event)
+        if group is not None:
+            result.concurrency_group, result.cancel_in_progress = group
         jobs: dict[str, Any] = self.workflow.get("jobs") or {}
         for job_id in self._order(jobs):
             result.jobs[job_id] = self._job(job_id, jobs[job_id], event, result)

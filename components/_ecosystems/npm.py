@@ -37,8 +37,8 @@ from .._manifest._fields import (
     _pick,
 )
 from .._spec import RELEASE_ENVIRONMENT, RepositorySpec, Visibility
-from .._workflow import Concurrency, Job, Permission, Step, Workflow, shell_join
-from .._workflows.common import READ_CODE, checkout, header
+from .._workflow import Job, Permission, Step, Workflow, shell_join
+from .._workflows.common import READ_CODE, checkout, header, per_ref_concurrency
 from ._ecosystem import Ecosystem, package_visibility, spec_settings
 
 if TYPE_CHECKING:
@@ -404,7 +404,7 @@ def npm_release(repo: RepositorySpec, source: str) -> Workflow:
             "pull_request": {"branches": [repo.default_branch]},
             "release": {"types": list(npm.release_types)},
         },
-        concurrency=Concurrency("release-package-${{ github.ref }}", cancel_in_progress=False),
+        concurrency=per_ref_concurrency("release-package"),
         jobs=(test, publish),
         header=header(repo, source),
     )

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-__all__ = ["READ_CODE", "checkout", "header"]
+__all__ = ["READ_CODE", "checkout", "header", "per_ref_concurrency"]
 
 from .._catalog import pin
 from .._spec import STANDARD_VERSION, RepositorySpec
-from .._workflow import Permission, Step
+from .._workflow import Concurrency, Permission, Step
 
 READ_CODE = Permission("contents", "read", "check out the repository")
+
+
+def per_ref_concurrency(name: str) -> Concurrency:
+    """One group per ref (a pull request's, a release tag's): a newer push to a pull request
+    cancels its superseded run; a release run is never cancelled."""
+    return Concurrency(
+        f"{name}-${{{{ github.ref }}}}",
+        cancel_in_progress="${{ github.event_name == 'pull_request' }}",
+    )
 
 
 def header(repo: RepositorySpec, source: str) -> tuple[str, ...]:

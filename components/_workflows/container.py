@@ -25,8 +25,8 @@ __all__ = [
 
 from .._catalog import pin
 from .._spec import GHCR, RELEASE_ENVIRONMENT, ContainerSpec, RepositorySpec
-from .._workflow import Concurrency, Job, Permission, Step, Workflow
-from .common import READ_CODE, checkout, header
+from .._workflow import Job, Permission, Step, Workflow
+from .common import READ_CODE, checkout, header, per_ref_concurrency
 
 DOCKER_PUBLISH_PATH = ".github/workflows/docker-publish.yml"
 # Links the package to its repository, whose access it then inherits.
@@ -282,11 +282,7 @@ def docker_publish(repo: RepositorySpec, source: str) -> Workflow:
             "pull_request": {"branches": [repo.default_branch]},
             "release": {"types": ["published"]},
         },
-        # A newer push to a pull request cancels its superseded build; releases never are.
-        concurrency=Concurrency(
-            "docker-publish-${{ github.ref }}",
-            cancel_in_progress="${{ github.event_name == 'pull_request' }}",
-        ),
+        concurrency=per_ref_concurrency("docker-publish"),
         jobs=(build, publish),
         header=header(repo, source),
     )
