@@ -91,6 +91,6 @@ def test_component_settings_are_checked_by_the_manifest_rules() -> None:
         settings_spec(NPM, "Acme", "lib", {"pakage": "x", "release_types": []})
     assert str(info.value) == (
         "npm.pakage: unknown key 'pakage'; did you mean 'package'? expected one of: enabled,"
-        " install_command, node_version, package, release_types, test_command, visibility;"
-        " npm.release_types: is empty; expected at least one item"
+        " install_command, node_version, package, prerelease_tag, release_types, test_command,"
+        " visibility; npm.release_types: is empty; expected at least one item"
     )

@@ -20,6 +20,7 @@ from realnpm import NpmRegistry, registry_or_skip
 from workflow_runner import Event, RunResult, WorkflowRunner, pull_request_event, release_event
 
 from components._ecosystems.npm import npm_release
+from components._spec import RELEASE_ENVIRONMENT, RepositorySpec
 from components._workflow import render
 
 pytestmark = pytest.mark.npm
@@ -33,9 +34,8 @@ def registry() -> NpmRegistry:
     return registry_or_skip()
 
 
-def release_workflow(repo: str, npm: str = "{}", keys: str = "") -> str:
-    """The release workflow ghpublish generates for `repo`: its npm block and other keys
-    as YAML flow text."""
+def repository_spec(repo: str, npm: str = "{}", keys: str = "") -> RepositorySpec:
+    """The resolved spec of `repo` with its npm block and other keys (YAML flow text)."""
     spec = parse(
         f"""
         owner: {OWNER}
@@ -44,7 +44,7 @@ def release_workflow(repo: str, npm: str = "{}", keys: str = "") -> str:
         """
     )
     (repository,) = spec.repositories
-    return render(npm_release(repository, "publishing.yaml"))
+    return repository
 
 
 class Packages:
@@ -124,14 +124,17 @@ class Packages:
     ) -> RunResult:
         """Run the workflow ghpublish generates for the repository `base` on `event`."""
         repo = self.repo(base)
+        spec = repository_spec(repo, npm, keys)
         runner = WorkflowRunner(
-            release_workflow(repo, npm, keys),
+            render(npm_release(spec, "publishing.yaml")),
             repository=f"{OWNER}/{repo}",
             checkout=checkout,
             registry=self.registry.url,
             tokens=self.registry.tokens,
             workdir=self.root / f"run-{uuid.uuid4().hex[:6]}",
             github_token=github_token,
+            # The environment's deployment policy RepositoryStandards creates.
+            environments={RELEASE_ENVIRONMENT: spec.release_tag_pattern},
         )
         return runner.run(event)
 
@@ -244,6 +247,25 @@ def test_a_release_tag_pattern_names_the_version_after_its_start(
     )
     assert result["publish"].status == "success", result["publish"].output
     assert registry.dist_tags(packages.name("widgets")) == {"latest": "3.1.0"}
+
+
+def test_a_release_tag_outside_the_pattern_is_refused_by_the_environment(
+    registry: NpmRegistry, packages: Packages
+) -> None:
+    checkout = packages.write("widgets", "1.0.0")
+    result = packages.release("widgets", checkout, release_event("1.0.0"))  # pattern v*
+    assert result["test"].status == "success"
+    assert result["publish"].status == "failure"
+    assert result["publish"].output.endswith(
+        'Tag "1.0.0" is not allowed to deploy to release due to environment protection rules.'
+    )
+    assert registry.packument(packages.name("widgets")) is None
+    # The same tag under the pattern `*` (no `v`) publishes.
+    result = packages.release(
+        "widgets", checkout, release_event("1.0.0"), keys=", release_tag_pattern: '*'"
+    )
+    assert result["publish"].status == "success", result["publish"].output
+    assert registry.dist_tags(packages.name("widgets")) == {"latest": "1.0.0"}
 
 
 def test_a_pull_request_runs_the_tests_and_publishes_nothing(

@@ -272,6 +272,23 @@ def test_job_if_env_exports_and_annotations(tmp_path: Path, fixture_package: Pat
     assert skipped["release-only"].status == "skipped"
 
 
+def test_an_environment_deploys_only_the_tags_of_its_policy(
+    tmp_path: Path, fixture_package: Path
+) -> None:
+    text = workflow("job: {environment: release, permissions: {}, steps: [{run: 'true'}]}")
+    policy = {"release": "pkg@v*"}
+    wf = runner(text, tmp_path, fixture_package, environments=policy)
+    assert wf.run(release_event("pkg@v1.0.0"))["job"].status == "success"
+    refused = runner(text, tmp_path / "b", fixture_package, environments=policy)
+    result = refused.run(release_event("pkg@v1/0"))  # `*` does not match `/`
+    assert result["job"].status == "failure"
+    assert result["job"].output.endswith(
+        'Tag "pkg@v1/0" is not allowed to deploy to release due to environment protection rules.'
+    )
+    with pytest.raises(HarnessError, match="environment 'release': its deployment policy"):
+        runner(text, tmp_path / "c", fixture_package).run(release_event("pkg@v1.0.0"))
+
+
 def test_on_filters_decide_whether_the_workflow_runs(tmp_path: Path, fixture_package: Path) -> None:
     text = workflow(
         "job: {permissions: {}, steps: [{run: 'true'}]}",

@@ -4,7 +4,8 @@ For the npm release workflow against a real npm registry (Verdaccio, tests/realn
 
 - the event decides whether the workflow runs at all (`on:` with its `types` and `branches`);
 - jobs run in `needs` order; a job whose `if:` is false, or one of whose needs did not
-  succeed, is skipped; steps stop at the first failure;
+  succeed, is skipped; a job whose environment's deployment tag policy does not admit the
+  ref fails before its first step, as GitHub refuses it; steps stop at the first failure;
 - every job gets a fresh home, `RUNNER_TEMP` and workspace, GitHub's default variables
   and the event's (`GITHUB_REF`, `GITHUB_EVENT_PATH`, ...), and `secrets.GITHUB_TOKEN` as a
   registry token with the job's `packages` permission (write, read, or none);
@@ -209,9 +210,13 @@ class WorkflowRunner:
         tokens: Mapping[str, str],
         workdir: Path,
         github_token: str | None = None,
+        environments: Mapping[str, str] | None = None,
     ) -> None:
         """`tokens`: the registry token per `packages` permission (`write`, `read`, `none`);
-        `github_token`, when given, is `secrets.GITHUB_TOKEN` in every job (a wrong token)."""
+        `github_token`, when given, is `secrets.GITHUB_TOKEN` in every job (a wrong token);
+        `environments`: the tag pattern each environment's deployment policy admits (the
+        only policy kind ghpublish makes: no branch deploys)."""
+        self.environments = dict(environments or {})
         self.workflow = _load(workflow)
         self.owner, self.name = repository.split("/")
         self.repository = repository
@@ -287,6 +292,26 @@ class WorkflowRunner:
 
     def _repository_payload(self) -> dict[str, Any]:
         return {"full_name": self.repository, "name": self.name, "owner": {"login": self.owner}}
+
+    def _environment_refuses(self, job: Mapping[str, Any], event: Event) -> str:
+        """Why the job's environment refuses this ref ('' when it deploys it): its deployment
+        policy's tag pattern, fnmatch as GitHub applies it (`*` and `?` stop at `/`)."""
+        name = job.get("environment")
+        if name is None:
+            return ""
+        if name not in self.environments:
+            raise HarnessError(f"environment {name!r}: its deployment policy was not given")
+        pattern = self.environments[name]
+        regex = "".join(
+            "[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in pattern
+        )
+        if event.ref_type == "tag" and re.fullmatch(regex, event.ref_name):
+            return ""
+        kind = "Tag" if event.ref_type == "tag" else "Branch"
+        return (
+            f'{kind} "{event.ref_name}" is not allowed to deploy to {name} due to environment'
+            " protection rules."
+        )
 
     def _token(self, job: Mapping[str, Any]) -> str:
         if self.github_token is not None:
@@ -365,6 +390,9 @@ class WorkflowRunner:
                 return JobResult(job_id, "skipped")
         except ExpressionError as exc:
             raise HarnessError(f"job {job_id}: if: {exc}") from exc
+        refused = self._environment_refuses(job, event)
+        if refused:
+            return JobResult(job_id, "failure", [StepResult("environment", "failure", refused)])
         files = {name: temp / f"_{name.lower()}" for name in ("ENV", "PATH", "OUTPUT", "SUMMARY")}
         for path in files.values():
             path.touch()
