@@ -137,7 +137,7 @@ BAD: list[tuple[str, str, list[str]]] = [
         [
             "publishing.yaml:5: repositories[0].npm.pakage: unknown key 'pakage'; did you mean"
             " 'package'? expected one of: enabled, install_command, node_version, package,"
-            " release_types, test_command, visibility"
+            " prerelease_tag, release_types, test_command, visibility"
         ],
     ),
     (
@@ -155,7 +155,8 @@ BAD: list[tuple[str, str, list[str]]] = [
         "owner: acme\ndefaults:\n  npm:\n    package: '@acme/x'\nrepositories: []\n",
         [
             "publishing.yaml:4: defaults.npm.package: unknown key 'package'; expected one of:"
-            " enabled, install_command, node_version, release_types, test_command, visibility"
+            " enabled, install_command, node_version, prerelease_tag, release_types, test_command,"
+            " visibility"
         ],
     ),
     (
