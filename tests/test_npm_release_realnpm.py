@@ -191,10 +191,7 @@ def test_a_package_depending_on_a_private_package_of_the_owner_installs_tests_an
 def test_a_prerelease_publishes_under_its_dist_tag_and_latest_stays(
     registry: NpmRegistry, packages: Packages
 ) -> None:
-    stable = packages.write("widgets", "1.0.0")
-    assert packages.release("widgets", stable, release_event("v1.0.0"))["publish"].status == (
-        "success"
-    )
+    packages.publish(packages.write("widgets", "1.0.0"))  # the last release: latest
     candidate = packages.write("widgets", "1.1.0-rc.1")
     result = packages.release("widgets", candidate, release_event("v1.1.0-rc.1", prerelease=True))
     assert result["publish"].status == "success", result["publish"].output
@@ -300,6 +297,20 @@ def test_a_wrong_token_fails_and_publishes_nothing(
     publish = result["publish"].step("Publish")
     assert publish.status == "failure"
     assert "E401" in publish.output or "401 Unauthorized" in publish.output, publish.output
+    assert registry.packument(packages.name("widgets")) is None
+
+
+def test_a_wrong_token_cannot_install_the_owners_private_dependency(
+    registry: NpmRegistry, packages: Packages
+) -> None:
+    packages.publish(packages.write("core", "1.0.0"))
+    checkout = packages.write("widgets", "1.0.0", dependencies={packages.name("core"): "1.0.0"})
+    result = packages.release(
+        "widgets", checkout, release_event("v1.0.0"), github_token="ghs_" + "0" * 36
+    )
+    install = result["test"].step("Install dependencies")
+    assert install.status == "failure" and "E401" in install.output, install.output
+    assert result["publish"].status == "skipped"
     assert registry.packument(packages.name("widgets")) is None
 
 
