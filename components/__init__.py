@@ -10,6 +10,7 @@ from .container_publishing import (
     ContainerSettingsArgs,
 )
 from .manifest_pipeline import ManifestPipeline, ManifestPipelineArgs, PipelineSettingsArgs
+from .maven_publishing import MavenPublishing, MavenPublishingArgs, MavenSettingsArgs
 from .npm_publishing import NpmPublishing, NpmPublishingArgs
 from .org_publishing import OrgPublishing, OrgPublishingArgs
 from .org_standards import OrgStandards, OrgStandardsArgs
@@ -36,6 +37,9 @@ __all__ = [
     "ManifestIssue",
     "ManifestPipeline",
     "ManifestPipelineArgs",
+    "MavenPublishing",
+    "MavenPublishingArgs",
+    "MavenSettingsArgs",
     "NpmPublishing",
     "NpmPublishingArgs",
     "NpmSettingsArgs",

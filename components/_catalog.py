@@ -89,6 +89,16 @@ CATALOG: dict[str, ActionPin] = {
             _APP_TOKEN_INPUTS,
         ),
         _pin(
+            "actions/setup-java",
+            "v5.7.0",
+            "b6effb05e454b25005698d916606bdc6ffcbf961",
+            "architecture cache cache-dependency-path check-latest distribution gpg-passphrase"
+            " gpg-private-key java-package java-version java-version-file jdk-file jdkFile"
+            " job-status mvn-toolchain-id mvn-toolchain-vendor overwrite-settings server-id"
+            " server-password server-username set-default settings-path show-download-progress"
+            " token verify-signature verify-signature-public-key",
+        ),
+        _pin(
             "actions/setup-node",
             "v7.0.0",
             "820762786026740c76f36085b0efc47a31fe5020",

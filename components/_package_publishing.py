@@ -69,7 +69,8 @@ class PackagePublishing(Component):
         self.file, content = managed_workflow(
             self, name, repo, eco.workflow_path, eco.workflow(repo, source)
         )
-        self.package_name: str = eco.published(spec)
+        # What the repository publishes: the package's name, else where it goes.
+        self.package_name: str = eco.published(spec) or f"{repo.full_name} ({eco.key})"
         self._finish(package=self.package_name, workflow_path=eco.workflow_path, workflow=content)
 
     @classmethod

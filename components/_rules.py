@@ -8,7 +8,8 @@ ghpublish generates, and the policy pack (``policy/``) runs them over every
   ``docker://image@sha256:<digest>`` count as pinned);
 - the workflow declares top-level ``permissions``;
 - no job holds a write permission the standard cannot justify from its steps:
-  ``packages: write`` only beside a publish (``npm publish``, ``docker push``,
+  ``packages: write`` only beside a publish (``npm publish``, ``docker push``, ``mvn
+  deploy``, ``gradle publish``, ``dotnet nuget push``, ``gem push``,
   ``docker/build-push-action`` with ``push``, an attestation pushed to the registry),
   ``id-token: write`` only beside an attestation or an OIDC login, ``attestations: write``
   only beside an attestation, ``artifact-metadata: write`` only beside an attestation pushed
@@ -258,9 +259,18 @@ def _publishes(step: StepFacts) -> bool:
         return _truthy(step.with_.get("push", False))
     if step.action in _ATTEST:
         return _truthy(step.with_.get("push-to-registry", False))
-    return _runs(step, r"\b(npm|pnpm|yarn)\s+(npm\s+)?publish\b") or _runs(
-        step, r"\b(docker|podman)\s+(image\s+)?push\b|\bdocker\s+buildx\s+build\b[^\n]*--push\b"
-    )
+    return any(_runs(step, pattern) for pattern in _PUBLISH_COMMANDS)
+
+
+# The commands that publish a package, per ecosystem GitHub Packages serves.
+_PUBLISH_COMMANDS = (
+    r"\b(npm|pnpm|yarn)\s+(npm\s+)?publish\b",
+    r"\b(docker|podman)\s+(image\s+)?push\b|\bdocker\s+buildx\s+build\b[^\n]*--push\b",
+    r"\b(mvn|mvnw)\b[^\n]*\sdeploy\b",
+    r"\b(gradle|gradlew)\b[^\n]*\spublish\w*",
+    r"\bdotnet\s+nuget\s+push\b|\bnuget\s+push\b",
+    r"\bgem\s+push\b",
+)
 
 
 def _attests(step: StepFacts) -> bool:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from ._ecosystems.maven import MavenSpec
     from ._ecosystems.npm import NpmSpec
 
 # The version of the publishing standard the generated files follow.
@@ -185,6 +186,9 @@ class RepositorySpec:
     # The tags releases are made from (fnmatch syntax): the `release` environment deploys
     # them only, the tag ruleset protects them, the workflows read versions from them.
     release_tag_pattern: str = RELEASE_TAGS
+    # The other package ecosystems' resolved blocks (npm's and the container's are above),
+    # None where the repository does not publish with them.
+    maven: MavenSpec | None = None
 
     @property
     def full_name(self) -> str:

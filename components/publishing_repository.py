@@ -27,6 +27,7 @@ from .container_publishing import (
     ContainerSettingsArgs,
 )
 from .manifest_pipeline import ManifestPipeline, ManifestPipelineArgs, PipelineSettingsArgs
+from .maven_publishing import MavenPublishing, MavenSettingsArgs
 from .npm_publishing import NpmPublishing
 from .repository_standards import (
     OrgActionsArgs,
@@ -36,7 +37,7 @@ from .repository_standards import (
 )
 
 # The component of each package ecosystem, a child named after its key (`<name>-npm`).
-PUBLISHERS: tuple[type[PackagePublishing], ...] = (NpmPublishing,)
+PUBLISHERS: tuple[type[PackagePublishing], ...] = (NpmPublishing, MavenPublishing)
 # The children that commit files: one per ecosystem (packages and the container image),
 # and the manifest repository's pipeline.
 ROLES = (*(eco.key for eco in ECOSYSTEMS), "pipeline")
@@ -130,6 +131,8 @@ class PublishingRepositoryArgs(TypedDict):
     repository attributes given here (default false)."""
     npm: NotRequired[pulumi.Input[NpmSettingsArgs]]
     """Publish an npm package to GitHub Packages on release (default off)."""
+    maven: NotRequired[pulumi.Input[MavenSettingsArgs]]
+    """Deploy a Maven package to GitHub Packages on release (default off)."""
     container: NotRequired[pulumi.Input[ContainerSettingsArgs]]
     """Build a container image and push it to the registry on release (default off)."""
     actions: NotRequired[pulumi.Input[ActionsSettingsArgs]]

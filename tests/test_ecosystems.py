@@ -31,26 +31,22 @@ def test_keys_are_unique() -> None:
 
 
 def test_a_repository_maps_each_block_through_its_ecosystem() -> None:
-    spec = parse(
-        """
-        owner: acme
-        repositories:
-          - name: both
-            npm: {}
-            container: {}
-          - name: none
-        """
-    )
-    both, none = spec.repositories
-    args = repository_args(both, "publishing.yaml")
+    blocks = ", ".join(f"{eco.key}: {{}}" for eco in ECOSYSTEMS)
+    spec = parse(f"owner: acme\nrepositories:\n  - {{name: all, {blocks}}}\n  - name: none\n")
+    every, none = spec.repositories
+    args = repository_args(every, "publishing.yaml")
     for eco in ECOSYSTEMS:
-        block = getattr(both, eco.key)
+        block = getattr(every, eco.key)
         assert block is not None
         assert args[eco.key] == eco.settings(block)  # type: ignore[literal-required]
     assert args["npm"]["test_command"] == "npm test"  # a command as one quoted command line
     assert not any(eco.key in repository_args(none, "p.yaml") for eco in ECOSYSTEMS)
     # Each ecosystem's pull-request check, read from its workflow.
-    assert pull_request_checks(both) == ("Build (no push)", "npm test")
+    assert pull_request_checks(every) == (
+        "Build (no push)",
+        "maven test",
+        "npm test",
+    )
     assert pull_request_checks(none) == ()
 
 

@@ -214,3 +214,31 @@ def test_on_is_a_key_not_a_boolean() -> None:
 )
 def test_workflow_paths(path: str, expected: bool) -> None:
     assert is_workflow_path(path) is expected
+
+
+@pytest.mark.parametrize(
+    ("publish", "justified"),
+    [
+        ("mvn --batch-mode --file pom.xml deploy -DskipTests", True),
+        ("./mvnw deploy", True),
+        ("mvn --batch-mode verify", False),
+        ("./gradlew --init-script x.gradle publish", True),
+        ("gradle publishAllPublicationsToGitHubPackagesRepository", True),
+        ("./gradlew build", False),
+        ("dotnet nuget push out/*.nupkg --source https://nuget.pkg.github.com/o/index.json", True),
+        ("dotnet pack --configuration Release", False),
+        ("gem push --host https://rubygems.pkg.github.com/o widgets-1.0.0.gem", True),
+        ("gem build widgets.gemspec", False),
+    ],
+)
+def test_packages_write_is_justified_by_each_ecosystems_publish(
+    publish: str, justified: bool
+) -> None:
+    job = f"""
+        publish:
+          runs-on: x
+          permissions: {{contents: read, packages: write}}
+          steps: [{{run: '{publish}'}}]
+        """
+    found = rules(check_workflow(workflow(job)))
+    assert found == ([] if justified else [("unjustified-write", "publish")])

@@ -8,9 +8,10 @@ component and the pull-request checks know it (see the README's layout section).
 
 from ._ecosystem import Ecosystem
 from .container import CONTAINER
+from .maven import MAVEN
 from .npm import NPM
 
 # In the order of the repository's blocks: packages, then the container image.
-ECOSYSTEMS: tuple[Ecosystem, ...] = (NPM, CONTAINER)
+ECOSYSTEMS: tuple[Ecosystem, ...] = (NPM, MAVEN, CONTAINER)
 
-__all__ = ["CONTAINER", "ECOSYSTEMS", "NPM", "Ecosystem"]
+__all__ = ["CONTAINER", "ECOSYSTEMS", "MAVEN", "NPM", "Ecosystem"]

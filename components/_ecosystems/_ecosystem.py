@@ -43,9 +43,10 @@ class Ecosystem:
     # A repository's resolved spec (None when off), with every problem found.
     resolve: Resolve
     # The key naming what each repository publishes alone (`package`, `image`) and that
-    # value of a resolved spec: two repositories publishing one name are refused.
+    # value of a resolved spec (None where the manifest leaves it to the project's own
+    # files): two repositories publishing one name are refused.
     identity: str
-    published: Callable[[Any], str]
+    published: Callable[[Any], str | None]
     # The managed workflow: its path and the model built from the repository's spec.
     workflow_path: str
     workflow: Callable[[RepositorySpec, str], Workflow]

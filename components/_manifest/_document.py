@@ -96,8 +96,8 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
         for eco in ECOSYSTEMS:
             spec, more = eco.resolve(manifest.owner, repo, defaults, index)
             problems.extend(more)
-            if spec is not None:
-                name = eco.published(spec)
+            name = eco.published(spec) if spec is not None else None
+            if name is not None:
                 other = published[eco.key].setdefault(name, index)
                 if other != index:
                     problems.append(

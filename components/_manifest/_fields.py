@@ -125,21 +125,39 @@ def _description(value: str) -> str:
     return value
 
 
-def _command(value: str) -> tuple[str, ...]:
+# Where each ecosystem keeps several steps under one name, for the single-command message.
+NPM_STEPS = (
+    "npm test",
+    "put the steps in a package.json script and name it, such as 'npm run ci-test'",
+)
+
+
+def _command(value: str, steps: tuple[str, str] = NPM_STEPS) -> tuple[str, ...]:
+    """One command line as argv; ``steps`` is an example command and where several steps go."""
+    example, hint = steps
     try:
         argv = tuple(shlex.split(value))
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a command line ({exc}); close its quotes") from None
     if not argv:
-        raise ValueError(f"{value!r} is empty; expected a command such as 'npm test'")
+        raise ValueError(f"{value!r} is empty; expected a command such as {example!r}")
     operators = [word for word in argv if word in _SHELL_OPERATORS]
     if operators or "\n" in value or any(_SHELL_SPECIAL.search(word) for word in argv):
         raise ValueError(
             f"{value!r} is not a single command (shell syntax is not run, every word is"
-            " quoted); put the steps in a package.json script and name it, such as"
-            " 'npm run ci-test'"
+            f" quoted); {hint}"
         )
     return argv
+
+
+def command_rule(steps: tuple[str, str]) -> Any:
+    """The type of a command key whose messages name the ecosystem's way to group steps."""
+
+    def check(value: str) -> str:
+        _command(value, steps)
+        return value
+
+    return Annotated[str, AfterValidator(check)]
 
 
 _TAG_PATTERN = re.compile(r"[A-Za-z0-9._@+/*?-]{1,100}")
