@@ -241,4 +241,8 @@ def test_yaml_example_runs_through_the_components() -> None:
 
     recorded = run_program(body, {})
     files = [r for r in recorded.registrations if r.type.endswith("RepositoryFile")]
-    assert sorted(r.plain_inputs["repository"] for r in files) == ["gadgets-js", "widgets"]
+    assert sorted(r.plain_inputs["repository"] for r in files) == [
+        "gadgets-js",
+        "widgets",
+        "widgets-java",
+    ]
