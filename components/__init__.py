@@ -12,6 +12,7 @@ from .container_publishing import (
 from .manifest_pipeline import ManifestPipeline, ManifestPipelineArgs, PipelineSettingsArgs
 from .maven_publishing import MavenPublishing, MavenPublishingArgs, MavenSettingsArgs
 from .npm_publishing import NpmPublishing, NpmPublishingArgs
+from .nuget_publishing import NuGetPublishing, NuGetPublishingArgs, NuGetSettingsArgs
 from .org_publishing import OrgPublishing, OrgPublishingArgs
 from .org_standards import OrgStandards, OrgStandardsArgs
 from .publishing_repository import (
@@ -43,6 +44,9 @@ __all__ = [
     "NpmPublishing",
     "NpmPublishingArgs",
     "NpmSettingsArgs",
+    "NuGetPublishing",
+    "NuGetPublishingArgs",
+    "NuGetSettingsArgs",
     "OrgPublishing",
     "OrgPublishingArgs",
     "OrgStandards",

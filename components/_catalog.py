@@ -89,6 +89,13 @@ CATALOG: dict[str, ActionPin] = {
             _APP_TOKEN_INPUTS,
         ),
         _pin(
+            "actions/setup-dotnet",
+            "v6.0.0",
+            "a98b56852c35b8e3190ac28c8c2271da59106c68",
+            "architecture cache cache-dependency-path config-file dotnet-channel dotnet-quality"
+            " dotnet-version global-json-file owner source-url workloads",
+        ),
+        _pin(
             "actions/setup-java",
             "v5.7.0",
             "b6effb05e454b25005698d916606bdc6ffcbf961",

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from ._ecosystems.maven import MavenSpec
     from ._ecosystems.npm import NpmSpec
+    from ._ecosystems.nuget import NuGetSpec
 
 # The version of the publishing standard the generated files follow.
 STANDARD_VERSION = "1"
@@ -189,6 +190,7 @@ class RepositorySpec:
     # The other package ecosystems' resolved blocks (npm's and the container's are above),
     # None where the repository does not publish with them.
     maven: MavenSpec | None = None
+    nuget: NuGetSpec | None = None
 
     @property
     def full_name(self) -> str:

@@ -29,6 +29,7 @@ from .container_publishing import (
 from .manifest_pipeline import ManifestPipeline, ManifestPipelineArgs, PipelineSettingsArgs
 from .maven_publishing import MavenPublishing, MavenSettingsArgs
 from .npm_publishing import NpmPublishing
+from .nuget_publishing import NuGetPublishing, NuGetSettingsArgs
 from .repository_standards import (
     OrgActionsArgs,
     RepositoryStandards,
@@ -37,7 +38,11 @@ from .repository_standards import (
 )
 
 # The component of each package ecosystem, a child named after its key (`<name>-npm`).
-PUBLISHERS: tuple[type[PackagePublishing], ...] = (NpmPublishing, MavenPublishing)
+PUBLISHERS: tuple[type[PackagePublishing], ...] = (
+    NpmPublishing,
+    MavenPublishing,
+    NuGetPublishing,
+)
 # The children that commit files: one per ecosystem (packages and the container image),
 # and the manifest repository's pipeline.
 ROLES = (*(eco.key for eco in ECOSYSTEMS), "pipeline")
@@ -133,6 +138,8 @@ class PublishingRepositoryArgs(TypedDict):
     """Publish an npm package to GitHub Packages on release (default off)."""
     maven: NotRequired[pulumi.Input[MavenSettingsArgs]]
     """Deploy a Maven package to GitHub Packages on release (default off)."""
+    nuget: NotRequired[pulumi.Input[NuGetSettingsArgs]]
+    """Push a NuGet package to GitHub Packages on release (default off)."""
     container: NotRequired[pulumi.Input[ContainerSettingsArgs]]
     """Build a container image and push it to the registry on release (default off)."""
     actions: NotRequired[pulumi.Input[ActionsSettingsArgs]]

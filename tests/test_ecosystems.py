@@ -46,6 +46,7 @@ def test_a_repository_maps_each_block_through_its_ecosystem() -> None:
         "Build (no push)",
         "maven test",
         "npm test",
+        "nuget test",
     )
     assert pull_request_checks(none) == ()
 

@@ -10,8 +10,9 @@ from ._ecosystem import Ecosystem
 from .container import CONTAINER
 from .maven import MAVEN
 from .npm import NPM
+from .nuget import NUGET
 
 # In the order of the repository's blocks: packages, then the container image.
-ECOSYSTEMS: tuple[Ecosystem, ...] = (NPM, MAVEN, CONTAINER)
+ECOSYSTEMS: tuple[Ecosystem, ...] = (NPM, MAVEN, NUGET, CONTAINER)
 
-__all__ = ["CONTAINER", "ECOSYSTEMS", "MAVEN", "NPM", "Ecosystem"]
+__all__ = ["CONTAINER", "ECOSYSTEMS", "MAVEN", "NPM", "NUGET", "Ecosystem"]

@@ -10,6 +10,7 @@ runs before every publish, and a poisoned cache would reach the package.
 from __future__ import annotations
 
 __all__ = [
+    "NO_TRUSTED_PUBLISHING",
     "READ_PACKAGES",
     "WRITE_PACKAGES",
     "PackageBlock",
@@ -36,6 +37,11 @@ if TYPE_CHECKING:
 
 READ_PACKAGES = Permission("packages", "read", "install the owner's packages from GitHub Packages")
 WRITE_PACKAGES = Permission("packages", "write", "publish the package to GitHub Packages")
+# zizmor's audit, on a publish step: GitHub Packages has no trusted publishing.
+NO_TRUSTED_PUBLISHING = {
+    "use-trusted-publishing": "GitHub Packages has no trusted publishing; GITHUB_TOKEN is its"
+    " short-lived credential"
+}
 # The release event's values reach scripts through the environment only, never as code.
 RELEASE_ENV = {
     "TAG": "${{ github.event.release.tag_name }}",
@@ -131,7 +137,7 @@ def release_workflow(
     setup: Callable[[bool], Sequence[Step]],
     test: Sequence[Step],
     verify: Sequence[Step],
-    publish: Step,
+    publish: Sequence[Step],
     group: str,
 ) -> Workflow:
     """On a pull request to the default branch: test. On a release: test, then check and
@@ -150,7 +156,7 @@ def release_workflow(
         if_="github.event_name == 'release'",
         environment=RELEASE_ENVIRONMENT,
         permissions=(READ_CODE, WRITE_PACKAGES),
-        steps=(checkout(), *setup(True), *verify, publish),
+        steps=(checkout(), *setup(True), *verify, *publish),
     )
     return Workflow(
         name=title,

@@ -32,7 +32,12 @@ from .._manifest._fields import Loc, RepoPath, _command, command_rule
 from .._spec import RepositorySpec, Visibility
 from .._workflow import Step, Workflow, shell_join
 from ._ecosystem import Ecosystem, spec_settings
-from ._release import PackageBlock, release_keys, release_workflow, version_check
+from ._release import (
+    PackageBlock,
+    release_keys,
+    release_workflow,
+    version_check,
+)
 
 if TYPE_CHECKING:
     from .._manifest._repository import Repository, RepositoryDefaults
@@ -260,10 +265,12 @@ def maven_release(repo: RepositorySpec, source: str) -> Workflow:
         setup=lambda publish: (setup_java(maven.java_version, maven.distribution, server=True),),
         test=(Step(name="Test", run=shell_join(maven.test_command), env=token),),
         verify=verify,
-        publish=Step(
-            name="Deploy",
-            run=deploy,
-            env={"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"},
+        publish=(
+            Step(
+                name="Deploy",
+                run=deploy,
+                env={"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"},
+            ),
         ),
         group="release-maven",
     )
