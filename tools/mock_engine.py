@@ -22,6 +22,8 @@ __all__ = [
 
 import asyncio
 import contextlib
+import json
+import logging
 import runpy
 import threading
 from collections.abc import Callable, Mapping
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml
 from google.protobuf.json_format import MessageToDict
 from pulumi.runtime import mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
@@ -240,6 +243,42 @@ def _resolve(value: Any) -> Any:
     return _sync_await(pulumi.Output.from_input(value).future(with_unknowns=True))
 
 
+class _ReportedViolations(logging.Filter):
+    """Drops asyncio's "exception was never retrieved" for a contract violation.
+
+    A violation fails the run and reaches its caller (`run_program` raises it); the SDK's
+    other pending registrations fail with the same error, and asyncio would log each of
+    them when it collects their futures, thousands of tracebacks in a test run's output.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, ProviderContractError)
+
+
+logging.getLogger("asyncio").addFilter(_ReportedViolations())
+
+
+def project_config(program: Path, config: Mapping[str, str]) -> dict[str, str]:
+    """``config`` with the defaults `Pulumi.yaml` beside ``program`` declares, as the engine
+    merges them: a declared key the stack does not set takes its `default` (or `value`);
+    a key without a namespace is in the project's. Objects go as JSON, like the CLI's."""
+    project_file = program.parent / "Pulumi.yaml"
+    if not project_file.is_file():
+        return dict(config)
+    project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+    merged = dict(config)
+    for key, declared in (project.get("config") or {}).items():
+        if not isinstance(declared, dict):  # `key: value` sets a value for every stack
+            declared = {"value": declared}
+        name = key if ":" in key else f"{project['name']}:{key}"
+        value = declared.get("default", declared.get("value"))
+        if name in merged or value is None:
+            continue
+        merged[name] = value if isinstance(value, str) else json.dumps(value)
+    return merged
+
+
 def run_program(
     program: Path | Callable[[], None],
     config: Mapping[str, str],
@@ -265,6 +304,8 @@ def run_program(
     mocks_ = RecordingMocks(outputs)
     contract = load() if check_contract else None
     monitor = RecordingMonitor(mocks_, on_register, github_state, contract)
+    if not callable(program):
+        config = project_config(Path(program), config)
     settings.reset_options(project=project, stack=stack)
     pulumi.runtime.set_all_config(dict(config), secret_keys or [])
     pulumi.runtime.set_mocks(mocks_, project=project, stack=stack, preview=preview, monitor=monitor)
