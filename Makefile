@@ -1,5 +1,7 @@
 # ghpublish: `make synth` (offline main job) and `make test` (the whole suite) set
-# themselves up from requirements.txt in .venv; both need only Python 3.11+ and make.
+# themselves up in .venv from requirements-dev.txt: the program's pins (requirements.txt,
+# all `pulumi up` needs) and the tools beside it (synth's workflow linters, the tests');
+# both need only Python 3.11+ and make.
 # make exits 2 whenever a command fails; each tool's own exit code (synth: 0 clean, 1 a lint
 # finding, 2 an invalid manifest or OUT, 70 a bug) is that of the command line make prints.
 PYTHON ?= python3
@@ -16,9 +18,9 @@ q = '$(subst ','\'',$(1))'
 .PHONY: synth test lint schema golden preview bench budget clean diff fuzz package-schema \
 	policy-preview contract
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 synth: $(STAMP) ## the stack under the mock engine: plan.json, files, lint, summary
