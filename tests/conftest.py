@@ -136,3 +136,16 @@ def shared_or_skip() -> Path:
             pytest.fail(f"{SHARED} is missing: CI runs with shared/ beside the project")
         pytest.skip(f"{SHARED} is not beside the project")
     return SHARED
+
+
+def lint_texts(tmp_path: Path, filename: str, texts: list[str]) -> list[str]:
+    """zizmor and the workflow schema over workflow texts, each in a repository of its own."""
+    from tools.synth import lint
+
+    paths = []
+    for index, text in enumerate(texts):
+        path = tmp_path / f"r{index}/.github/workflows/{filename}"
+        path.parent.mkdir(parents=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return lint(paths)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import errors, parse
+from conftest import errors, lint_texts, parse
 
 from components._catalog import pin
 from components._ecosystems.maven import maven_release
 from components._workflow import render
-from tools.synth import lint
 
 MANIFEST = """
 owner: Acme-Widgets
@@ -168,11 +167,6 @@ def test_without_a_package_only_the_version_is_checked() -> None:
 
 
 def test_workflows_are_lint_clean(tmp_path: Path) -> None:
-    paths = []
-    for index in (0, 1):
-        repo = parse(MANIFEST).repositories[index]
-        path = tmp_path / f"r{index}/.github/workflows/release-maven.yml"
-        path.parent.mkdir(parents=True)
-        path.write_text(render(maven_release(repo, "publishing.yaml")), encoding="utf-8")
-        paths.append(path)
-    assert lint(paths) == []
+    repos = parse(MANIFEST).repositories[:2]
+    texts = [render(maven_release(repo, "publishing.yaml")) for repo in repos]
+    assert lint_texts(tmp_path, "release-maven.yml", texts) == []

@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from .._catalog import pin
-from .._manifest._fields import Loc, RepoPath, _command, command_rule
+from .._manifest._fields import (
+    Loc,
+    RepoPath,
+    _command,
+    _full_match,
+    command_rule,
+    version_rule,
+)
 from .._spec import RepositorySpec, Visibility
 from .._workflow import Step, Workflow, shell_join
 from ._ecosystem import Ecosystem, spec_settings
@@ -70,28 +77,13 @@ _JAVA = re.compile(r"\d{1,3}(?:\.\d+){0,2}")
 _COORDINATES = re.compile(r"[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+")
 
 
-def java_version(value: object) -> object:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, float):
-        raise ValueError(
-            f"{value!r} is a number in YAML; quote the Java version, such as '{JAVA_LTS}'"
-        )
-    if isinstance(value, str) and not _JAVA.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a Java version; expected a major version such as '{JAVA_LTS}'"
-            " or a full one such as '21.0.5'"
-        )
-    return value
-
-
-def _coordinates(value: str) -> str:
-    if not _COORDINATES.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not Maven coordinates; expected '<groupId>:<artifactId>', such as"
-            " 'com.acme-widgets:widgets'"
-        )
-    return value
+java_version = version_rule(
+    _JAVA, "Java", f"a major version such as '{JAVA_LTS}' or a full one such as '21.0.5'", JAVA_LTS
+)
+_coordinates = _full_match(
+    _COORDINATES,
+    "Maven coordinates; expected '<groupId>:<artifactId>', such as 'com.acme-widgets:widgets'",
+)
 
 
 JavaVersion = Annotated[str, BeforeValidator(java_version)]

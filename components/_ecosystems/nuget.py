@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from .._catalog import pin
-from .._manifest._fields import Loc, RepoPath, _command, command_rule
+from .._manifest._fields import (
+    Loc,
+    RepoPath,
+    _command,
+    _full_match,
+    command_rule,
+    version_rule,
+)
 from .._spec import RepositorySpec, Visibility
 from .._workflow import Step, Workflow, shell_join
 from ._ecosystem import Ecosystem, spec_settings
@@ -51,26 +58,14 @@ _DOTNET = re.compile(r"\d{1,2}\.\d{1,2}(?:\.(?:x|\d{1,3}(?:x|\d{0,2})))?")
 _PACKAGE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
 
-def _dotnet_version(value: object) -> object:
-    if isinstance(value, float):
-        raise ValueError(
-            f"{value!r} is a number in YAML; quote the .NET version, such as '{DOTNET_LTS}'"
-        )
-    if isinstance(value, str) and not _DOTNET.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a .NET SDK version; expected one such as '{DOTNET_LTS}',"
-            " '9.0' or '8.0.404'"
-        )
-    return value
-
-
-def _package_id(value: str) -> str:
-    if not _PACKAGE_ID.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a NuGet package ID; expected up to 100 letters, digits, '.',"
-            " '-' or '_', such as 'AcmeWidgets.Core'"
-        )
-    return value
+_dotnet_version = version_rule(
+    _DOTNET, ".NET SDK", f"one such as '{DOTNET_LTS}', '9.0' or '8.0.404'", DOTNET_LTS
+)
+_package_id = _full_match(
+    _PACKAGE_ID,
+    "a NuGet package ID; expected up to 100 letters, digits, '.', '-' or '_', such as"
+    " 'AcmeWidgets.Core'",
+)
 
 
 # ---------------------------------------------------------------------------

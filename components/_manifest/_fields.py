@@ -150,6 +150,26 @@ def _command(value: str, steps: tuple[str, str] = NPM_STEPS) -> tuple[str, ...]:
     return argv
 
 
+def version_rule(
+    pattern: re.Pattern[str], what: str, expected: str, example: str
+) -> Callable[[object], object]:
+    """A toolchain version key's check (before type checks): a whole number is read as its
+    text, any other YAML number is refused (`21.0` would lose its zero), text must match."""
+
+    def check(value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, float):
+            raise ValueError(
+                f"{value!r} is a number in YAML; quote the {what} version, such as '{example}'"
+            )
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            raise ValueError(f"{value!r} is not a {what} version; expected {expected}")
+        return value
+
+    return check
+
+
 def command_rule(steps: tuple[str, str]) -> Any:
     """The type of a command key whose messages name the ecosystem's way to group steps."""
 
