@@ -9,6 +9,7 @@ from .container_publishing import (
     ContainerPublishingArgs,
     ContainerSettingsArgs,
 )
+from .gradle_publishing import GradlePublishing, GradlePublishingArgs, GradleSettingsArgs
 from .manifest_pipeline import ManifestPipeline, ManifestPipelineArgs, PipelineSettingsArgs
 from .maven_publishing import MavenPublishing, MavenPublishingArgs, MavenSettingsArgs
 from .npm_publishing import NpmPublishing, NpmPublishingArgs
@@ -34,6 +35,9 @@ __all__ = [
     "ContainerSettingsArgs",
     "EnvironmentSettingsArgs",
     "GhpublishError",
+    "GradlePublishing",
+    "GradlePublishingArgs",
+    "GradleSettingsArgs",
     "ManifestError",
     "ManifestIssue",
     "ManifestPipeline",

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from ._ecosystems.gradle import GradleSpec
     from ._ecosystems.maven import MavenSpec
     from ._ecosystems.npm import NpmSpec
     from ._ecosystems.nuget import NuGetSpec
@@ -190,6 +191,7 @@ class RepositorySpec:
     # The other package ecosystems' resolved blocks (npm's and the container's are above),
     # None where the repository does not publish with them.
     maven: MavenSpec | None = None
+    gradle: GradleSpec | None = None
     nuget: NuGetSpec | None = None
 
     @property

@@ -26,6 +26,7 @@ from .container_publishing import (
     ContainerPublishingArgs,
     ContainerSettingsArgs,
 )
+from .gradle_publishing import GradlePublishing, GradleSettingsArgs
 from .manifest_pipeline import ManifestPipeline, ManifestPipelineArgs, PipelineSettingsArgs
 from .maven_publishing import MavenPublishing, MavenSettingsArgs
 from .npm_publishing import NpmPublishing
@@ -41,6 +42,7 @@ from .repository_standards import (
 PUBLISHERS: tuple[type[PackagePublishing], ...] = (
     NpmPublishing,
     MavenPublishing,
+    GradlePublishing,
     NuGetPublishing,
 )
 # The children that commit files: one per ecosystem (packages and the container image),
@@ -138,6 +140,8 @@ class PublishingRepositoryArgs(TypedDict):
     """Publish an npm package to GitHub Packages on release (default off)."""
     maven: NotRequired[pulumi.Input[MavenSettingsArgs]]
     """Deploy a Maven package to GitHub Packages on release (default off)."""
+    gradle: NotRequired[pulumi.Input[GradleSettingsArgs]]
+    """Publish a Gradle build's packages to GitHub Packages on release (default off)."""
     nuget: NotRequired[pulumi.Input[NuGetSettingsArgs]]
     """Push a NuGet package to GitHub Packages on release (default off)."""
     container: NotRequired[pulumi.Input[ContainerSettingsArgs]]

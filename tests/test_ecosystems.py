@@ -44,6 +44,7 @@ def test_a_repository_maps_each_block_through_its_ecosystem() -> None:
     # Each ecosystem's pull-request check, read from its workflow.
     assert pull_request_checks(every) == (
         "Build (no push)",
+        "gradle test",
         "maven test",
         "npm test",
         "nuget test",

@@ -8,11 +8,12 @@ component and the pull-request checks know it (see the README's layout section).
 
 from ._ecosystem import Ecosystem
 from .container import CONTAINER
+from .gradle import GRADLE
 from .maven import MAVEN
 from .npm import NPM
 from .nuget import NUGET
 
 # In the order of the repository's blocks: packages, then the container image.
-ECOSYSTEMS: tuple[Ecosystem, ...] = (NPM, MAVEN, NUGET, CONTAINER)
+ECOSYSTEMS: tuple[Ecosystem, ...] = (NPM, MAVEN, GRADLE, NUGET, CONTAINER)
 
-__all__ = ["CONTAINER", "ECOSYSTEMS", "MAVEN", "NPM", "NUGET", "Ecosystem"]
+__all__ = ["CONTAINER", "ECOSYSTEMS", "GRADLE", "MAVEN", "NPM", "NUGET", "Ecosystem"]

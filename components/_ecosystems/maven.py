@@ -19,7 +19,15 @@ packages with Maven"), in our words:
 
 from __future__ import annotations
 
-__all__ = ["JAVA_DISTRIBUTIONS", "JAVA_LTS", "MAVEN", "MavenSpec", "maven_release"]
+__all__ = [
+    "JAVA_DISTRIBUTIONS",
+    "JAVA_LTS",
+    "MAVEN",
+    "JavaBlock",
+    "MavenSpec",
+    "maven_release",
+    "setup_java",
+]
 
 import re
 from dataclasses import dataclass
@@ -117,8 +125,8 @@ class MavenSpec:
 # The manifest block.
 
 
-class MavenDefaults(PackageBlock):
-    """Maven publishing settings every repository inherits."""
+class JavaBlock(PackageBlock):
+    """The keys of a Java build's block (Maven's and Gradle's): the JDK setup-java installs."""
 
     java_version: JavaVersion | None = Field(
         None, description=f"Java version for setup-java (default {JAVA_LTS}, the LTS)."
@@ -126,6 +134,11 @@ class MavenDefaults(PackageBlock):
     distribution: Distribution | None = Field(
         None, description="Java distribution for setup-java (default temurin)."
     )
+
+
+class MavenDefaults(JavaBlock):
+    """Maven publishing settings every repository inherits."""
+
     directory: RepoPath | None = Field(
         None, description="Directory of the pom.xml, in the repository (default '.')."
     )
