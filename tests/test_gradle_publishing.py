@@ -164,7 +164,7 @@ def test_publishes_with_the_token_the_build_reads_and_no_gradle_action() -> None
     ]
     check, publish = steps[2], steps[3]
     assert check["run"].startswith(
-        "version=\"$(./gradlew --quiet properties | sed -n 's/^version: //p')\"\n"
+        "version=\"$(set -o pipefail; ./gradlew --quiet properties | sed -n 's/^version: //p')\"\n"
     )
     assert 'case "$version" in *-*) pre=true' in check["run"]  # a qualifier: prerelease
     assert check["env"]["TAG"] == "${{ github.event.release.tag_name }}"
@@ -188,3 +188,35 @@ def test_the_policy_pack_recognises_the_publish_command() -> None:
 def test_workflows_are_lint_clean(tmp_path: Path) -> None:
     texts = [_text(0), _text(1)]
     assert lint_texts(tmp_path, "release-gradle.yml", texts) == []
+
+
+@pytest.mark.parametrize(
+    ("tag", "prerelease", "code", "message"),
+    [
+        ("v1.2.0-rc.1", "true", 0, ""),
+        ("widgets@1.2.0-rc.1", "true", 0, ""),
+        ("v1.2.0", "true", 1, "the release tag 'v1.2.0' is not the project's version '1.2.0-rc.1'"),
+        ("v1.2.0-rc.1", "false", 1, "version '1.2.0-rc.1' is a prerelease, but the GitHub"),
+        (None, "false", 3, ""),  # Gradle fails: the step fails with it
+    ],
+)
+def test_the_release_tag_check_reads_the_version_gradle_prints(
+    tmp_path: Path, tag: str | None, prerelease: str, code: int, message: str
+) -> None:
+    """The generated check under the runner's default shell (`bash -e`), with a stand-in
+    `./gradlew` printing what the `properties` task prints (no Gradle on this machine)."""
+    import os
+    import subprocess
+
+    gradlew = tmp_path / "gradlew"
+    body = 'echo "group: com.acme"; echo "version: 1.2.0-rc.1"' if tag else "exit 3"
+    gradlew.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    gradlew.chmod(0o755)
+    check = yaml.safe_load(_text(0))["jobs"]["publish"]["steps"][2]
+    env = {**os.environ, **check["env"], "TAG": tag or "v1", "PRERELEASE": prerelease}
+    done = subprocess.run(
+        ["bash", "-e", "-c", check["run"]], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == code
+    assert message in done.stdout
+    assert bool(done.stdout) is (code == 1)

@@ -50,8 +50,9 @@ GRADLE_PUBLISH = (
     "name the publish task, such as './gradlew publishAllPublicationsToGitHubPackagesRepository'",
 )
 _GRADLE = ("./gradlew", "gradle")
-# The project's version as `./gradlew properties` prints it (`version: 1.2.0`).
-_VERSION = "./gradlew --quiet properties | sed -n 's/^version: //p'"
+# The project's version as `./gradlew properties` prints it (`version: 1.2.0`); a failing
+# build fails the step (the runner's default bash has no pipefail).
+_VERSION = "set -o pipefail; ./gradlew --quiet properties | sed -n 's/^version: //p'"
 
 
 def _publish_command(value: str) -> str:
