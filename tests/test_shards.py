@@ -11,7 +11,8 @@ from conftest import ROOT, RunManifest, errors, synth
 
 from components import parse_manifest
 from components._errors import ConfigError
-from components._manifest import select_shard
+from components._manifest import select_shard, staggered_schedule
+from components._spec import DRIFT_SCHEDULE
 
 SHARDED = ROOT / "examples" / "sharded" / "publishing.yaml"
 ORG_STANDARDS = "ghpublish:index:OrgStandards"
@@ -183,3 +184,37 @@ def test_a_repository_keeps_its_resource_names_whichever_shard_manages_it(
     before = names(run_manifest(text, config={"ghpublish:shard": "a"}))
     after = names(run_manifest(moved, config={"ghpublish:shard": "b"}))
     assert before and before == after
+
+
+SHARDED_PIPELINE = """\
+owner: Acme
+shards:
+  web: ["web-*"]
+  tools: ["cli-*", "publishing"]
+repositories:
+  - name: web-app
+  - name: cli-core
+  - name: publishing
+manifest_repository:
+  name: publishing
+"""
+
+
+def test_the_pipelines_shard_drift_checks_on_its_staggered_schedule() -> None:
+    # Shards drift-check at hours taken from their names, so that they do not spend one
+    # token's hour together; the pipeline's shard is `tools` here.
+    pipeline = parse_manifest(SHARDED_PIPELINE, "publishing.yaml").pipeline
+    assert pipeline is not None
+    assert pipeline.drift_schedule == staggered_schedule("tools")
+    assert staggered_schedule("tools") not in (DRIFT_SCHEDULE, staggered_schedule("web"))
+
+
+def test_a_declared_drift_schedule_wins_over_the_staggered_one() -> None:
+    text = SHARDED_PIPELINE + "  drift_schedule: '5 4 * * 1-5'\n"
+    pipeline = parse_manifest(text, "publishing.yaml").pipeline
+    assert pipeline is not None and pipeline.drift_schedule == "5 4 * * 1-5"
+    unsharded = SHARDED_PIPELINE.replace(
+        'shards:\n  web: ["web-*"]\n  tools: ["cli-*", "publishing"]\n', ""
+    )
+    pipeline = parse_manifest(unsharded, "publishing.yaml").pipeline
+    assert pipeline is not None and pipeline.drift_schedule == DRIFT_SCHEDULE

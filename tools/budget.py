@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import hashlib
 import os
 import re
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from components._manifest import staggered_schedule
 from tools.cli import EXIT_INVALID
 from tools.cli import run as run_cli
 from tools.mock_engine import Registration, Run, run_program, shutdown
@@ -194,13 +194,6 @@ def fitting_shard_size(costs: Iterable[int], room: int) -> int:
         used += c
         fitted += 1
     return fitted
-
-
-def staggered_schedule(shard: str) -> str:
-    """A weekday drift-check cron for ``shard``: its minute and hour from a digest of its
-    name, so that shards sharing a token do not spend the same hour."""
-    digest = int(hashlib.sha256(shard.encode()).hexdigest(), 16)
-    return f"{digest % 60} {(digest // 60) % 24} * * 1-5"
 
 
 # --- Waves: `pulumi up --target` globs over repository names -------------------------------

@@ -19,6 +19,7 @@ __all__ = [
     "parse_manifest",
     "select_shard",
     "settings_spec",
+    "staggered_schedule",
 ]
 
 from ._container import _build_args as _build_args
@@ -36,4 +37,4 @@ from ._fields import _repo_path as _repo_path
 from ._fields import _tag_pattern as _tag_pattern
 from ._load import load_manifest, parse_manifest, settings_spec
 from ._read import manifest_name
-from ._shards import select_shard
+from ._shards import select_shard, staggered_schedule

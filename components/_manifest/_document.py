@@ -23,7 +23,7 @@ from ._repository import (
     _resolve_org_standards,
     _resolve_standards,
 )
-from ._shards import ShardName, ShardPattern, _resolve_shards
+from ._shards import ShardName, ShardPattern, _resolve_shards, staggered_schedule
 
 
 class Manifest(_Block):
@@ -143,7 +143,12 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
         pipeline=pipeline,
         plan=manifest.plan,
     )
-    org = dataclasses.replace(
-        org, standards=org_standards, shards=_resolve_shards(manifest, problems)
-    )
+    shards = _resolve_shards(manifest, problems)
+    own = manifest.manifest_repository
+    home = [s.name for s in shards if pipeline and pipeline.repository in s.repositories]
+    if home and own is not None and "drift_schedule" not in own.model_fields_set:
+        # Each shard's stack drift-checks at its own hour, so that shards do not spend one
+        # token's hour together: the pipeline's shard takes its staggered schedule.
+        pipeline = dataclasses.replace(pipeline, drift_schedule=staggered_schedule(home[0]))
+    org = dataclasses.replace(org, pipeline=pipeline, standards=org_standards, shards=shards)
     return org, problems

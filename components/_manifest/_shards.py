@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import hashlib
 import re
 from typing import TYPE_CHECKING, Annotated
 
@@ -73,6 +74,13 @@ def _resolve_shards(manifest: Manifest, problems: list[tuple[Loc, str]]) -> tupl
         ShardSpec(name, tuple(patterns), tuple(members[name]))
         for name, patterns in manifest.shards.items()
     )
+
+
+def staggered_schedule(shard: str) -> str:
+    """A weekday drift-check cron for ``shard``: its minute and hour from a digest of its
+    name, so that shards sharing a token do not spend the same hour."""
+    digest = int(hashlib.sha256(shard.encode()).hexdigest(), 16)
+    return f"{digest % 60} {(digest // 60) % 24} * * 1-5"
 
 
 def select_shard(spec: OrgSpec, shard: str | None) -> OrgSpec:
