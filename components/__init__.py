@@ -24,6 +24,7 @@ from .publishing_repository import (
     PublishingRepositoryArgs,
 )
 from .repository_standards import RepositoryStandards, RepositoryStandardsArgs
+from .rubygems_publishing import RubyGemsPublishing, RubyGemsPublishingArgs, RubyGemsSettingsArgs
 
 __all__ = [
     "ActionsSettingsArgs",
@@ -60,6 +61,9 @@ __all__ = [
     "PublishingRepositoryArgs",
     "RepositoryStandards",
     "RepositoryStandardsArgs",
+    "RubyGemsPublishing",
+    "RubyGemsPublishingArgs",
+    "RubyGemsSettingsArgs",
     "load_manifest",
     "parse_manifest",
 ]

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ._ecosystems.maven import MavenSpec
     from ._ecosystems.npm import NpmSpec
     from ._ecosystems.nuget import NuGetSpec
+    from ._ecosystems.rubygems import RubyGemsSpec
 
 # The version of the publishing standard the generated files follow.
 STANDARD_VERSION = "1"
@@ -193,6 +194,7 @@ class RepositorySpec:
     maven: MavenSpec | None = None
     gradle: GradleSpec | None = None
     nuget: NuGetSpec | None = None
+    rubygems: RubyGemsSpec | None = None
 
     @property
     def full_name(self) -> str:

@@ -37,6 +37,7 @@ from .repository_standards import (
     RepositoryStandardsArgs,
     workflow_actions,
 )
+from .rubygems_publishing import RubyGemsPublishing, RubyGemsSettingsArgs
 
 # The component of each package ecosystem, a child named after its key (`<name>-npm`).
 PUBLISHERS: tuple[type[PackagePublishing], ...] = (
@@ -44,6 +45,7 @@ PUBLISHERS: tuple[type[PackagePublishing], ...] = (
     MavenPublishing,
     GradlePublishing,
     NuGetPublishing,
+    RubyGemsPublishing,
 )
 # The children that commit files: one per ecosystem (packages and the container image),
 # and the manifest repository's pipeline.
@@ -144,6 +146,8 @@ class PublishingRepositoryArgs(TypedDict):
     """Publish a Gradle build's packages to GitHub Packages on release (default off)."""
     nuget: NotRequired[pulumi.Input[NuGetSettingsArgs]]
     """Push a NuGet package to GitHub Packages on release (default off)."""
+    rubygems: NotRequired[pulumi.Input[RubyGemsSettingsArgs]]
+    """Push a gem to GitHub Packages on release (default off)."""
     container: NotRequired[pulumi.Input[ContainerSettingsArgs]]
     """Build a container image and push it to the registry on release (default off)."""
     actions: NotRequired[pulumi.Input[ActionsSettingsArgs]]

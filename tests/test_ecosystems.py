@@ -48,6 +48,7 @@ def test_a_repository_maps_each_block_through_its_ecosystem() -> None:
         "maven test",
         "npm test",
         "nuget test",
+        "rubygems test",
     )
     assert pull_request_checks(none) == ()
 

@@ -129,7 +129,7 @@ BAD: list[tuple[str, str, list[str]]] = [
             "publishing.yaml:4: repositories[0].visibilty: unknown key 'visibilty'; did you"
             " mean 'visibility'? expected one of: actions, adopt, container, default_branch,"
             " description, environment, features, gradle, maven, name, npm, nuget,"
-            " release_tag_pattern, rollout, visibility"
+            " release_tag_pattern, rollout, rubygems, visibility"
         ],
     ),
     (

@@ -12,8 +12,9 @@ from .gradle import GRADLE
 from .maven import MAVEN
 from .npm import NPM
 from .nuget import NUGET
+from .rubygems import RUBYGEMS
 
 # In the order of the repository's blocks: packages, then the container image.
-ECOSYSTEMS: tuple[Ecosystem, ...] = (NPM, MAVEN, GRADLE, NUGET, CONTAINER)
+ECOSYSTEMS: tuple[Ecosystem, ...] = (NPM, MAVEN, GRADLE, NUGET, RUBYGEMS, CONTAINER)
 
-__all__ = ["CONTAINER", "ECOSYSTEMS", "GRADLE", "MAVEN", "NPM", "NUGET", "Ecosystem"]
+__all__ = ["CONTAINER", "ECOSYSTEMS", "GRADLE", "MAVEN", "NPM", "NUGET", "RUBYGEMS", "Ecosystem"]
