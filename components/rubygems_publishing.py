@@ -16,7 +16,7 @@ class RubyGemsSettingsArgs(TypedDict):
     package: NotRequired[pulumi.Input[str]]
     """The gem's name the gemspec must declare (default: not checked)."""
     ruby_version: NotRequired[pulumi.Input[str]]
-    """Ruby version (default the current stable, `3.4`)."""
+    """Ruby version (default the current stable, `4.0`)."""
     gemspec: NotRequired[pulumi.Input[str]]
     """The gemspec built (default `<repository>.gemspec`)."""
     test_command: NotRequired[pulumi.Input[str]]

@@ -32,7 +32,9 @@ def test_keys_are_unique() -> None:
 
 def test_a_repository_maps_each_block_through_its_ecosystem() -> None:
     blocks = ", ".join(f"{eco.key}: {{}}" for eco in ECOSYSTEMS)
-    spec = parse(f"owner: acme\nrepositories:\n  - {{name: all, {blocks}}}\n  - name: none\n")
+    spec = parse(
+        f"owner: acme\nrepositories:\n  - {{name: all, visibility: public, {blocks}}}\n  - name: none\n"
+    )
     every, none = spec.repositories
     args = repository_args(every, "publishing.yaml")
     for eco in ECOSYSTEMS:

@@ -140,10 +140,19 @@ def test_patterns_a_private_repository_cannot_use_are_refused() -> None:
     parse("plan: enterprise\n" + text)
 
 
-def test_every_third_party_action_of_the_catalog_is_a_verified_creators() -> None:
-    # Private repositories outside Enterprise Cloud run them only as verified creators'.
+def test_a_third_party_action_of_no_verified_creator_is_refused_where_patterns_do_not_reach() -> (
+    None
+):
+    # Private repositories outside Enterprise Cloud run third-party actions only as verified
+    # creators'. ruby/setup-ruby's owner is not known to be one: the rubygems block that runs
+    # it is refused there (tests/test_rubygems_publishing.py has the exact message), and
+    # every other owner of the catalog must be a verified creator.
     owners = {name.split("/")[0] for name in CATALOG} - {"actions", "github"}
-    assert owners and owners <= VERIFIED_CREATORS
+    assert owners - VERIFIED_CREATORS == {"ruby"}
+    private = "owner: a\nrepositories:\n  - {name: b, rubygems: {}}\n"
+    (problem,) = errors(private)
+    assert "repositories[0].rubygems: the rubygems workflow runs ruby/setup-ruby" in problem
+    parse(private.replace("{name: b,", "{name: b, visibility: public,"))
 
 
 def test_an_adopted_repository_is_judged_by_the_visibility_its_entry_sets() -> None:

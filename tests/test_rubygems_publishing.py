@@ -16,6 +16,7 @@ from tools.synth import lint
 MANIFEST = """
 owner: Acme-Widgets
 defaults:
+  visibility: public
   rubygems: {ruby_version: "3.3", release_types: [published, prereleased]}
 repositories:
   - name: widgets-rb
@@ -44,8 +45,12 @@ def test_every_default_and_key_by_key_merge() -> None:
     )
     assert tools.rubygems.test_command == ("bundle", "exec", "rspec")
     assert docs.rubygems is None
-    bare = parse("owner: a\nrepositories: [{name: b, rubygems: {}}]").repositories[0].rubygems
-    assert bare is not None and bare.ruby_version == "3.4"
+    bare = (
+        parse("owner: a\nplan: enterprise\nrepositories: [{name: b, rubygems: {}}]")
+        .repositories[0]
+        .rubygems
+    )
+    assert bare is not None and bare.ruby_version == "4.0"
 
 
 @pytest.mark.parametrize(
@@ -54,12 +59,12 @@ def test_every_default_and_key_by_key_merge() -> None:
         (
             "{ruby_version: 3.10}",
             "repositories[0].rubygems.ruby_version: 3.1 is a number in YAML (3.10 reads as"
-            " 3.1); quote the Ruby version, such as '3.4'",
+            " 3.1); quote the Ruby version, such as '4.0'",
         ),
         (
             "{ruby_version: jruby}",
             "repositories[0].rubygems.ruby_version: 'jruby' is not a Ruby version; expected one"
-            " such as '3.4' or '3.3.6'",
+            " such as '4.0' or '3.3.6'",
         ),
         (
             "{package: 'acme tools'}",
@@ -81,8 +86,8 @@ def test_every_default_and_key_by_key_merge() -> None:
     ],
 )
 def test_bad_rubygems_block_is_refused_with_an_exact_message(block: str, expected: str) -> None:
-    text = f"owner: a\nrepositories:\n  - name: b\n    rubygems: {block}\n"
-    assert errors(text) == [f"publishing.yaml:4: {expected}"]
+    text = f"owner: a\nplan: enterprise\nrepositories:\n  - name: b\n    rubygems: {block}\n"
+    assert errors(text) == [f"publishing.yaml:5: {expected}"]
 
 
 def test_gemspec_is_a_repository_key_only() -> None:
@@ -143,3 +148,36 @@ def test_workflows_are_lint_clean(tmp_path: Path) -> None:
         path.write_text(render(rubygems_release(repo, "publishing.yaml")), encoding="utf-8")
         paths.append(path)
     assert lint(paths) == []
+
+
+RUBY_REFUSED = (
+    "publishing.yaml:{line}: repositories[0].rubygems: the rubygems workflow runs"
+    " ruby/setup-ruby, whose owner is not a GitHub Marketplace verified creator: GitHub"
+    " allows it by pattern, and applies patterns to public repositories only on plan {plan},"
+    " and this repository's visibility is {seen}; make the repository public (visibility:"
+    " public), or set plan: enterprise if the owner is on GitHub Enterprise Cloud"
+)
+
+
+@pytest.mark.parametrize("plan", ["free", "pro", "team"])
+@pytest.mark.parametrize(
+    ("entry", "seen"),
+    [
+        ("{name: b, rubygems: {}}", "private"),
+        ("{name: b, visibility: private, rubygems: {}}", "private"),
+        ("{name: b, adopt: true, rubygems: {}}", "kept as GitHub has it (adopted)"),
+    ],
+)
+def test_a_gem_of_a_repository_patterns_do_not_reach_is_refused(
+    plan: str, entry: str, seen: str
+) -> None:
+    # ruby/setup-ruby is allowed by pattern only (its owner is not a verified creator), and
+    # outside Enterprise Cloud GitHub applies patterns to public repositories only.
+    text = f"owner: a\nplan: {plan}\nrepositories:\n  - {entry}\n"
+    assert errors(text) == [RUBY_REFUSED.format(line=4, plan=repr(plan), seen=seen)]
+    parse(
+        text.replace("{name: b,", "{name: b, visibility: public,").replace(
+            ", visibility: private", ""
+        )
+    )
+    parse(text.replace(f"plan: {plan}", "plan: enterprise"))

@@ -36,8 +36,9 @@ from ._release import (
 if TYPE_CHECKING:
     from .._manifest._repository import Repository, RepositoryDefaults
 
-# The current stable Ruby release line, the default `ruby_version`.
-RUBY_STABLE = "3.4"
+# The current stable Ruby release line (4.0.0 released 2025-12-25, ruby-lang.org), the
+# default `ruby_version`.
+RUBY_STABLE = "4.0"
 RUBYGEMS_REGISTRY = "https://rubygems.pkg.github.com"
 RUBYGEMS_PATH = ".github/workflows/release-gem.yml"
 RUBYGEMS_STEPS = (

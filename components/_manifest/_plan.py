@@ -3,6 +3,10 @@
 Rules and their sources (GitHub's docs, cited in the README, "What the plan allows"):
 - `internal` visibility exists only for organizations of an enterprise account (REST,
   "Create an organization repository": `visibility`).
+- Allowed-actions patterns reach public repositories on every plan, private and internal
+  ones on Enterprise Cloud only; elsewhere a repository runs third-party actions only as a
+  Marketplace verified creator's (`verified_allowed`). A block whose workflow runs an action
+  of another owner (ruby/setup-ruby) is refused where patterns do not apply.
 """
 
 from __future__ import annotations
@@ -46,4 +50,41 @@ def plan_problems(repo: RepositorySpec, index: int) -> list[tuple[Loc, str]]:
                 " plan: enterprise if the owner is on GitHub Enterprise Cloud",
             )
         )
+    if not patterns_apply(repo.plan, repo.known_visibility):
+        problems.extend(_unverified_problems(repo, index))
+    return problems
+
+
+def _unverified_problems(repo: RepositorySpec, index: int) -> list[tuple[Loc, str]]:
+    # Imported here: the ecosystems' blocks are built on the manifest's field rules.
+    from .._catalog import VERIFIED_CREATORS
+    from .._ecosystems import ECOSYSTEMS
+    from ..repository_standards import GITHUB_OWNED, workflow_actions
+
+    problems: list[tuple[Loc, str]] = []
+    seen = repo.known_visibility or "kept as GitHub has it (adopted)"
+    for ecosystem in ECOSYSTEMS:
+        if getattr(repo, ecosystem.key, None) is None:
+            continue
+        try:
+            workflow = ecosystem.workflow(repo, "publishing.yaml")
+        except ValueError:
+            continue  # a block the workflow refuses is reported where it is resolved
+        actions = [
+            uses.split("@")[0]
+            for uses in workflow_actions([workflow])
+            if uses.split("/")[0] not in GITHUB_OWNED | VERIFIED_CREATORS
+        ]
+        if actions:
+            problems.append(
+                (
+                    ("repositories", index, ecosystem.key),
+                    f"the {ecosystem.key} workflow runs {', '.join(actions)}, whose owner is not"
+                    " a GitHub Marketplace verified creator: GitHub allows it by pattern, and"
+                    f" applies patterns to public repositories only on plan {repo.plan!r}, and"
+                    f" this repository's visibility is {seen}; make the repository public"
+                    " (visibility: public), or set plan: enterprise if the owner is on GitHub"
+                    " Enterprise Cloud",
+                )
+            )
     return problems
