@@ -36,7 +36,7 @@ from ._release import (
 if TYPE_CHECKING:
     from .._manifest._repository import Repository, RepositoryDefaults
 
-# The current stable Ruby release line (4.0.0 released 2025-12-25, ruby-lang.org), the
+# The current stable Ruby release line (4.0.0 released 2025-12-25, as Ruby's NEWS for 4.0 says), the
 # default `ruby_version`.
 RUBY_STABLE = "4.0"
 RUBYGEMS_REGISTRY = "https://rubygems.pkg.github.com"
