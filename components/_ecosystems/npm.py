@@ -33,6 +33,7 @@ from .._manifest._fields import (
     ReleaseType,
     _Block,
     _command,
+    _full_match,
     _number_version,
     _pick,
 )
@@ -81,13 +82,12 @@ _NPM_NAME = re.compile(r"@[a-z0-9-~][a-z0-9-._~]*/[a-z0-9-~][a-z0-9-._~]*")
 _NODE = re.compile(r"\d+(?:\.\d+){0,2}|lts/\*|lts/[a-z]+")
 
 
-def _npm_package(value: str) -> str:
-    if len(value) > 214 or not _NPM_NAME.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a scoped npm package name; expected '@<owner>/<name>' in"
-            " lowercase letters, digits, '-', '.', '_' or '~'"
-        )
-    return value
+_npm_package = _full_match(
+    _NPM_NAME,
+    "a scoped npm package name; expected '@<owner>/<name>' in lowercase letters, digits, '-',"
+    " '.', '_' or '~'",
+    max_length=214,
+)
 
 
 def _node_version(value: object) -> object:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from .._catalog import pin
-from .._manifest._fields import Loc, RepoPath, _command, command_rule
+from .._manifest._fields import Loc, RepoPath, _command, _full_match, command_rule
 from .._spec import RepositorySpec, Visibility
 from .._workflow import Step, Workflow, shell_join
 from ._ecosystem import Ecosystem, spec_settings
@@ -64,13 +64,9 @@ def _ruby_version(value: object) -> object:
     return value
 
 
-def _gem_name(value: str) -> str:
-    if not _GEM.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a gem name; expected letters, digits, '.', '-' or '_', such as"
-            " 'acme-widgets'"
-        )
-    return value
+_gem_name = _full_match(
+    _GEM, "a gem name; expected letters, digits, '.', '-' or '_', such as 'acme-widgets'"
+)
 
 
 # ---------------------------------------------------------------------------

@@ -67,11 +67,14 @@ def also_invalid(handler: Callable[[object], T], data: object, problem: str) -> 
     raise ValueError(problem)
 
 
-def _full_match(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
-    """A validator: the value matches ``pattern`` whole, else "'<value>' is not <what>"."""
+def _full_match(
+    pattern: re.Pattern[str], what: str, max_length: int | None = None
+) -> Callable[[str], str]:
+    """A validator: the value matches ``pattern`` whole (and is at most ``max_length``
+    characters long), else "'<value>' is not <what>"."""
 
     def check(value: str) -> str:
-        if not pattern.fullmatch(value):
+        if (max_length is not None and len(value) > max_length) or not pattern.fullmatch(value):
             raise ValueError(f"{value!r} is not {what}")
         return value
 

@@ -24,13 +24,12 @@ _PYTHON = re.compile(r"3\.\d{1,2}(?:\.\d{1,2})?")
 _SEMVER = re.compile(r"\d{1,3}\.\d{1,4}\.\d{1,4}")
 
 
-def _stack(value: str) -> str:
-    if len(value) > 200 or not _STACK.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a Pulumi stack name; expected letters, digits, '-', '_' or '.',"
-            " optionally prefixed with '<org>/' or '<org>/<project>/', such as 'org'"
-        )
-    return value
+_stack = _full_match(
+    _STACK,
+    "a Pulumi stack name; expected letters, digits, '-', '_' or '.', optionally prefixed with"
+    " '<org>/' or '<org>/<project>/', such as 'org'",
+    max_length=200,
+)
 
 
 def _cron(value: str) -> str:

@@ -31,6 +31,7 @@ from ._fields import (
     TagPattern,
     _Block,
     _enabled_shorthand,
+    _full_match,
     _pick,
     also_invalid,
     yaml_text,
@@ -48,13 +49,12 @@ _ACTION_PATTERN = re.compile(
 )
 
 
-def _action_pattern(value: str) -> str:
-    if len(value) > 255 or not _ACTION_PATTERN.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not an allowed-actions pattern; expected 'owner/*', 'owner/repo@*'"
-            " or 'owner/repo@<full commit SHA>', such as 'acme-widgets/*'"
-        )
-    return value
+_action_pattern = _full_match(
+    _ACTION_PATTERN,
+    "an allowed-actions pattern; expected 'owner/*', 'owner/repo@*' or"
+    " 'owner/repo@<full commit SHA>', such as 'acme-widgets/*'",
+    max_length=255,
+)
 
 
 def _reviewer_id(value: object) -> object:
