@@ -12,27 +12,33 @@ config = pulumi.Config("ghpublish")
 github_token = pulumi.Config("github").get_secret("token")
 if github_token is None and os.environ.get("GITHUB_TOKEN"):
     github_token = pulumi.Output.secret(os.environ["GITHUB_TOKEN"])
-try:
-    org = OrgPublishing(
-        "org",
-        {
-            "manifest": config.get("manifest") or "publishing.yaml",
-            "github_token": github_token,
-            "registry_token": config.get_secret("registryToken"),
-            "registry_username": config.get("registryUsername"),
-            "shard": config.get("shard"),
-            # The GitHub provider's ETag cache, kept between runs (README, GitHub API budget):
-            # the config, else where the pipeline's workflows keep it.
-            "github_cache_path": config.get("githubCachePath")
-            or os.environ.get("GHPUBLISH_GITHUB_CACHE_PATH"),
-            # Per repository, the commit its image's git ref points at: a moved ref rebuilds.
-            "revisions": config.get_object("revisions"),
-            # Rulesets that exist already (retained elsewhere): imported by ID, not created.
-            "rulesets": config.get_object("rulesets"),
-        },
-    )
-except GhpublishError as error:
-    raise pulumi.RunError(str(error)) from None
 
-pulumi.export("owner", org.owner)
-pulumi.export("repositories", org.repositories)
+
+async def main() -> pulumi.Inputs:
+    """The org component (its repositories registered a batch at a time) and its outputs."""
+    try:
+        org = await OrgPublishing.create(
+            "org",
+            {
+                "manifest": config.get("manifest") or "publishing.yaml",
+                "github_token": github_token,
+                "registry_token": config.get_secret("registryToken"),
+                "registry_username": config.get("registryUsername"),
+                "shard": config.get("shard"),
+                # The GitHub provider's ETag cache, kept between runs (README, GitHub API
+                # budget): the config, else where the pipeline's workflows keep it.
+                "github_cache_path": config.get("githubCachePath")
+                or os.environ.get("GHPUBLISH_GITHUB_CACHE_PATH"),
+                # Per repository, the commit its image's git ref points at: a moved ref
+                # rebuilds.
+                "revisions": config.get_object("revisions"),
+                # Rulesets that exist already (retained elsewhere): imported by ID, not created.
+                "rulesets": config.get_object("rulesets"),
+            },
+        )
+    except GhpublishError as error:
+        raise pulumi.RunError(str(error)) from None
+    return {"owner": org.owner, "repositories": org.repositories}
+
+
+pulumi.run(main)

@@ -11,12 +11,17 @@ __all__ = [
     "GITHUB_ACTIONS_APP_ID",
     "OrgStandards",
     "OrgStandardsArgs",
+    "PlannedRuleset",
+    "check_existing_rulesets",
     "managed_workflows",
+    "planned_rulesets",
     "pull_request_checks",
 ]
 
 import hashlib
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 import pulumi
@@ -61,6 +66,77 @@ def pull_request_checks(repo: RepositorySpec) -> tuple[str, ...]:
 
 def _slug(checks: tuple[str, ...]) -> str:
     return "+".join(re.sub(r"[^a-z0-9]+", "-", check.lower()).strip("-") for check in checks)
+
+
+@dataclass(frozen=True)
+class PlannedRuleset:
+    """One org ruleset `OrgStandards` registers: its resource name's suffix and its inputs."""
+
+    suffix: str
+    name: str
+    target: str
+    ref: str
+    repositories: tuple[str, ...]
+    rules: dict[str, object]
+
+
+def planned_rulesets(args: "OrgStandardsArgs") -> list[PlannedRuleset]:
+    """The org rulesets of ``args``, in registration order: one per distinct set of required
+    checks (each targeting exactly the repositories that have it), then one per release tag
+    pattern. Pure, so that a wrong `existing_rulesets` is refused before anything registers."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for repository, checks in sorted((args.get("required_checks") or {}).items()):  # type: ignore[union-attr]
+        if checks:
+            groups.setdefault(tuple(sorted(checks)), []).append(repository)
+    planned = [
+        PlannedRuleset(
+            suffix=f"checks-{_slug(checks)}",
+            name=f"ghpublish: managed checks ({', '.join(checks)})",
+            target="branch",
+            ref="~DEFAULT_BRANCH",
+            repositories=tuple(repositories),
+            rules={
+                "required_status_checks": {
+                    "required_checks": [
+                        {"context": check, "integration_id": GITHUB_ACTIONS_APP_ID}
+                        for check in checks
+                    ],
+                    "do_not_enforce_on_create": True,
+                }
+            },
+        )
+        for checks, repositories in sorted(groups.items())
+    ]
+    slugs: set[str] = set()
+    for pattern, repositories in sorted((args.get("release_tags") or {}).items()):  # type: ignore[union-attr]
+        if not repositories:
+            continue
+        slug = _slug((pattern,)) or "tags"
+        if slug in slugs:  # `v*` and `v-*` read alike: told apart by the pattern's digest
+            slug = f"{slug}-{hashlib.sha256(pattern.encode()).hexdigest()[:8]}"
+        slugs.add(slug)
+        planned.append(
+            PlannedRuleset(
+                suffix=f"release-tags-{slug}",
+                name=f"{TAG_RULESET} ({pattern})",
+                target="tag",
+                ref=f"refs/tags/{pattern}",
+                repositories=tuple(sorted(repositories)),
+                rules=tag_ruleset_rules(),
+            )
+        )
+    return planned
+
+
+def check_existing_rulesets(planned: list[PlannedRuleset], existing: Mapping[str, int]) -> None:
+    """Refuses an existing ruleset's ID under a name no planned ruleset has."""
+    unknown = sorted(set(existing) - {ruleset.name for ruleset in planned})
+    if unknown:
+        raise ConfigError(
+            f"ghpublish:rulesets names {', '.join(map(repr, unknown))}, which"
+            " is no org ruleset of this stack; expected some of: "
+            + ", ".join(map(repr, sorted(ruleset.name for ruleset in planned)))
+        )
 
 
 class OrgStandardsArgs(TypedDict):
@@ -108,6 +184,9 @@ class OrgStandards(Component):
     ) -> None:
         super().__init__(name, opts)
         self._existing: dict[str, int] = dict(args.get("existing_rulesets") or {})  # type: ignore[arg-type]
+        # Checked before anything registers: nothing is half-applied.
+        planned = planned_rulesets(args)
+        check_existing_rulesets(planned, self._existing)
         organization = args["organization"]
         allowed = standard_allowed_actions(args.get("allowed_actions") or [])  # type: ignore[arg-type]
         self.actions_permissions = github.ActionsOrganizationPermissions(
@@ -128,92 +207,30 @@ class OrgStandards(Component):
             opts=self._child(),
         )
 
-        # Org rulesets apply the same checks to every repository they target: one ruleset
-        # per distinct set of checks, each targeting exactly the repositories that have it.
-        groups: dict[tuple[str, ...], list[str]] = {}
-        for repository, checks in sorted((args.get("required_checks") or {}).items()):  # type: ignore[union-attr]
-            if checks:
-                groups.setdefault(tuple(sorted(checks)), []).append(repository)
-        names: list[str] = []
         self.rulesets_resources: list[github.OrganizationRuleset] = []
-        for checks, repositories in sorted(groups.items()):
-            ruleset_name = f"ghpublish: managed checks ({', '.join(checks)})"
-            names.append(ruleset_name)
-            self.rulesets_resources.append(
-                self._ruleset(
-                    f"{name}-checks-{_slug(checks)}",
-                    ruleset_name,
-                    target="branch",
-                    ref="~DEFAULT_BRANCH",
-                    repositories=repositories,
-                    rules={
-                        "required_status_checks": {
-                            "required_checks": [
-                                {"context": check, "integration_id": GITHUB_ACTIONS_APP_ID}
-                                for check in checks
-                            ],
-                            "do_not_enforce_on_create": True,
-                        }
-                    },
-                )
-            )
-
-        # One ruleset per distinct tag pattern, each targeting the repositories that have it.
-        tag_names: list[str] = []
         self.tag_rulesets_resources: list[github.OrganizationRuleset] = []
-        slugs: set[str] = set()
-        for pattern, repositories in sorted((args.get("release_tags") or {}).items()):  # type: ignore[union-attr]
-            if not repositories:
-                continue
-            slug = _slug((pattern,)) or "tags"
-            if slug in slugs:  # `v*` and `v-*` read alike: told apart by the pattern's digest
-                slug = f"{slug}-{hashlib.sha256(pattern.encode()).hexdigest()[:8]}"
-            slugs.add(slug)
-            ruleset_name = f"{TAG_RULESET} ({pattern})"
-            tag_names.append(ruleset_name)
-            self.tag_rulesets_resources.append(
-                self._ruleset(
-                    f"{name}-release-tags-{slug}",
-                    ruleset_name,
-                    target="tag",
-                    ref=f"refs/tags/{pattern}",
-                    repositories=sorted(repositories),
-                    rules=tag_ruleset_rules(),
-                )
+        for ruleset in planned:
+            resources = (
+                self.tag_rulesets_resources if ruleset.target == "tag" else self.rulesets_resources
             )
-
-        if self._existing:
-            raise ConfigError(
-                f"ghpublish:rulesets names {', '.join(map(repr, sorted(self._existing)))}, which"
-                " is no org ruleset of this stack; expected some of: "
-                + ", ".join(map(repr, sorted(names + tag_names)))
-            )
+            resources.append(self._ruleset(f"{name}-{ruleset.suffix}", ruleset))
+        names = [r.name for r in planned if r.target == "branch"]
+        tag_names = [r.name for r in planned if r.target == "tag"]
         self._finish(
             allowed_actions=allowed, rulesets=sorted(names), tag_rulesets=sorted(tag_names)
         )
 
-    def _ruleset(
-        self,
-        resource_name: str,
-        ruleset_name: str,
-        *,
-        target: str,
-        ref: str,
-        repositories: list[str],
-        rules: dict[str, object],
-    ) -> github.OrganizationRuleset:
-        """An active org ruleset on the refs ``ref`` matches, in exactly ``repositories``."""
+    def _ruleset(self, resource_name: str, ruleset: PlannedRuleset) -> github.OrganizationRuleset:
+        """An active org ruleset on the refs the plan matches, in exactly its repositories."""
         return github.OrganizationRuleset(
             resource_name,
-            name=ruleset_name,
-            target=target,
+            name=ruleset.name,
+            target=ruleset.target,
             enforcement="active",
             conditions={
-                "ref_name": {"includes": [ref], "excludes": []},
-                "repository_name": {"includes": repositories, "excludes": []},
+                "ref_name": {"includes": [ruleset.ref], "excludes": []},
+                "repository_name": {"includes": list(ruleset.repositories), "excludes": []},
             },
-            rules=rules,  # type: ignore[arg-type]
-            opts=self._child(
-                import_=existing_ruleset(None, self._existing.pop(ruleset_name, None))
-            ),
+            rules=ruleset.rules,  # type: ignore[arg-type]
+            opts=self._child(import_=existing_ruleset(None, self._existing.get(ruleset.name))),
         )

@@ -90,3 +90,73 @@ def test_the_cache_path_comes_from_the_config_else_the_pipeline(
     configured = run_manifest(MANIFEST, config={"ghpublish:githubCachePath": "/var/cache/gh"})
     (provider,) = configured.of_type("pulumi:providers:github")
     assert provider.plain_inputs["cachePath"] == "/var/cache/gh"
+
+
+def _peak_in_flight(
+    run_manifest: RunManifest, monkeypatch: pytest.MonkeyPatch, repositories: int
+) -> int:
+    """The most resources constructed by the program and not yet registered, at any time."""
+    from tools import bench
+
+    constructed = 0
+    peak = 0
+    construct = pulumi.Resource.__init__
+
+    def counted(self: pulumi.Resource, *args: object, **kwargs: object) -> None:
+        nonlocal constructed
+        constructed += 1
+        construct(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    registered = 0
+
+    def arrived(_registration: object) -> None:
+        nonlocal registered, peak
+        registered += 1
+        peak = max(peak, constructed - registered)
+
+    monkeypatch.setattr(pulumi.Resource, "__init__", counted)
+    try:
+        run_manifest(bench.manifest(repositories), on_register=arrived)
+    finally:
+        monkeypatch.setattr(pulumi.Resource, "__init__", construct)
+    return peak
+
+
+def test_repositories_register_a_batch_at_a_time_whatever_the_org_size(
+    run_manifest: RunManifest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The SDK holds each pending registration's work in memory: in batches, what is in
+    # flight (and the peak RSS, `make bench`) does not grow with the number of repositories.
+    from components import org_publishing
+
+    monkeypatch.setattr(org_publishing, "REGISTRATION_BATCH", 4)
+    small = _peak_in_flight(run_manifest, monkeypatch, 24)
+    large = _peak_in_flight(run_manifest, monkeypatch, 96)
+    assert 0 < large <= small * 1.25, (small, large)
+    # The control: declared all at once, four times the repositories are about four times
+    # as many registrations in flight.
+    monkeypatch.setattr(org_publishing, "REGISTRATION_BATCH", 10_000)
+    small = _peak_in_flight(run_manifest, monkeypatch, 24)
+    large = _peak_in_flight(run_manifest, monkeypatch, 96)
+    assert large >= small * 3, (small, large)
+
+
+@pytest.mark.parametrize(
+    ("rulesets", "expected"),
+    [
+        ('{"ghpublish: release tags (x*)": 1}', "which is no org ruleset of this stack"),
+        ('{"nope": 1}', "which has no tag ruleset of its own in this stack"),
+    ],
+)
+def test_a_config_error_registers_nothing(
+    run_manifest: RunManifest, rulesets: str, expected: str
+) -> None:
+    # Checked before the first registration: no repository of the org is half-applied.
+    arrived: list[object] = []
+    with pytest.raises(Exception, match=expected):
+        run_manifest(
+            "owner: acme\norg_standards: {}\nrepositories:\n  - name: a\n    npm: {}\n",
+            config={"ghpublish:rulesets": rulesets},
+            on_register=arrived.append,
+        )
+    assert arrived == []

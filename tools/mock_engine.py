@@ -26,7 +26,7 @@ import json
 import logging
 import runpy
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ import pulumi
 import yaml
 from google.protobuf.json_format import MessageToDict
 from pulumi.runtime import mocks, settings
-from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from tools.contract_check import Contract, ProviderContractError, load
@@ -280,7 +280,7 @@ def project_config(program: Path, config: Mapping[str, str]) -> dict[str, str]:
 
 
 def run_program(
-    program: Path | Callable[[], None],
+    program: Path | Callable[[], Awaitable[None] | None],
     config: Mapping[str, str],
     secret_keys: list[str] | None = None,
     *,
@@ -309,15 +309,21 @@ def run_program(
     settings.reset_options(project=project, stack=stack)
     pulumi.runtime.set_all_config(dict(config), secret_keys or [])
     pulumi.runtime.set_mocks(mocks_, project=project, stack=stack, preview=preview, monitor=monitor)
+    # The program runs in a stack of its own, as the language host runs it (`run_in_stack`:
+    # the module, then the entry point it gives `pulumi.run`); the mock's stack steps aside.
+    settings.set_root_resource(None)  # type: ignore[arg-type]
 
-    def body() -> None:
+    stacks: list[Any] = []  # the program's stack, set in the SDK's task's context
+
+    def body() -> Awaitable[None] | None:
+        stacks.append(settings.get_root_resource())
         if callable(program):
-            program()
-        else:
-            runpy.run_path(str(program), run_name="__main__")
+            return program()
+        runpy.run_path(str(program), run_name="__main__")
+        return None
 
     try:
-        _sync_await(run_pulumi_func(body))
+        _sync_await(run_in_stack(body))
     except Exception as error:
         # The SDK wraps what the monitor raises in its own errors: raise the violation.
         if monitor.violations:
@@ -327,6 +333,5 @@ def run_program(
         _THREAD_LOOPS.update(monitor.thread_loops)
     if monitor.violations:  # a violation the SDK swallowed still fails the run
         raise monitor.violations[0]
-    root = settings.get_root_resource()
-    exported = {k: _resolve(v) for k, v in sorted((root.outputs if root else {}).items())}
+    exported = {k: _resolve(v) for k, v in sorted(stacks[0].outputs.items())}
     return Run(monitor, mocks_, exported)
