@@ -4,6 +4,7 @@ __all__ = ["OrgPublishing", "OrgPublishingArgs"]
 
 import asyncio
 import gc
+from collections.abc import Iterator
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -290,9 +291,8 @@ def _standards_args(
 
 class OrgPublishing(Component):
     """One GitHub provider for the owner, a `PublishingRepository` per repository and the
-    org standards. Built by `await OrgPublishing.create(...)` in the program's `pulumi.run`
-    entry point: the constructor checks everything and registers the component and its
-    provider, `create` registers the rest a batch at a time."""
+    org standards. The ghpublish program builds it with `await OrgPublishing.create(...)`
+    (repositories registered a batch at a time); the constructor builds it whole at once."""
 
     owner: pulumi.Output[str]
     """The organization or user login."""
@@ -303,28 +303,10 @@ class OrgPublishing(Component):
     def __init__(
         self, name: str, args: OrgPublishingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        _collect_less_often()
-        source: str = args["manifest"]  # type: ignore[assignment]
-        whole = load_manifest(source)
-        self.spec: OrgSpec = select_shard(whole, args.get("shard"))  # type: ignore[arg-type]
-        token = args.get("github_token")
-        revisions = _revisions(self.spec, args.get("revisions") or {})  # type: ignore[arg-type]
-        given_rulesets = args.get("rulesets") or {}
-        rulesets = _rulesets(self.spec, whole.standards is not None, given_rulesets)  # type: ignore[arg-type]
-        # Every argument is computed and checked before anything registers, this component
-        # included: an error leaves GitHub, and the stack's state, as they were.
-        self._planned = _member_args(whole, self.spec, args, revisions, rulesets)
-        self._standards_args = _standards_args(whole, self.spec, rulesets)
-        super().__init__(name, opts)
-        self.provider = github.Provider(
-            f"{name}-github",
-            owner=self.spec.owner,
-            token=pulumi.Output.secret(token) if token is not None else None,
-            cache_path=args.get("github_cache_path") or GITHUB_CACHE_PATH,
-            **GITHUB_CLIENT,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.members: dict[str, PublishingRepository] = {}
+        self._start(name, args, opts)
+        for _batch in self._register_batches():
+            pass
+        self._complete()
 
     @classmethod
     async def create(
@@ -338,23 +320,62 @@ class OrgPublishing(Component):
         repository components to be registered (which needs no GitHub call, in a preview or
         an update) keeps a few batches in flight whatever the size of the org.
         """
-        org = cls(name, args, opts)
-        children = pulumi.ResourceOptions(parent=org, providers={"github": org.provider})
-        for start in range(0, len(org._planned), REGISTRATION_BATCH):
+        org = cls.__new__(cls)
+        org._start(name, args, opts)
+        for batch in org._register_batches():
+            await asyncio.gather(*(member.urn.future() for member in batch))
+        org._complete()
+        return org
+
+    def _start(
+        self, name: str, args: OrgPublishingArgs, opts: pulumi.ResourceOptions | None
+    ) -> None:
+        """Checks everything, then registers the component and its provider."""
+        _collect_less_often()
+        whole = load_manifest(args["manifest"])  # type: ignore[arg-type]
+        self.spec: OrgSpec = select_shard(whole, args.get("shard"))  # type: ignore[arg-type]
+        token = args.get("github_token")
+        revisions = _revisions(self.spec, args.get("revisions") or {})  # type: ignore[arg-type]
+        given_rulesets = args.get("rulesets") or {}
+        rulesets = _rulesets(self.spec, whole.standards is not None, given_rulesets)  # type: ignore[arg-type]
+        # Every argument is computed and checked before anything registers, this component
+        # included: an error leaves GitHub, and the stack's state, as they were.
+        self._planned = _member_args(whole, self.spec, args, revisions, rulesets)
+        self._standards_args = _standards_args(whole, self.spec, rulesets)
+        super().__init__(name, opts)
+        self._name = name
+        self.provider = github.Provider(
+            f"{name}-github",
+            owner=self.spec.owner,
+            token=pulumi.Output.secret(token) if token is not None else None,
+            cache_path=args.get("github_cache_path") or GITHUB_CACHE_PATH,
+            **GITHUB_CLIENT,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._children = pulumi.ResourceOptions(parent=self, providers={"github": self.provider})
+        self.members: dict[str, PublishingRepository] = {}
+
+    def _register_batches(self) -> Iterator[list[PublishingRepository]]:
+        """Registers the repositories in manifest order, yielding each batch's components."""
+        for start in range(0, len(self._planned), REGISTRATION_BATCH):
             batch = {
-                repo_name: PublishingRepository(f"{name}-{repo_name}", member_args, opts=children)
-                for repo_name, member_args in org._planned[start : start + REGISTRATION_BATCH]
+                repo_name: PublishingRepository(
+                    f"{self._name}-{repo_name}", member_args, opts=self._children
+                )
+                for repo_name, member_args in self._planned[start : start + REGISTRATION_BATCH]
             }
-            org.members.update(batch)
-            await asyncio.gather(*(member.urn.future() for member in batch.values()))
-        if org._standards_args is not None:
-            org.standards = OrgStandards(
-                f"{name}-org-standards", org._standards_args, opts=children
+            self.members.update(batch)
+            yield list(batch.values())
+
+    def _complete(self) -> None:
+        """Registers the org standards, then the component's outputs."""
+        if self._standards_args is not None:
+            self.standards = OrgStandards(
+                f"{self._name}-org-standards", self._standards_args, opts=self._children
             )
-        org._finish(
-            owner=org.spec.owner,
+        self._finish(
+            owner=self.spec.owner,
             repositories={
-                repo_name: member.summary for repo_name, member in sorted(org.members.items())
+                repo_name: member.summary for repo_name, member in sorted(self.members.items())
             },
         )
-        return org

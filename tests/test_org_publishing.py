@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 import pytest
-from conftest import SENTINEL, RunManifest
+from conftest import SENTINEL, Run, RunManifest
 
 MANIFEST = """\
 owner: Acme-Corp
@@ -160,3 +162,30 @@ def test_a_config_error_registers_nothing(
             on_register=arrived.append,
         )
     assert arrived == []
+
+
+def test_the_constructor_builds_the_same_org_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The package's hosts (and any program) may construct it whole; the ghpublish program
+    # awaits `create`. Both register the same resources with the same inputs.
+    from components import OrgPublishing, org_publishing
+    from tools import bench
+    from tools.mock_engine import run_program
+
+    monkeypatch.setattr(org_publishing, "REGISTRATION_BATCH", 3)
+    path = tmp_path / "publishing.yaml"
+    path.write_text(bench.manifest(7), encoding="utf-8")
+
+    def at_once() -> None:
+        OrgPublishing("org", {"manifest": str(path)})
+
+    async def batched() -> None:
+        await OrgPublishing.create("org", {"manifest": str(path)})
+
+    def registered(run: Run) -> list[tuple[str, object]]:
+        return sorted((r.urn, r.plain_inputs) for r in run.registrations)  # type: ignore[arg-type]
+
+    whole, in_batches = run_program(at_once, {}), run_program(batched, {})
+    assert len(whole.of_type("ghpublish:index:PublishingRepository")) == 7
+    assert registered(whole) == registered(in_batches)

@@ -7,7 +7,8 @@ types with trivial inputs under the same engine (floor), then the whole `make sy
 (`python -m tools.synth`, lint included, in its own process), and reports wall time,
 resources, resources per repository, ms per resource, peak RSS, invokes, ours/floor and
 synth/ours. Then how fast hostile manifests (an alias bomb, deep nesting) are refused, and
-the memory it takes. Writes build/bench/results.json, hostile.json and time.png.
+the memory it takes. Writes build/bench/results.json, hostile.json, table.md (the README's
+table) and time.png.
 """
 
 from __future__ import annotations
@@ -234,6 +235,38 @@ def _plot(results: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+TABLE_HEADER = (
+    "| repositories | resources | custom per repository | ours | floor | ours/floor"
+    " | floor, same GC | ours/that | ms per resource | peak RSS (floor) | invokes"
+    " | whole synth | synth/ours |"
+)
+
+
+def markdown_table(results: list[dict[str, Any]]) -> str:
+    """The README's table (section Org scale) of one run's results."""
+    columns = TABLE_HEADER.count("|") - 1
+    lines = [TABLE_HEADER, "| " + " | ".join(["---:"] * columns) + " |"]
+    for row in results:
+        ours, floor = row["ours"], row["floor"]
+        cells = [
+            f"{row['repositories']:,}",
+            f"{ours['resources']:,}",
+            f"{row['resources_per_repository']:.2f}",
+            f"{ours['seconds']:.2f} s",
+            f"{floor['seconds']:.2f} s",
+            f"{row['ratio']:.2f}",
+            f"{row['floor_gc']['seconds']:.2f} s",
+            f"{row['ratio_same_gc']:.2f}",
+            f"{1000 * ours['seconds'] / ours['resources']:.2f}",
+            f"{ours['peak_rss_mb']:,.0f} MB ({floor['peak_rss_mb']:,.0f})",
+            f"{ours['invokes']}",
+            f"{row['synth_seconds']:.2f} s",
+            f"{row['synth_ratio']:.2f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "PATH"))
@@ -302,8 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     (out / "hostile.json").write_text(json.dumps(hostile, indent=2) + "\n", encoding="utf-8")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (out / "table.md").write_text(markdown_table(results), encoding="utf-8")
     _plot(results, out / "time.png")
-    print(f"wrote {out / 'results.json'} and {out / 'time.png'}")
+    print(f"wrote {out / 'results.json'}, {out / 'table.md'} (README) and {out / 'time.png'}")
     return 0
 
 
