@@ -37,7 +37,7 @@ EXIT_ZERO ?=
 diff: $(STAMP) ## what the manifest change at BASE..working tree does: resources, files
 	$(BIN)/python -m tools.diff --base $(call q,$(BASE)) --manifest $(call q,$(MANIFEST)) \
 	  --format $(call q,$(FORMAT)) $(if $(OUTPUT),--output $(call q,$(OUTPUT))) \
-	  $(if $(EXIT_ZERO),--exit-zero)
+	  $(if $(EXIT_ZERO),--exit-zero) $(if $(SHARD),--shard $(call q,$(SHARD)))
 
 fuzz: $(STAMP) ## the property tests with many more generated manifests (tests/test_fuzz.py)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q

@@ -233,6 +233,17 @@ APP_MEMBERS = ("members", "read")
 
 
 @dataclass(frozen=True)
+class PipelineShard:
+    """One shard's stack in the manifest pipeline: `up` and the drift check run it."""
+
+    name: str
+    stack: str
+    # Cron (UTC) of this shard's drift check: staggered from its name unless the manifest
+    # sets `drift_schedule`.
+    drift_schedule: str
+
+
+@dataclass(frozen=True)
 class PipelineSpec:
     """The manifest repository's own workflows: review, `pulumi up`, drift check."""
 
@@ -257,6 +268,9 @@ class PipelineSpec:
     # The permissions the App's token is minted with (create-github-app-token's
     # `permission-<name>` inputs): what `pulumi up` does, and no more.
     app_permissions: tuple[tuple[str, str], ...] = APP_PERMISSIONS
+    # A sharded manifest's stacks, one per shard in manifest order: the pipeline runs each
+    # (then `stack` and `drift_schedule` are its own shard's). Empty: one stack, `stack`.
+    shards: tuple[PipelineShard, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,8 @@ class Job:
     environment: str | None = None
     if_: str | None = None
     outputs: Mapping[str, str] = field(default_factory=dict)
+    # A job's own group (one per stack where one workflow runs several).
+    concurrency: Concurrency | None = None
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,16 @@ def _permissions(perms: Sequence[Permission]) -> _Map:
     return out
 
 
+def _concurrency(concurrency: Concurrency) -> _Map:
+    return _mapping(
+        [
+            ("group", concurrency.group),
+            ("cancel-in-progress", concurrency.cancel_in_progress),
+            ("queue", concurrency.queue),
+        ]
+    )
+
+
 def _job(job: Job) -> _Map:
     out = _mapping(
         [
@@ -291,6 +303,8 @@ def _job(job: Job) -> _Map:
             ("environment", job.environment),
         ]
     )
+    if job.concurrency is not None:
+        out.append(("concurrency", _concurrency(job.concurrency), None))
     # An empty permissions block is meaningful (no access at all): never dropped.
     out.append(("permissions", _permissions(job.permissions), None))
     if job.outputs:
@@ -311,19 +325,7 @@ def _workflow(workflow: Workflow) -> _Map:
     out = _mapping([("name", workflow.name), ("on", _triggers(workflow.on))])
     out.append(("permissions", _Map(), None))
     if workflow.concurrency is not None:
-        out.append(
-            (
-                "concurrency",
-                _mapping(
-                    [
-                        ("group", workflow.concurrency.group),
-                        ("cancel-in-progress", workflow.concurrency.cancel_in_progress),
-                        ("queue", workflow.concurrency.queue),
-                    ]
-                ),
-                None,
-            )
-        )
+        out.append(("concurrency", _concurrency(workflow.concurrency), None))
     if workflow.env:
         out.append(("env", _mapping(list(workflow.env.items())), None))
     out.append(("jobs", _mapping([(job.id, _job(job)) for job in workflow.jobs]), None))

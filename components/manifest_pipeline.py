@@ -3,7 +3,12 @@
 # No `from __future__ import annotations`: the package schema is inferred from these
 # annotations at run time.
 
-__all__ = ["ManifestPipeline", "ManifestPipelineArgs", "PipelineSettingsArgs"]
+__all__ = [
+    "ManifestPipeline",
+    "ManifestPipelineArgs",
+    "PipelineSettingsArgs",
+    "PipelineShardArgs",
+]
 
 from typing import NotRequired, TypedDict
 
@@ -12,8 +17,9 @@ import pulumi
 from ._base import Component, deployment_environment, managed_file
 from ._catalog import pin
 from ._manifest._fields import _secret_name
-from ._manifest._pipeline import _client_id
-from ._spec import PipelineSpec
+from ._manifest._pipeline import _client_id, _cron, _stack
+from ._manifest._shards import _shard_name
+from ._spec import PipelineShard, PipelineSpec
 from ._workflow import render
 from ._workflows.pipeline import (
     DEPLOY_PATH,
@@ -23,6 +29,17 @@ from ._workflows.pipeline import (
     REVIEW_PATH,
     pipeline_workflows,
 )
+
+
+class PipelineShardArgs(TypedDict):
+    """One shard of a sharded manifest: the pipeline runs its stack in jobs of its own."""
+
+    name: pulumi.Input[str]
+    """The shard's name (lowercase letters, digits and hyphens)."""
+    stack: pulumi.Input[str]
+    """The Pulumi stack that manages the shard."""
+    drift_schedule: pulumi.Input[str]
+    """Cron schedule (UTC) of the shard's drift check."""
 
 
 class PipelineSettingsArgs(TypedDict):
@@ -50,6 +67,9 @@ class PipelineSettingsArgs(TypedDict):
     github_app_permissions: NotRequired[pulumi.Input[dict[str, str]]]
     """The App token's permissions, name to `read` or `write` (default administration,
     contents, pull-requests and workflows: write)."""
+    shards: NotRequired[pulumi.Input[list[PipelineShardArgs]]]
+    """A sharded manifest's stacks: a `pulumi up` and a drift-check job each (default none:
+    the one `stack`)."""
 
 
 class ManifestPipelineArgs(TypedDict):
@@ -77,6 +97,9 @@ class ManifestPipelineArgs(TypedDict):
     github_app_permissions: NotRequired[pulumi.Input[dict[str, str]]]
     """The App token's permissions, name to `read` or `write` (default administration,
     contents, pull-requests and workflows: write)."""
+    shards: NotRequired[pulumi.Input[list[PipelineShardArgs]]]
+    """A sharded manifest's stacks: a `pulumi up` and a drift-check job each (default none:
+    the one `stack`)."""
     repository: pulumi.Input[str]
     """Name of the manifest repository."""
     branch: NotRequired[pulumi.Input[str]]
@@ -107,6 +130,26 @@ def _app_permissions(given: dict[str, str] | None) -> tuple[tuple[str, str], ...
     return tuple(sorted(given.items()))
 
 
+def _shards(given: list[PipelineShardArgs] | None) -> tuple[PipelineShard, ...]:
+    """The shards' stacks, checked: names become job ids and concurrency groups."""
+    shards = []
+    for shard in given or []:
+        try:
+            shards.append(
+                PipelineShard(
+                    name=_shard_name(shard["name"]),  # type: ignore[arg-type]
+                    stack=_stack(shard["stack"]),  # type: ignore[arg-type]
+                    drift_schedule=_cron(shard["drift_schedule"]),  # type: ignore[arg-type]
+                )
+            )
+        except ValueError as error:
+            raise ValueError(f"shards: {error}") from None
+    names = [shard.name for shard in shards]
+    if len(set(names)) != len(names):
+        raise ValueError(f"shards: {names} names a shard twice; expected each once")
+    return tuple(shards)
+
+
 def _spec(args: ManifestPipelineArgs) -> PipelineSpec:
     defaults = PipelineSpec(repository=args["repository"])  # type: ignore[arg-type]
     client_id = args.get("github_app_client_id")
@@ -129,6 +172,7 @@ def _spec(args: ManifestPipelineArgs) -> PipelineSpec:
         drift_token_secret=_secret_arg(args, "drift_token_secret"),
         app_permissions=_app_permissions(args.get("github_app_permissions"))  # type: ignore[arg-type]
         or defaults.app_permissions,
+        shards=_shards(args.get("shards")),  # type: ignore[arg-type]
     )
 
 

@@ -243,6 +243,11 @@ def _pipeline_args(pipeline: PipelineSpec) -> PipelineSettingsArgs:
         del settings["token_secret"]
     if pipeline.drift_token_secret is not None:
         settings["drift_token_secret"] = pipeline.drift_token_secret
+    if pipeline.shards:
+        settings["shards"] = [
+            {"name": shard.name, "stack": shard.stack, "drift_schedule": shard.drift_schedule}
+            for shard in pipeline.shards
+        ]
     return settings
 
 

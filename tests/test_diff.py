@@ -287,3 +287,21 @@ def test_making_an_adopted_repository_public_is_flagged_as_an_exposure(repo: Pat
     code, out = run()
     assert "EXPOSURE" not in out
     assert "Acme-Corp/handbook: unchanged" in out
+
+
+def test_a_sharded_manifest_is_compared_shard_by_shard(repo: Path) -> None:
+    edit(
+        repo, "repositories:", "shards: {core: [widgets, gadgets], docs: [handbook]}\nrepositories:"
+    )
+    _git(repo, "commit", "-qam", "sharded")
+    # Without a shard the program refuses to run, as each shard's stack would.
+    assert run()[0] == 2
+    edit(repo, 'description: "Widgets: the core"', "description: Widgets")
+    code, out = run("--shard", "core")
+    assert code == 3
+    assert "Shard core: what its stack manages." in out
+    assert "  Acme-Corp/widgets: changed: 1 resource changed\n" in out
+    assert "handbook" not in out
+    code, out = run("--shard", "docs")
+    assert code == 0
+    assert "  Acme-Corp/handbook: unchanged" in out and "widgets" not in out

@@ -125,7 +125,7 @@ def test_manifest_repository_must_be_one_of_repositories() -> None:
             "stak: prod",
             "publishing.yaml:5: manifest_repository.stak: unknown key 'stak'; did you mean"
             " 'stack'? expected one of: drift_schedule, drift_token_secret, github_app, name,"
-            " pulumi_version, python_version, stack, token_secret",
+            " pulumi_version, python_version, stack, stacks, token_secret",
         ),
         (
             "stack: '${{ secrets.X }}'",
@@ -509,3 +509,31 @@ def test_pipeline_workflows_are_lint_clean(rendered: dict[str, str], tmp_path: P
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     assert lint(paths) == []
+
+
+@pytest.mark.parametrize(
+    ("shards", "expected"),
+    [
+        (
+            [{"name": "Web", "stack": "s", "drift_schedule": "1 2 * * *"}],
+            "shards: 'Web' is not a shard name; expected 1 to 40 lowercase letters, digits or"
+            " hyphens, such as 'team-web'",
+        ),
+        (
+            [{"name": "web", "stack": "s", "drift_schedule": "1 2 * * *"}] * 2,
+            "shards: ['web', 'web'] names a shard twice; expected each once",
+        ),
+        (
+            [{"name": "web", "stack": "s", "drift_schedule": "daily"}],
+            "shards: 'daily' is not a cron schedule; expected five fields separated by single"
+            " spaces (minute hour day month weekday, UTC), such as '17 6 * * 1-5'",
+        ),
+    ],
+)
+def test_the_components_shards_are_checked(shards: list[dict[str, str]], expected: str) -> None:
+    # Shard names become job ids and concurrency groups of the generated workflows.
+    from components.manifest_pipeline import _shards
+
+    with pytest.raises(ValueError) as info:
+        _shards(shards)  # type: ignore[arg-type]
+    assert str(info.value) == expected

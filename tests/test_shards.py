@@ -218,3 +218,113 @@ def test_a_declared_drift_schedule_wins_over_the_staggered_one() -> None:
     )
     pipeline = parse_manifest(unsharded, "publishing.yaml").pipeline
     assert pipeline is not None and pipeline.drift_schedule == DRIFT_SCHEDULE
+
+
+def _pipeline_files(run_manifest: RunManifest, text: str, shard: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    import yaml
+
+    run = run_manifest(text, config={"ghpublish:shard": shard})
+    # PyYAML reads the key `on` as YAML 1.1's true: back to its name.
+    return {
+        r.plain_inputs["file"].rsplit("/", 1)[-1]: {
+            "on" if key is True else key: value
+            for key, value in yaml.safe_load(r.plain_inputs["content"]).items()
+        }
+        for r in run.of_type("github:index/repositoryFile:RepositoryFile")
+        if r.plain_inputs["file"].startswith(".github/workflows/ghpublish-")
+    }
+
+
+def test_the_pipeline_runs_every_shards_stack_in_jobs_of_its_own(
+    run_manifest: RunManifest,
+) -> None:
+    text = SHARDED_PIPELINE + "  stacks: {web: acme/org-web}\n"
+    files = _pipeline_files(run_manifest, text, "tools")
+    up = files["ghpublish-up.yml"]
+    assert list(up["jobs"]) == ["up-web", "up-tools"]
+    assert "concurrency" not in up  # one group per stack, on its jobs
+    for shard, stack in (("web", "acme/org-web"), ("tools", "tools")):
+        job = up["jobs"][f"up-{shard}"]
+        assert job["concurrency"] == {
+            "group": f"ghpublish-pulumi-{shard}",
+            "cancel-in-progress": False,
+            "queue": "max",
+        }
+        synth_step = next(s for s in job["steps"] if s["name"].startswith("Synthesize"))
+        assert synth_step["env"] == {"SHARD": shard}
+        assert synth_step["run"] == 'make synth MANIFEST="$MANIFEST" SHARD="$SHARD"'
+        assert job["steps"][-1]["with"]["stack-name"] == stack
+    # Each shard's drift check at its own staggered time, and only then (all by hand).
+    drift = files["ghpublish-drift.yml"]
+    crons = [staggered_schedule("web"), staggered_schedule("tools")]
+    assert drift["on"]["schedule"] == [{"cron": cron} for cron in crons]
+    for shard, cron, stack in (("web", crons[0], "acme/org-web"), ("tools", crons[1], "tools")):
+        job = drift["jobs"][f"drift-{shard}"]
+        assert job["if"] == (
+            f"github.event_name != 'schedule' || github.event.schedule == '{cron}'"
+        )
+        assert job["concurrency"]["group"] == f"ghpublish-pulumi-{shard}"
+        preview = next(s for s in job["steps"] if s.get("id") == "preview")
+        assert preview["env"]["STACK"] == stack
+    # A pull request synthesizes and diffs every shard.
+    review = files["ghpublish-review.yml"]["jobs"]["review"]["steps"]
+    runs = [s["run"] for s in review if "run" in s]
+    assert (
+        runs
+        == [
+            'make synth MANIFEST="$MANIFEST" SHARD="$SHARD"',
+            'make diff BASE="$BASE" MANIFEST="$MANIFEST" SHARD="$SHARD" FORMAT=markdown'
+            ' OUTPUT="$GITHUB_STEP_SUMMARY" EXIT_ZERO=1',
+        ]
+        * 2
+    )
+    assert [s["env"]["SHARD"] for s in review if "run" in s] == ["web"] * 2 + ["tools"] * 2
+    # The other shard's stack commits no pipeline: the manifest repository is in `tools`.
+    assert _pipeline_files(run_manifest, text, "web") == {}
+
+
+def test_one_drift_schedule_for_every_shard_runs_them_all(run_manifest: RunManifest) -> None:
+    text = SHARDED_PIPELINE + "  drift_schedule: '5 4 * * 1-5'\n"
+    drift = _pipeline_files(run_manifest, text, "tools")["ghpublish-drift.yml"]
+    assert drift["on"]["schedule"] == [{"cron": "5 4 * * 1-5"}]
+    assert all("if" not in job for job in drift["jobs"].values())
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            "  stack: org\n",
+            "publishing.yaml:11: manifest_repository.stack: is one stack, but the manifest"
+            " splits the repositories into shards (one stack each); name each shard's stack"
+            " under stacks (default the shard's name: web, tools)",
+        ),
+        (
+            "  stacks: {mobile: org-mobile}\n",
+            "publishing.yaml:11: manifest_repository.stacks.mobile: 'mobile' is not a shard;"
+            " expected one of: web, tools",
+        ),
+    ],
+)
+def test_pipeline_stacks_must_match_the_shards(extra: str, expected: str) -> None:
+    assert errors(SHARDED_PIPELINE + extra) == [expected]
+
+
+def test_stacks_need_shards() -> None:
+    unsharded = SHARDED_PIPELINE.replace(
+        'shards:\n  web: ["web-*"]\n  tools: ["cli-*", "publishing"]\n', ""
+    )
+    assert errors(unsharded + "  stacks: {web: org-web}\n") == [
+        "publishing.yaml:8: manifest_repository.stacks: names a stack per shard, but the"
+        " manifest declares no shards; name the one stack with stack, or add shards"
+    ]
+
+
+def test_the_sharded_example_pipeline_is_lint_clean(tmp_path: Path) -> None:
+    # zizmor and the workflow schema accept the per-shard jobs (job-level concurrency with
+    # `queue: max`, the schedule condition).
+    done = synth("--manifest", str(SHARDED), "--shard", "tools", "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    assert "lint: 5 workflows (4 distinct), clean" in done.stdout
+    drift = next((tmp_path / "o").rglob("ghpublish-drift.yml")).read_text(encoding="utf-8")
+    assert "drift-web:" in drift and "drift-tools:" in drift

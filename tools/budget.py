@@ -445,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         if est.stack.startswith("shard "):
             print(
                 f"drift schedule for {est.stack}: '{staggered_schedule(name)}'"
-                " (staggered from its name)"
+                " (staggered from its name; the manifest pipeline's drift job for it)"
             )
     return 0
 

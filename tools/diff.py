@@ -428,10 +428,11 @@ def render_markdown(report: Report) -> str:
 # ---------------------------------------------------------------------------
 
 
-def diff(base: str, manifest: str) -> Report:
-    """The report for `manifest` (a path from the current directory) against `base`."""
+def diff(base: str, manifest: str, shard: str | None = None) -> Report:
+    """The report for `manifest` (a path from the current directory) against `base`: of one
+    shard's stack, both sides, when `shard` is set (a sharded manifest runs per shard)."""
     relative = os.path.relpath(manifest)
-    config: dict[str, str] = {}
+    config: dict[str, str] = {"ghpublish:shard": shard} if shard else {}
     secret_keys: list[str] = []
     token = os.environ.get(TOKEN_ENV)
     if token:
@@ -440,7 +441,7 @@ def diff(base: str, manifest: str) -> Report:
 
     root, path = repository_of(manifest)
     text = manifest_at(base, root, path)
-    notes: list[str] = []
+    notes: list[str] = [f"Shard {shard}: what its stack manages."] if shard else []
     head = synthesize(relative, Path.cwd(), config, secret_keys)
     if text is None:
         notes.append(f"{relative} does not exist at {base}: everything is new.")
@@ -472,9 +473,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
     parser.add_argument("--output", default="", help="append the report to this file")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 when things change")
+    parser.add_argument(
+        "--shard",
+        default=os.environ.get("SHARD") or None,
+        help="the shard of a sharded manifest to compare (as ghpublish:shard)",
+    )
     args = parser.parse_args(argv)
     try:
-        report = diff(args.base, args.manifest)
+        report = diff(args.base, args.manifest, args.shard)
     except UsageError as error:
         print(f"make diff: {error}", file=sys.stderr)
         return EXIT_INVALID

@@ -13,7 +13,7 @@ from pydantic_core import core_schema
 from .._ecosystems import ECOSYSTEMS
 from .._spec import OrgSpec, RepositorySpec
 from ._fields import _BUILTIN, Loc, Login, _Block, _pick
-from ._pipeline import ManifestRepository, _resolve_pipeline, with_app_permissions
+from ._pipeline import ManifestRepository, _resolve_pipeline, with_app_permissions, with_shards
 from ._plan import PLAN_FIELD, PlanName, plan_problems
 from ._repository import (
     OrgStandards,
@@ -23,7 +23,7 @@ from ._repository import (
     _resolve_org_standards,
     _resolve_standards,
 )
-from ._shards import ShardName, ShardPattern, _resolve_shards, staggered_schedule
+from ._shards import ShardName, ShardPattern, _resolve_shards
 
 
 class Manifest(_Block):
@@ -145,10 +145,7 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
     )
     shards = _resolve_shards(manifest, problems)
     own = manifest.manifest_repository
-    home = [s.name for s in shards if pipeline and pipeline.repository in s.repositories]
-    if home and own is not None and "drift_schedule" not in own.model_fields_set:
-        # Each shard's stack drift-checks at its own hour, so that shards do not spend one
-        # token's hour together: the pipeline's shard takes its staggered schedule.
-        pipeline = dataclasses.replace(pipeline, drift_schedule=staggered_schedule(home[0]))
+    if pipeline is not None and own is not None:
+        pipeline = with_shards(pipeline, own, shards, problems)
     org = dataclasses.replace(org, pipeline=pipeline, standards=org_standards, shards=shards)
     return org, problems

@@ -10,9 +10,17 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from .._spec import APP_MEMBERS, APP_ORG_ADMINISTRATION, PipelineSpec, RepositorySpec
+from .._spec import (
+    APP_MEMBERS,
+    APP_ORG_ADMINISTRATION,
+    PipelineShard,
+    PipelineSpec,
+    RepositorySpec,
+    ShardSpec,
+)
 from .._workflows.pipeline import DRIFT_EXIT_SINCE
 from ._fields import Loc, RepoName, SecretName, _Block, _full_match, _number_version
+from ._shards import ShardName, staggered_schedule
 
 if TYPE_CHECKING:
     from ._document import Manifest
@@ -92,11 +100,19 @@ class ManifestRepository(_Block):
         description="The repository, one of `repositories` (its settings there apply)."
     )
     stack: Annotated[str, AfterValidator(_stack)] = Field(
-        "org", description="The Pulumi stack the pipeline previews and updates (default org)."
+        "org",
+        description="The Pulumi stack the pipeline previews and updates (default org; with"
+        " shards, see stacks).",
+    )
+    stacks: dict[ShardName, Annotated[str, AfterValidator(_stack)]] | None = Field(
+        None,
+        description="With shards: the Pulumi stack of each shard, which the pipeline runs"
+        " one job each for (default each shard's own name).",
     )
     drift_schedule: Annotated[str, AfterValidator(_cron)] = Field(
         PipelineSpec.drift_schedule,
-        description="Cron schedule (UTC) of the drift check (default weekdays 06:17).",
+        description="Cron schedule (UTC) of the drift check (default weekdays 06:17; with"
+        " shards, each shard's own time from a digest of its name).",
     )
     python_version: Annotated[
         str, BeforeValidator(_version(_PYTHON, "3.12"), json_schema_input_type=str)
@@ -179,4 +195,62 @@ def with_app_permissions(
         extra.append(APP_MEMBERS)
     return dataclasses.replace(
         pipeline, app_permissions=tuple(sorted({*pipeline.app_permissions, *extra}))
+    )
+
+
+def with_shards(
+    pipeline: PipelineSpec,
+    own: ManifestRepository,
+    shards: tuple[ShardSpec, ...],
+    problems: list[tuple[Loc, str]],
+) -> PipelineSpec:
+    """The pipeline of a sharded manifest runs every shard's stack, each drift check at its
+    own time (staggered from the shard's name, so that shards sharing a token do not spend
+    one hour together) unless `drift_schedule` is set; `stack` and `drift_schedule` become
+    those of the manifest repository's shard."""
+    names = [shard.name for shard in shards]
+    if not shards:
+        if own.stacks is not None:
+            problems.append(
+                (
+                    ("manifest_repository", "stacks"),
+                    "names a stack per shard, but the manifest declares no shards; name the"
+                    " one stack with stack, or add shards",
+                )
+            )
+        return pipeline
+    if "stack" in own.model_fields_set:
+        problems.append(
+            (
+                ("manifest_repository", "stack"),
+                "is one stack, but the manifest splits the repositories into shards (one"
+                " stack each); name each shard's stack under stacks (default the shard's"
+                f" name: {', '.join(names)})",
+            )
+        )
+    stacks = own.stacks or {}
+    for shard in sorted(set(stacks) - set(names)):
+        problems.append(
+            (
+                ("manifest_repository", "stacks", shard),
+                f"{shard!r} is not a shard; expected one of: {', '.join(names)}",
+            )
+        )
+    explicit = "drift_schedule" in own.model_fields_set
+    entries = tuple(
+        PipelineShard(
+            name=shard.name,
+            stack=stacks.get(shard.name, shard.name),
+            drift_schedule=own.drift_schedule if explicit else staggered_schedule(shard.name),
+        )
+        for shard in shards
+    )
+    # The manifest repository's shard (the first while a repository matches no shard, which
+    # is reported already).
+    home = next(
+        (e for e, s in zip(entries, shards, strict=True) if pipeline.repository in s.repositories),
+        entries[0],
+    )
+    return dataclasses.replace(
+        pipeline, stack=home.stack, drift_schedule=home.drift_schedule, shards=entries
     )

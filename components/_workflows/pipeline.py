@@ -17,6 +17,10 @@ Three workflows of the repository that holds the manifest and this program:
 ``up`` and the drift check share one concurrency group with ``queue: max``: they never run
 at once, and a drift run never cancels or drops a pending ``up`` (GitHub's default queue
 keeps one pending run and cancels the older one).
+
+A sharded manifest's pipeline runs every shard's stack: ``up`` and the drift check have a
+job per shard, each in its stack's own group, each drift job on its shard's schedule; the
+review synthesizes and diffs each shard.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ __all__ = [
 ]
 
 from .._catalog import pin
-from .._spec import STANDARD_VERSION, PipelineSpec
+from .._spec import STANDARD_VERSION, PipelineShard, PipelineSpec
 from .._workflow import Concurrency, Job, Step, Workflow
 from .common import READ_CODE, checkout
 
@@ -83,8 +87,25 @@ def header(pipeline: PipelineSpec, source: str) -> tuple[str, ...]:
     )
 
 
+def _stacks(pipeline: PipelineSpec) -> tuple[PipelineShard | None, ...]:
+    """What the pipeline runs: each shard's stack, or the one stack (None)."""
+    return pipeline.shards or (None,)
+
+
+def _synth(shard: PipelineShard | None) -> Step:
+    """`make synth`: installs the pinned requirements into .venv (which `pulumi` then uses),
+    runs the program offline under the mock engine and lints every workflow; of one shard."""
+    if shard is None:
+        return Step(name="Synthesize and lint", run='make synth MANIFEST="$MANIFEST"')
+    return Step(
+        name=f"Synthesize and lint shard {shard.name}",
+        env={"SHARD": shard.name},
+        run='make synth MANIFEST="$MANIFEST" SHARD="$SHARD"',
+    )
+
+
 def _prepare(pipeline: PipelineSpec, *, history: bool = False) -> tuple[Step, ...]:
-    """Check out, set up Python, then `make synth`: the venv, the offline plan and its lint."""
+    """Check out, then set up Python."""
     checkout_step = checkout()
     if history:
         # The diff reads the manifest at the base commit: fetch the whole history.
@@ -100,9 +121,17 @@ def _prepare(pipeline: PipelineSpec, *, history: bool = False) -> tuple[Step, ..
             uses=pin("actions/setup-python"),
             with_={"python-version": pipeline.python_version},
         ),
-        # `make synth` installs the pinned requirements into .venv (which `pulumi` then
-        # uses), runs the program offline under the mock engine and lints every workflow.
-        Step(name="Synthesize and lint", run='make synth MANIFEST="$MANIFEST"'),
+    )
+
+
+def _suffix(shard: PipelineShard | None) -> str:
+    return "" if shard is None else f"-{shard.name}"
+
+
+def _stack_concurrency(shard: PipelineShard | None) -> Concurrency:
+    """`up` and the drift check of one stack never run at once, and queue in order."""
+    return Concurrency(
+        f"{STACK_CONCURRENCY.group}{_suffix(shard)}", cancel_in_progress=False, queue="max"
     )
 
 
@@ -153,13 +182,13 @@ def _pulumi_env(token: str) -> dict[str, str]:
     }
 
 
-def _pulumi(pipeline: PipelineSpec, command: str, token: str) -> Step:
+def _pulumi(pipeline: PipelineSpec, command: str, token: str, stack: str) -> Step:
     return Step(
         name=f"pulumi {command}",
         uses=pin("pulumi/actions"),
         with_={
             "command": command,
-            "stack-name": pipeline.stack,
+            "stack-name": stack,
             "pulumi-version": pipeline.pulumi_version,
             "cloud-url": _secret(BACKEND_SECRET),
             "diff": True,
@@ -175,21 +204,32 @@ def _env(source: str) -> dict[str, str]:
 
 
 def pipeline_review(pipeline: PipelineSpec, branch: str, source: str) -> Workflow:
-    """On a pull request: synth, lint and the manifest diff in the job summary; no secrets."""
-    diff = Step(
-        name="Diff against the base commit",
-        env={"BASE": "${{ github.event.pull_request.base.sha }}"},
-        # EXIT_ZERO: a change is what a pull request is for; an invalid manifest still fails.
-        run=(
-            'make diff BASE="$BASE" MANIFEST="$MANIFEST" FORMAT=markdown'
-            ' OUTPUT="$GITHUB_STEP_SUMMARY" EXIT_ZERO=1'
-        ),
-    )
+    """On a pull request: synth, lint and the manifest diff in the job summary (of each
+    shard); no secrets."""
+    steps = [*_prepare(pipeline, history=True)]
+    for shard in _stacks(pipeline):
+        env = {"BASE": "${{ github.event.pull_request.base.sha }}"}
+        if shard is not None:
+            env["SHARD"] = shard.name
+        steps += [
+            _synth(shard),
+            Step(
+                name="Diff against the base commit" + (f" (shard {shard.name})" if shard else ""),
+                env=env,
+                # EXIT_ZERO: a change is what a pull request is for; an invalid manifest
+                # still fails.
+                run=(
+                    'make diff BASE="$BASE" MANIFEST="$MANIFEST"'
+                    + (' SHARD="$SHARD"' if shard else "")
+                    + ' FORMAT=markdown OUTPUT="$GITHUB_STEP_SUMMARY" EXIT_ZERO=1'
+                ),
+            ),
+        ]
     job = Job(
         id="review",
         name="Synthesize and diff",
         permissions=(READ_CODE,),
-        steps=(*_prepare(pipeline, history=True), diff),
+        steps=tuple(steps),
     )
     return Workflow(
         name="ghpublish review",
@@ -204,23 +244,33 @@ def pipeline_review(pipeline: PipelineSpec, branch: str, source: str) -> Workflo
 
 
 def pipeline_deploy(pipeline: PipelineSpec, branch: str, source: str) -> Workflow:
-    """On the default branch: synth, then `pulumi up` with the org administration token."""
+    """On the default branch: synth, then `pulumi up` with the org administration token; a
+    job per shard, each in its stack's concurrency group."""
     mint, token = _credentials(pipeline, drift=False)
-    job = Job(
-        id="up",
-        name="pulumi up",
-        permissions=(READ_CODE,),
-        timeout_minutes=30,
-        environment=PIPELINE_ENVIRONMENT,
-        steps=(*_prepare(pipeline), *mint, _pulumi(pipeline, "up", token)),
+    jobs = tuple(
+        Job(
+            id=f"up{_suffix(shard)}",
+            name="pulumi up" + (f" ({shard.name})" if shard else ""),
+            permissions=(READ_CODE,),
+            timeout_minutes=30,
+            environment=PIPELINE_ENVIRONMENT,
+            concurrency=_stack_concurrency(shard) if shard else None,
+            steps=(
+                *_prepare(pipeline),
+                _synth(shard),
+                *mint,
+                _pulumi(pipeline, "up", token, shard.stack if shard else pipeline.stack),
+            ),
+        )
+        for shard in _stacks(pipeline)
     )
     return Workflow(
         name="ghpublish up",
         # By hand too: the `ghpublish` environment still admits the default branch only.
         on={"push": {"branches": [branch]}, "workflow_dispatch": {}},
-        concurrency=STACK_CONCURRENCY,
+        concurrency=None if pipeline.shards else STACK_CONCURRENCY,
         env=_env(source),
-        jobs=(job,),
+        jobs=jobs,
         header=header(pipeline, source),
     )
 
@@ -300,16 +350,6 @@ def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
         # Without `command`, pulumi/actions only installs the CLI and puts it on PATH.
         with_={"pulumi-version": pipeline.pulumi_version},
     )
-    preview = Step(
-        name="pulumi preview --refresh --expect-no-changes",
-        id="preview",
-        env={
-            "STACK": pipeline.stack,
-            "PULUMI_BACKEND_URL": _secret(BACKEND_SECRET),
-            **_pulumi_env(token),
-        },
-        run=_PREVIEW_SCRIPT,
-    )
     report = Step(
         name="Report drift or a failed check",
         if_="failure()",
@@ -319,20 +359,45 @@ def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
         },
         run=_REPORT_SCRIPT,
     )
-    job = Job(
-        id="drift",
-        name="Drift check",
-        permissions=(READ_CODE,),
-        timeout_minutes=30,
-        environment=PIPELINE_ENVIRONMENT,
-        steps=(*_prepare(pipeline), install, *mint, preview, report),
-    )
+    schedules = list(dict.fromkeys(p.drift_schedule for p in pipeline.shards)) or [
+        pipeline.drift_schedule
+    ]
+
+    def job(shard: PipelineShard | None) -> Job:
+        preview = Step(
+            name="pulumi preview --refresh --expect-no-changes",
+            id="preview",
+            env={
+                "STACK": shard.stack if shard else pipeline.stack,
+                "PULUMI_BACKEND_URL": _secret(BACKEND_SECRET),
+                **_pulumi_env(token),
+            },
+            run=_PREVIEW_SCRIPT,
+        )
+        # A scheduled run checks the shards whose schedule fired; by hand, every shard.
+        when = None
+        if shard is not None and len(schedules) > 1:
+            when = (
+                "github.event_name != 'schedule' || github.event.schedule == "
+                f"'{shard.drift_schedule}'"
+            )
+        return Job(
+            id=f"drift{_suffix(shard)}",
+            name="Drift check" + (f" ({shard.name})" if shard else ""),
+            permissions=(READ_CODE,),
+            timeout_minutes=30,
+            environment=PIPELINE_ENVIRONMENT,
+            if_=when,
+            concurrency=_stack_concurrency(shard) if shard else None,
+            steps=(*_prepare(pipeline), _synth(shard), install, *mint, preview, report),
+        )
+
     return Workflow(
         name="ghpublish drift check",
-        on={"schedule": [{"cron": pipeline.drift_schedule}], "workflow_dispatch": {}},
-        concurrency=STACK_CONCURRENCY,
+        on={"schedule": [{"cron": cron} for cron in schedules], "workflow_dispatch": {}},
+        concurrency=None if pipeline.shards else STACK_CONCURRENCY,
         env=_env(source),
-        jobs=(job,),
+        jobs=tuple(job(shard) for shard in _stacks(pipeline)),
         header=header(pipeline, source),
     )
 
