@@ -172,3 +172,14 @@ def test_make_budget_prices_each_shard(capsys) -> None:  # type: ignore[no-untyp
     assert len(shards) >= 2
     for shard in shards:
         assert f"drift schedule for shard {shard}: '{staggered_schedule(shard)}'" in out
+
+
+def test_without_org_standards_the_repository_carries_its_own_settings(
+    run_manifest: RunManifest,
+) -> None:
+    # The same repository, no org standard: its Actions and workflow permissions and its
+    # release-tag ruleset are its own resources (README, Past one stack).
+    est = estimate(run_manifest(ORG_FULL.replace("org_standards: {}\n", "")), "stack", 5000)
+    full = est.repositories["full"]
+    assert (full.count, full.refresh, full.create, full.writes) == (8, 12, 29, 11)
+    assert est.shared.count == 1  # the provider
