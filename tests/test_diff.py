@@ -305,3 +305,18 @@ def test_a_sharded_manifest_is_compared_shard_by_shard(repo: Path) -> None:
     code, out = run("--shard", "docs")
     assert code == 0
     assert "  Acme-Corp/handbook: unchanged" in out and "widgets" not in out
+
+
+def test_sharding_a_manifest_compares_each_shard_with_its_part_of_the_base(repo: Path) -> None:
+    # BASE has no shards: a shard is compared with the repositories its patterns match
+    # there, not shown as all new; a removed one it matches is no longer managed.
+    edit(repo, "repositories:", "shards: {core: ['*gets'], docs: [handbook]}\nrepositories:")
+    edit(repo, "  - name: gadgets\n    npm: {test_command: npm test}\n", "")
+    code, out = run("--shard", "core")
+    assert "publishing.yaml declares no shards at HEAD: shard core is compared with the" in out
+    assert "  Acme-Corp/widgets: unchanged" in out
+    assert "  Acme-Corp/gadgets: no longer managed" in out
+    assert "handbook" not in out
+    code, out = run("--shard", "docs")
+    assert code == 0
+    assert "  Acme-Corp/handbook: unchanged" in out and "widgets" not in out

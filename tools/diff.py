@@ -31,6 +31,8 @@ from typing import Any
 
 import pulumi
 
+from components import ManifestError, load_manifest, parse_manifest
+from components._manifest import matching_shards
 from tools.cli import plural
 from tools.cli import run as run_cli
 from tools.mock_engine import SECRET, Registration, mask, run_program, shutdown
@@ -428,15 +430,47 @@ def render_markdown(report: Report) -> str:
 # ---------------------------------------------------------------------------
 
 
+def _unsharded(text: str) -> bool:
+    """Whether a manifest text declares no shards (an invalid one counts as sharded: its
+    run reports why it is invalid)."""
+    try:
+        return not parse_manifest(text, "publishing.yaml").shards
+    except ManifestError:
+        return False
+
+
+def _shard_patterns(manifest: str, shard: str) -> dict[str, tuple[str, ...]]:
+    spec = load_manifest(manifest)
+    return {s.name: s.patterns for s in spec.shards if s.name == shard}
+
+
+def _within(whole: Snapshot, head: Snapshot, patterns: dict[str, tuple[str, ...]]) -> Snapshot:
+    """The part of an unsharded org's snapshot that one shard manages: the repositories its
+    patterns match (a removed one too: no longer managed), and the stack-wide resources the
+    shard's stack has as well."""
+    repos = {name for name in whole.repos if matching_shards(patterns, name)}
+    return Snapshot(
+        resources={
+            urn: r
+            for urn, r in whole.resources.items()
+            if (r.repository in repos if r.repository else urn in head.resources)
+        },
+        files={p: text for p, text in whole.files.items() if p.split("/")[1] in repos},
+        repos={name: repo for name, repo in whole.repos.items() if name in repos},
+        owner=whole.owner,
+    )
+
+
 def diff(base: str, manifest: str, shard: str | None = None) -> Report:
     """The report for `manifest` (a path from the current directory) against `base`: of one
     shard's stack, both sides, when `shard` is set (a sharded manifest runs per shard)."""
     relative = os.path.relpath(manifest)
+    unsharded: dict[str, str] = {}
     config: dict[str, str] = {"ghpublish:shard": shard} if shard else {}
     secret_keys: list[str] = []
     token = os.environ.get(TOKEN_ENV)
     if token:
-        config["github:token"] = token
+        config["github:token"] = unsharded["github:token"] = token
         secret_keys.append("github:token")
 
     root, path = repository_of(manifest)
@@ -455,7 +489,16 @@ def diff(base: str, manifest: str, shard: str | None = None) -> Report:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
             try:
-                old = synthesize(str(target), Path.cwd(), config, secret_keys)
+                if shard and _unsharded(text):
+                    # Sharded by this change: the shard against its part of the whole org.
+                    notes.append(
+                        f"{relative} declares no shards at {base}: shard {shard} is compared"
+                        " with the repositories its patterns match there."
+                    )
+                    whole = synthesize(str(target), Path.cwd(), unsharded, secret_keys)
+                    old = _within(whole, head, _shard_patterns(manifest, shard))
+                else:
+                    old = synthesize(str(target), Path.cwd(), config, secret_keys)
             except pulumi.RunError as error:
                 first = str(error).replace(str(target), relative).splitlines()
                 notes.append(

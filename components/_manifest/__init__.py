@@ -16,6 +16,7 @@ __all__ = [
     "load_manifest",
     "manifest_json_schema",
     "manifest_name",
+    "matching_shards",
     "parse_manifest",
     "select_shard",
     "settings_spec",
@@ -37,4 +38,4 @@ from ._fields import _repo_path as _repo_path
 from ._fields import _tag_pattern as _tag_pattern
 from ._load import load_manifest, parse_manifest, settings_spec
 from ._read import manifest_name
-from ._shards import select_shard, staggered_schedule
+from ._shards import matching_shards, select_shard, staggered_schedule

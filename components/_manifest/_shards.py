@@ -6,6 +6,7 @@ import dataclasses
 import fnmatch
 import hashlib
 import re
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator
@@ -45,12 +46,7 @@ def _resolve_shards(manifest: Manifest, problems: list[tuple[Loc, str]]) -> tupl
         return ()
     members: dict[str, list[str]] = {name: [] for name in manifest.shards}
     for index, repo in enumerate(manifest.repositories):
-        name = repo.name.lower()
-        found = [
-            shard
-            for shard, patterns in manifest.shards.items()
-            if any(fnmatch.fnmatchcase(name, p.lower()) for p in patterns)
-        ]
+        found = matching_shards(manifest.shards, repo.name)
         loc: Loc = ("repositories", index, "name")
         if not found:
             problems.append(
@@ -74,6 +70,16 @@ def _resolve_shards(manifest: Manifest, problems: list[tuple[Loc, str]]) -> tupl
         ShardSpec(name, tuple(patterns), tuple(members[name]))
         for name, patterns in manifest.shards.items()
     )
+
+
+def matching_shards(shards: Mapping[str, Sequence[str]], repository: str) -> list[str]:
+    """The shards whose patterns match ``repository`` (names compare case-insensitively)."""
+    name = repository.lower()
+    return [
+        shard
+        for shard, patterns in shards.items()
+        if any(fnmatch.fnmatchcase(name, p.lower()) for p in patterns)
+    ]
 
 
 def staggered_schedule(shard: str) -> str:
