@@ -170,8 +170,27 @@ def test_make_budget_prices_each_shard(capsys) -> None:  # type: ignore[no-untyp
     out = capsys.readouterr().out
     shards = re.findall(r"^budget: shard (\S+):", out, flags=re.M)
     assert len(shards) >= 2
+    # The example's pipeline names each shard's stack (manifest_repository.stacks).
     for shard in shards:
-        assert f"drift schedule for shard {shard}: '{staggered_schedule(shard)}'" in out
+        assert (
+            f"drift schedule for shard {shard}: '{staggered_schedule(shard)}' (its stack"
+            f" org-{shard}; the manifest pipeline's drift job for it)"
+        ) in out
+
+
+def test_shard_schedules_are_the_pipelines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # One declared drift_schedule for every shard; a shard without a declared stack is
+    # its own name.
+    text = (ROOT / "examples/sharded/publishing.yaml").read_text(encoding="utf-8")
+    text = text.replace("    tools: org-tools\n", "").replace(
+        "  name: infra\n", "  name: infra\n  drift_schedule: '5 4 * * 1'\n"
+    )
+    path = tmp_path / "publishing.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert budget.shard_schedules(str(path)) == {
+        "web": ("org-web", "5 4 * * 1"),
+        "tools": ("tools", "5 4 * * 1"),
+    }
 
 
 def test_without_org_standards_the_repository_carries_its_own_settings(

@@ -391,7 +391,8 @@ def requests_per_hour(stack: str | None, override: int | None) -> int:
     if override is not None:
         return override
     if stack:
-        path = ROOT / f"Pulumi.{stack}.yaml"
+        # A stack's settings file is named after its short name (`org/project/<name>`).
+        path = ROOT / f"Pulumi.{stack.rsplit('/', 1)[-1]}.yaml"
         if path.exists():
             config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
             value = config.get(CONFIG_KEY)
@@ -403,11 +404,13 @@ def requests_per_hour(stack: str | None, override: int | None) -> int:
 def stack_estimates(
     manifest: str, shard: str | None, stack: str | None, override: int | None
 ) -> list[Estimate]:
-    """One estimate per stack: the manifest's one stack, its named shard, or every shard."""
+    """One estimate per stack: the manifest's one stack, its named shard, or every shard
+    (each with its stack's `ghpublish:apiRequestsPerHour`)."""
     from components import load_manifest
 
     spec = load_manifest(manifest)
     shards = [shard] if shard else [s.name for s in spec.shards] or [None]
+    stacks = shard_schedules(manifest)
     found = []
     for name in shards:
         config = {"ghpublish:manifest": manifest}
@@ -415,8 +418,21 @@ def stack_estimates(
             config["ghpublish:shard"] = name
         run = run_program(ROOT / "__main__.py", config)
         label = f"shard {name}" if name else (stack or "stack")
-        found.append(estimate(run, label, requests_per_hour(stack or name, override)))
+        own = stacks[name][0] if name in stacks else name
+        found.append(estimate(run, label, requests_per_hour(stack or own, override)))
     return found
+
+
+def shard_schedules(manifest: str) -> dict[str, tuple[str, str]]:
+    """Per shard, its stack and drift schedule: the manifest pipeline's (`stacks`,
+    `drift_schedule`), else the shard's name and its staggered schedule."""
+    from components import load_manifest
+
+    spec = load_manifest(manifest)
+    ran = (
+        {s.name: (s.stack, s.drift_schedule) for s in spec.pipeline.shards} if spec.pipeline else {}
+    )
+    return {s.name: ran.get(s.name, (s.name, staggered_schedule(s.name))) for s in spec.shards}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -426,7 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--stack",
         default=os.environ.get("STACK") or None,
-        help=f"read {CONFIG_KEY} from Pulumi.<stack>.yaml (default: each shard's name)",
+        help=f"read {CONFIG_KEY} from Pulumi.<stack>.yaml (default: each shard's stack, as"
+        " manifest_repository.stacks names it, else the shard's name)",
     )
     parser.add_argument("--requests-per-hour", type=int, default=None)
     args = parser.parse_args(argv)
@@ -437,15 +454,16 @@ def main(argv: list[str] | None = None) -> int:
     except GhpublishError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
+    schedules = shard_schedules(args.manifest)
     for est in estimates:
         name = est.stack.removeprefix("shard ")
-        stack = args.stack or (name if est.stack.startswith("shard ") else "")
+        stack = args.stack or (schedules[name][0] if name in schedules else "")
         for line in report(est, f" --stack {stack}" if stack else ""):
             print(line)
         if est.stack.startswith("shard "):
             print(
-                f"drift schedule for {est.stack}: '{staggered_schedule(name)}'"
-                " (staggered from its name; the manifest pipeline's drift job for it)"
+                f"drift schedule for {est.stack}: '{schedules[name][1]}' (its stack"
+                f" {schedules[name][0]}; the manifest pipeline's drift job for it)"
             )
     return 0
 
