@@ -187,7 +187,9 @@ def test_shard_schedules_are_the_pipelines(tmp_path) -> None:  # type: ignore[no
     )
     path = tmp_path / "publishing.yaml"
     path.write_text(text, encoding="utf-8")
-    assert budget.shard_schedules(str(path)) == {
+    from components import load_manifest
+
+    assert budget.shard_schedules(load_manifest(str(path))) == {
         "web": ("org-web", "5 4 * * 1"),
         "tools": ("tools", "5 4 * * 1"),
     }

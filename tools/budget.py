@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from components._manifest import staggered_schedule
+from components._spec import OrgSpec
 from tools.cli import EXIT_INVALID
 from tools.cli import run as run_cli
 from tools.mock_engine import Registration, Run, run_program, shutdown
@@ -402,15 +403,12 @@ def requests_per_hour(stack: str | None, override: int | None) -> int:
 
 
 def stack_estimates(
-    manifest: str, shard: str | None, stack: str | None, override: int | None
+    manifest: str, spec: OrgSpec, shard: str | None, stack: str | None, override: int | None
 ) -> list[Estimate]:
-    """One estimate per stack: the manifest's one stack, its named shard, or every shard
-    (each with its stack's `ghpublish:apiRequestsPerHour`)."""
-    from components import load_manifest
-
-    spec = load_manifest(manifest)
+    """One estimate per stack of ``manifest`` (``spec`` as loaded): its one stack, its named
+    shard, or every shard (each with its stack's `ghpublish:apiRequestsPerHour`)."""
     shards = [shard] if shard else [s.name for s in spec.shards] or [None]
-    stacks = shard_schedules(manifest)
+    stacks = shard_schedules(spec)
     found = []
     for name in shards:
         config = {"ghpublish:manifest": manifest}
@@ -423,12 +421,9 @@ def stack_estimates(
     return found
 
 
-def shard_schedules(manifest: str) -> dict[str, tuple[str, str]]:
+def shard_schedules(spec: OrgSpec) -> dict[str, tuple[str, str]]:
     """Per shard, its stack and drift schedule: the manifest pipeline's (`stacks`,
     `drift_schedule`), else the shard's name and its staggered schedule."""
-    from components import load_manifest
-
-    spec = load_manifest(manifest)
     ran = (
         {s.name: (s.stack, s.drift_schedule) for s in spec.pipeline.shards} if spec.pipeline else {}
     )
@@ -447,14 +442,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--requests-per-hour", type=int, default=None)
     args = parser.parse_args(argv)
-    from components import GhpublishError
+    from components import GhpublishError, load_manifest
 
     try:
-        estimates = stack_estimates(args.manifest, args.shard, args.stack, args.requests_per_hour)
+        spec = load_manifest(args.manifest)
+        estimates = stack_estimates(
+            args.manifest, spec, args.shard, args.stack, args.requests_per_hour
+        )
     except GhpublishError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
-    schedules = shard_schedules(args.manifest)
+    schedules = shard_schedules(spec)
     for est in estimates:
         name = est.stack.removeprefix("shard ")
         stack = args.stack or (schedules[name][0] if name in schedules else "")

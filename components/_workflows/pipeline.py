@@ -87,15 +87,16 @@ def header(pipeline: PipelineSpec, source: str) -> tuple[str, ...]:
     )
 
 
-def _stacks(pipeline: PipelineSpec) -> tuple[PipelineShard | None, ...]:
-    """What the pipeline runs: each shard's stack, or the one stack (None)."""
-    return pipeline.shards or (None,)
+def _stacks(pipeline: PipelineSpec) -> tuple[PipelineShard, ...]:
+    """What the pipeline runs: each shard's stack, or the one stack (a shard without a
+    name: jobs, steps and groups then keep their unsharded names)."""
+    return pipeline.shards or (PipelineShard("", pipeline.stack, pipeline.drift_schedule),)
 
 
-def _synth(shard: PipelineShard | None) -> Step:
+def _synth(shard: PipelineShard) -> Step:
     """`make synth`: installs the pinned requirements into .venv (which `pulumi` then uses),
     runs the program offline under the mock engine and lints every workflow; of one shard."""
-    if shard is None:
+    if not shard.name:
         return Step(name="Synthesize and lint", run='make synth MANIFEST="$MANIFEST"')
     return Step(
         name=f"Synthesize and lint shard {shard.name}",
@@ -124,12 +125,19 @@ def _prepare(pipeline: PipelineSpec, *, history: bool = False) -> tuple[Step, ..
     )
 
 
-def _suffix(shard: PipelineShard | None) -> str:
-    return "" if shard is None else f"-{shard.name}"
+def _suffix(shard: PipelineShard) -> str:
+    return f"-{shard.name}" if shard.name else ""
 
 
-def _stack_concurrency(shard: PipelineShard | None) -> Concurrency:
-    """`up` and the drift check of one stack never run at once, and queue in order."""
+def _label(shard: PipelineShard) -> str:
+    return f" ({shard.name})" if shard.name else ""
+
+
+def _stack_concurrency(shard: PipelineShard) -> Concurrency | None:
+    """A shard's own group, where `up` and the drift check of its stack never run at once
+    and queue in order (unsharded, the workflow's group does that)."""
+    if not shard.name:
+        return None
     return Concurrency(
         f"{STACK_CONCURRENCY.group}{_suffix(shard)}", cancel_in_progress=False, queue="max"
     )
@@ -209,18 +217,19 @@ def pipeline_review(pipeline: PipelineSpec, branch: str, source: str) -> Workflo
     steps = [*_prepare(pipeline, history=True)]
     for shard in _stacks(pipeline):
         env = {"BASE": "${{ github.event.pull_request.base.sha }}"}
-        if shard is not None:
+        if shard.name:
             env["SHARD"] = shard.name
         steps += [
             _synth(shard),
             Step(
-                name="Diff against the base commit" + (f" (shard {shard.name})" if shard else ""),
+                name="Diff against the base commit"
+                + (f" (shard {shard.name})" if shard.name else ""),
                 env=env,
                 # EXIT_ZERO: a change is what a pull request is for; an invalid manifest
                 # still fails.
                 run=(
                     'make diff BASE="$BASE" MANIFEST="$MANIFEST"'
-                    + (' SHARD="$SHARD"' if shard else "")
+                    + (' SHARD="$SHARD"' if shard.name else "")
                     + ' FORMAT=markdown OUTPUT="$GITHUB_STEP_SUMMARY" EXIT_ZERO=1'
                 ),
             ),
@@ -250,16 +259,16 @@ def pipeline_deploy(pipeline: PipelineSpec, branch: str, source: str) -> Workflo
     jobs = tuple(
         Job(
             id=f"up{_suffix(shard)}",
-            name="pulumi up" + (f" ({shard.name})" if shard else ""),
+            name=f"pulumi up{_label(shard)}",
             permissions=(READ_CODE,),
             timeout_minutes=30,
             environment=PIPELINE_ENVIRONMENT,
-            concurrency=_stack_concurrency(shard) if shard else None,
+            concurrency=_stack_concurrency(shard),
             steps=(
                 *_prepare(pipeline),
                 _synth(shard),
                 *mint,
-                _pulumi(pipeline, "up", token, shard.stack if shard else pipeline.stack),
+                _pulumi(pipeline, "up", token, shard.stack),
             ),
         )
         for shard in _stacks(pipeline)
@@ -359,16 +368,14 @@ def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
         },
         run=_REPORT_SCRIPT,
     )
-    schedules = list(dict.fromkeys(p.drift_schedule for p in pipeline.shards)) or [
-        pipeline.drift_schedule
-    ]
+    schedules = list(dict.fromkeys(shard.drift_schedule for shard in _stacks(pipeline)))
 
-    def job(shard: PipelineShard | None) -> Job:
+    def job(shard: PipelineShard) -> Job:
         preview = Step(
             name="pulumi preview --refresh --expect-no-changes",
             id="preview",
             env={
-                "STACK": shard.stack if shard else pipeline.stack,
+                "STACK": shard.stack,
                 "PULUMI_BACKEND_URL": _secret(BACKEND_SECRET),
                 **_pulumi_env(token),
             },
@@ -376,19 +383,19 @@ def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
         )
         # A scheduled run checks the shards whose schedule fired; by hand, every shard.
         when = None
-        if shard is not None and len(schedules) > 1:
+        if len(schedules) > 1:
             when = (
                 "github.event_name != 'schedule' || github.event.schedule == "
                 f"'{shard.drift_schedule}'"
             )
         return Job(
             id=f"drift{_suffix(shard)}",
-            name="Drift check" + (f" ({shard.name})" if shard else ""),
+            name=f"Drift check{_label(shard)}",
             permissions=(READ_CODE,),
             timeout_minutes=30,
             environment=PIPELINE_ENVIRONMENT,
             if_=when,
-            concurrency=_stack_concurrency(shard) if shard else None,
+            concurrency=_stack_concurrency(shard),
             steps=(*_prepare(pipeline), _synth(shard), install, *mint, preview, report),
         )
 
