@@ -5,6 +5,7 @@ import os
 import pulumi
 
 from components import GhpublishError, OrgPublishing
+from components._registry_credentials import stack_registry_config
 
 config = pulumi.Config("ghpublish")
 # The GitHub credential as the provider reads it: `github:token`, else `GITHUB_TOKEN` (the
@@ -22,8 +23,9 @@ async def main() -> pulumi.Inputs:
             {
                 "manifest": config.get("manifest") or "publishing.yaml",
                 "github_token": github_token,
-                "registry_token": config.get_secret("registryToken"),
-                "registry_username": config.get("registryUsername"),
+                # Per registry host its own credential (ghpublish:registryCredentials; the
+                # older ghpublish:registryToken is ghcr.io's only): the GitHub token never.
+                **stack_registry_config(config),  # type: ignore[typeddict-item]
                 "shard": config.get("shard"),
                 # The GitHub provider's ETag cache, kept between runs (README, GitHub API
                 # budget): the config, else where the pipeline's workflows keep it.
@@ -38,7 +40,11 @@ async def main() -> pulumi.Inputs:
         )
     except GhpublishError as error:
         raise pulumi.RunError(str(error)) from None
-    return {"owner": org.owner, "repositories": org.repositories}
+    outputs: pulumi.Inputs = {"owner": org.owner, "repositories": org.repositories}
+    if org.registry_logins:
+        # Which config key each registry host gets: reviewable in plans, never a value.
+        outputs["registryCredentials"] = org.registry_logins
+    return outputs
 
 
 pulumi.run(main)

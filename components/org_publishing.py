@@ -1,6 +1,6 @@
 """`OrgPublishing`: the top component, turning the manifest into the others."""
 
-__all__ = ["OrgPublishing", "OrgPublishingArgs"]
+__all__ = ["OrgPublishing", "OrgPublishingArgs", "RegistryCredentialArgs"]
 
 import asyncio
 import gc
@@ -14,6 +14,7 @@ from ._base import Component
 from ._ecosystems import ECOSYSTEMS
 from ._errors import ConfigError
 from ._manifest import load_manifest, manifest_name, select_shard
+from ._registry_credentials import RegistryLogin, registry_logins
 from ._spec import OrgSpec, PipelineSpec, RepositorySpec, patterns_apply
 from .container_publishing import ContainerSettingsArgs
 from .manifest_pipeline import PipelineSettingsArgs
@@ -61,6 +62,17 @@ GITHUB_CLIENT: dict[str, Any] = {
 GITHUB_CACHE_PATH = ".ghpublish/github-api-cache"
 
 
+class RegistryCredentialArgs(TypedDict):
+    """The credential of one registry host."""
+
+    password: pulumi.Input[str]
+    """The registry's password or token, a secret (ghcr.io: a personal access token (classic)
+    with `write:packages`)."""
+    username: NotRequired[pulumi.Input[str]]
+    """User name (default: the repository's `container.registry_username`, else the owner
+    login)."""
+
+
 class OrgPublishingArgs(TypedDict):
     """Every repository of one GitHub owner, as its manifest declares them."""
 
@@ -68,10 +80,15 @@ class OrgPublishingArgs(TypedDict):
     """Path of the manifest (`publishing.yaml`), relative to the program."""
     github_token: NotRequired[pulumi.Input[str]]
     """Token for the GitHub provider, a secret (default: the provider's own settings)."""
+    registry_credentials: NotRequired[pulumi.Input[dict[str, RegistryCredentialArgs]]]
+    """Per registry host (`host[:port]`, as `container.registry`): the credential images built
+    from Pulumi push to it with (stack config `ghpublish:registryCredentials`). Every host a
+    `build_from_pulumi` image pushes to needs one; `github_token` is never sent to a registry."""
     registry_token: NotRequired[pulumi.Input[str]]
-    """Token images built from Pulumi are pushed with, a secret (default `github_token`)."""
+    """The ghcr.io password only, a secret (stack config `ghpublish:registryToken`, the same
+    as `registry_credentials["ghcr.io"]`; never sent to another host)."""
     registry_username: NotRequired[pulumi.Input[str]]
-    """User name for the registry (default the owner login)."""
+    """The ghcr.io user name that goes with `registry_token` (default the owner login)."""
     shard: NotRequired[pulumi.Input[str]]
     """The shard of the manifest this stack manages (required when it declares `shards`)."""
     github_cache_path: NotRequired[pulumi.Input[str]]
@@ -177,28 +194,40 @@ def _rulesets(spec: OrgSpec, org_tags: bool, given: dict[str, int]) -> dict[str,
     return dict(given)
 
 
+def _image_login(repo: RepositorySpec, login: RegistryLogin) -> ContainerSettingsArgs:
+    """The user name and password a repository's Pulumi-time build pushes with: its host's
+    own credential, nothing else."""
+    assert repo.container is not None
+    manifest_user = repo.container.registry_username
+    if manifest_user is not None and login.username is not None and manifest_user != login.username:
+        raise ConfigError(
+            f"{login.key.rsplit('.', 1)[0]}.username {login.username!r} is not"
+            f" {repo.path}.container.registry_username {manifest_user!r}, which the release"
+            f" workflow logs in to {login.host} with; set one user for the host"
+        )
+    return {
+        "registry_username": manifest_user or login.username or repo.owner,
+        "registry_password": pulumi.Output.secret(login.password),
+    }
+
+
 def _member_args(
     whole: OrgSpec,
     spec: OrgSpec,
     args: OrgPublishingArgs,
     revisions: dict[str, str],
     rulesets: dict[str, int],
+    logins: dict[str, RegistryLogin],
 ) -> list[tuple[str, PublishingRepositoryArgs]]:
     """Each repository's component arguments, in manifest order. Takes the repositories'
     own entries out of ``revisions`` and ``rulesets``."""
     # Generated files name the manifest the same wherever it lies (never a local path).
     stable = manifest_name(args["manifest"])  # type: ignore[arg-type]
     token = args.get("github_token")
-    # Images built from Pulumi push with the registry token, else the GitHub token.
-    registry_token = args.get("registry_token")
-    registry_token = registry_token if registry_token is not None else token
-    credentials: ContainerSettingsArgs = {
-        "registry_username": args.get("registry_username") or spec.owner
-    }
-    if registry_token is not None:
-        credentials["registry_password"] = pulumi.Output.secret(registry_token)
+    # BuildKit reads a private repository's git URL from github.com with the GitHub token.
+    git: ContainerSettingsArgs = {}
     if token is not None:
-        credentials["git_token"] = pulumi.Output.secret(token)
+        git["git_token"] = pulumi.Output.secret(token)
     # Every shard's repositories defer to the org standard, whichever stack manages it.
     org_actions: OrgActionsArgs | None = None
     if whole.standards is not None:
@@ -217,8 +246,12 @@ def _member_args(
         if spec.pipeline is not None and spec.pipeline.repository == repo.name:
             member_args["pipeline"] = _pipeline_args(spec.pipeline)
         if "container" in member_args:
-            # The manifest's registry_username (a registry other than ghcr.io) wins.
-            member_args["container"] = {**credentials, **member_args["container"]}  # type: ignore[typeddict-item]
+            container = repo.container
+            assert container is not None
+            if container.build_from_pulumi is not None:
+                # Only its host's credential: never another host's, never the GitHub token.
+                login = _image_login(repo, logins[container.registry])
+                member_args["container"] = {**member_args["container"], **git, **login}  # type: ignore[typeddict-item]
             revision = revisions.pop(repo.name, None)
             if revision is not None:
                 build = member_args["container"]["build_from_pulumi"]  # type: ignore[typeddict-item]
@@ -304,6 +337,9 @@ class OrgPublishing(Component):
     repositories: pulumi.Output[dict[str, dict[str, Any]]]
     """Per repository name: its `url`, the `files` it manages, the `packages` and the container
     `images` it publishes."""
+    registry_credentials: pulumi.Output[dict[str, str]]
+    """Per registry host an image built from Pulumi pushes to: the config key its password
+    comes from (never the value)."""
 
     def __init__(
         self, name: str, args: OrgPublishingArgs, opts: pulumi.ResourceOptions | None = None
@@ -345,7 +381,15 @@ class OrgPublishing(Component):
         rulesets = _rulesets(self.spec, whole.standards is not None, given_rulesets)  # type: ignore[arg-type]
         # Every argument is computed and checked before anything registers, this component
         # included: an error leaves GitHub, and the stack's state, as they were.
-        self._planned = _member_args(whole, self.spec, args, revisions, rulesets)
+        logins = registry_logins(
+            self.spec,
+            args.get("registry_credentials"),
+            args.get("registry_token"),
+            args.get("registry_username"),  # type: ignore[arg-type]
+        )
+        self._planned = _member_args(whole, self.spec, args, revisions, rulesets, logins)
+        # Which config key each registry host gets (never a value): the plan shows it.
+        self.registry_logins = {host: login.key for host, login in logins.items()}
         self._standards_args = _standards_args(whole, self.spec, rulesets)
         super().__init__(name, opts)
         self._name = name
@@ -383,4 +427,5 @@ class OrgPublishing(Component):
             repositories={
                 repo_name: member.summary for repo_name, member in sorted(self.members.items())
             },
+            registry_credentials=self.registry_logins,
         )

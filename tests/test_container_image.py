@@ -12,7 +12,7 @@ import pytest
 from conftest import PROGRAM, ROOT, SENTINEL, errors, load_plan, one, synth
 
 from components import ContainerImage, GhpublishError
-from tools.mock_engine import SECRET, Run, mask, run_program
+from tools.mock_engine import REGISTRY_STAND_IN, SECRET, Run, mask, run_program
 
 IMAGE = "docker-build:index:Image"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -48,7 +48,11 @@ def run(
     (tmp_path / "publishing.yaml").write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     config = {"ghpublish:manifest": "publishing.yaml", **(config or {})}
-    secret_keys = [k for k in config if k in ("github:token", "ghpublish:registryToken")]
+    secret_keys = [
+        k
+        for k in config
+        if k in ("github:token", "ghpublish:registryToken", "ghpublish:registryCredentials")
+    ]
     return run_program(PROGRAM, config, secret_keys)
 
 
@@ -64,6 +68,10 @@ def secret_value(node: Any) -> Any:
 def test_git_context_build_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = image(run(tmp_path, monkeypatch))
     ref = "ghcr.io/acme-widgets/widgets/cli"
+    # Offline, ghcr.io's credential is a stand-in (tests/test_registry_credentials.py).
+    (registry,) = inputs.pop("registries")
+    assert (registry["address"], registry["username"]) == ("ghcr.io", "Acme-Widgets")
+    assert secret_value(registry["password"]) == REGISTRY_STAND_IN
     assert inputs == {
         "push": True,
         "buildOnPreview": False,
@@ -140,26 +148,25 @@ def test_registry_token_from_config_is_a_secret(
     assert SENTINEL not in json.dumps(plain) and REGISTRY_SENTINEL not in json.dumps(plain)
 
 
-def test_registry_token_falls_back_to_the_github_token(
+def test_the_registry_never_falls_back_to_the_github_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inputs = image(run(tmp_path, monkeypatch, config={"github:token": SENTINEL}))
-    (registry,) = inputs["registries"]
-    assert registry["username"] == "Acme-Widgets"
-    assert secret_value(registry["password"]) == SENTINEL
+    # Issue 21: without a credential for ghcr.io the run stops; the GitHub token (a
+    # fine-grained or App token, which GitHub Packages refuses anyway) is never sent.
+    config = {"github:token": SENTINEL, "ghpublish:registryCredentials": "{}"}
+    with pytest.raises(pulumi.RunError, match=re.escape("has no credential for ghcr.io")):
+        run(tmp_path, monkeypatch, config=config)
 
 
-def test_without_a_token_the_hosts_docker_credentials_serve(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_without_a_token_no_git_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = image(run(tmp_path, monkeypatch))
-    assert "registries" not in inputs and "secrets" not in inputs
+    assert "secrets" not in inputs
 
 
 def test_a_local_path_gets_no_git_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = image(run(tmp_path, monkeypatch, "{path: .}", config={"github:token": SENTINEL}))
     assert "secrets" not in inputs
-    assert secret_value(inputs["registries"][0]["password"]) == SENTINEL
+    assert secret_value(inputs["registries"][0]["password"]) == REGISTRY_STAND_IN
 
 
 def test_component_outputs_and_defaults() -> None:
@@ -232,16 +239,20 @@ def test_synth_masks_the_registry_token_and_lists_images(tmp_path: Path) -> None
     assert ROOT.exists()
 
 
-def test_stack_reads_the_registry_token_as_a_secret() -> None:
+def test_stack_reads_the_registry_credentials_through_the_checked_reader() -> None:
+    # Read plain to be checked before anything registers, sent only as Pulumi secrets
+    # (tests/test_registry_credentials.py: a plain-text password is refused).
     main = (ROOT / "__main__.py").read_text(encoding="utf-8")
-    assert 'config.get_secret("registryToken")' in main
+    assert "**stack_registry_config(config)" in main
+    assert 'get_secret("registryToken")' not in main
 
 
 def test_the_github_token_is_read_as_the_provider_reads_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The pipeline's workflows pass the credential as GITHUB_TOKEN, the provider's own
-    # fallback for github:token: the Pulumi-time build reads it too, as a secret.
+    # fallback for github:token: the Pulumi-time build reads the git URL with it, as a
+    # secret, and never sends it to the registry.
     (tmp_path / "publishing.yaml").write_text(
         MANIFEST.replace("BUILD", "{ref: v1}").replace("DOCKERFILE", "")
     )
@@ -249,7 +260,8 @@ def test_the_github_token_is_read_as_the_provider_reads_it(
     monkeypatch.setenv("GITHUB_TOKEN", SENTINEL)
     result = run_program(PROGRAM, {"ghpublish:manifest": "publishing.yaml"}, [])
     inputs = image(result)
-    assert secret_value(inputs["registries"][0]["password"]) == SENTINEL
+    assert secret_value(inputs["registries"][0]["password"]) == REGISTRY_STAND_IN
+    assert SENTINEL not in json.dumps(inputs["registries"])
     assert secret_value(inputs["secrets"]) == {"GIT_AUTH_TOKEN.github.com": SENTINEL}
     provider = next(r for r in result.registrations if r.type == "pulumi:providers:github")
     assert secret_value(provider.inputs["token"]) == SENTINEL

@@ -9,6 +9,7 @@ Needs `scripts/docker-env.sh start DIR` and `. DIR/env`; skipped otherwise (fail
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,14 +87,16 @@ def declared(
     )
     (tmp_path / "publishing.yaml").write_text(manifest, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
+    # The test registry's own credential, for its host only (ghpublish:registryToken is
+    # ghcr.io's); the user is the manifest's registry_username.
+    credentials = {engine.registry: {"password": password}}
     run = run_program(
         PROGRAM,
         {
             "ghpublish:manifest": "publishing.yaml",
-            "ghpublish:registryToken": password,
-            "ghpublish:registryUsername": engine.username,
+            "ghpublish:registryCredentials": json.dumps(credentials),
         },
-        ["ghpublish:registryToken"],
+        ["ghpublish:registryCredentials"],
     )
     return one(run, IMAGE, "org-Widgets-CLI-image-image").inputs
 

@@ -36,7 +36,17 @@ from components._manifest import matching_shards
 from tools.cli import plural
 from tools.cli import run as run_cli
 from tools.mock_engine import SECRET, Registration, mask, run_program, shutdown
-from tools.synth import EXPOSURE, FILE_TYPE, REPO_TYPE, ROOT, TOKEN_ENV, exposes, files, options
+from tools.synth import (
+    EXPOSURE,
+    FILE_TYPE,
+    REPO_TYPE,
+    ROOT,
+    TOKEN_ENV,
+    exposes,
+    files,
+    options,
+    registry_credentials,
+)
 
 MEMBER_TYPE = "ghpublish:index:PublishingRepository"
 # GitHub refuses a job summary over 1 MiB: file diffs past this budget are left out.
@@ -81,10 +91,15 @@ class Snapshot:
     files: dict[str, str] = field(default_factory=dict)
     repos: dict[str, Repo] = field(default_factory=dict)
     owner: str = ""
+    # Registry host → the config key its credential comes from (images built by pulumi up).
+    credentials: dict[str, str] = field(default_factory=dict)
 
 
 def snapshot_of(
-    registrations: list[Registration], file_map: dict[str, str], owner: str
+    registrations: list[Registration],
+    file_map: dict[str, str],
+    owner: str,
+    credentials: dict[str, str] | None = None,
 ) -> Snapshot:
     """Group registrations by the managed repository (the PublishingRepository) above them."""
     by_urn = {r.urn: r for r in registrations}
@@ -110,7 +125,7 @@ def snapshot_of(
         r.urn: Resource(r.urn, r.type, r.custom, r.inputs, options(r), repository(r.urn))
         for r in registrations
     }
-    return Snapshot(dict(sorted(resources.items())), file_map, repos, owner)
+    return Snapshot(dict(sorted(resources.items())), file_map, repos, owner, credentials or {})
 
 
 def synthesize(source: str, cwd: Path, config: dict[str, str], secret_keys: list[str]) -> Snapshot:
@@ -123,7 +138,12 @@ def synthesize(source: str, cwd: Path, config: dict[str, str], secret_keys: list
         )
     finally:
         os.chdir(here)
-    return snapshot_of(run.registrations, files(run), str(run.outputs.get("owner", "")))
+    return snapshot_of(
+        run.registrations,
+        files(run),
+        str(run.outputs.get("owner", "")),
+        registry_credentials(run),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -208,6 +228,9 @@ class Report:
     resources: list[ResourceDiff]
     files: list[FileDiff]
     repositories: list[tuple[str, str]]  # (`<owner>/<name>`, one-line summary)
+    # (registry host, config key of its credential, what changed: "", "new", "was <key>",
+    # "no longer used"), by host.
+    credentials: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -324,7 +347,27 @@ def compare(base: Snapshot, head: Snapshot, base_label: str, notes: list[str]) -
     ]
     report = Report(base_label, head.owner or base.owner, notes, diffs, file_diffs, [])
     report.repositories = _repo_lines(base, head, report)
+    report.credentials = credential_lines(base.credentials, head.credentials)
     return report
+
+
+def credential_lines(base: dict[str, str], head: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Which config key each registry host gets from `pulumi up`, and what changed."""
+    lines = []
+    for host in sorted(set(base) | set(head)):
+        old, new = base.get(host), head.get(host)
+        if new is None:
+            lines.append((host, str(old), "no longer used"))
+        elif old is None:
+            lines.append((host, new, "new"))
+        else:
+            lines.append((host, new, "" if old == new else f"was {old}"))
+    return lines
+
+
+CREDENTIALS_TITLE = (
+    "Registry credentials (pulumi up sends each host only its own key, never the GitHub token)"
+)
 
 
 # ---------------------------------------------------------------------------
@@ -367,6 +410,12 @@ def render_text(report: Report) -> str:
     out = [f"ghpublish diff: {report.base} -> working tree", *report.notes, ""]
     out.append(_headline(report))
     out += ["", "Repositories:", *(f"  {name}: {line}" for name, line in report.repositories)]
+    if report.credentials:
+        out += ["", f"{CREDENTIALS_TITLE}:"]
+        out += [
+            f"  {host} <- {key}" + (f" ({note})" if note else "")
+            for host, key, note in report.credentials
+        ]
     if report.resources:
         out += ["", "Resources:"]
         for d in report.resources:
@@ -404,6 +453,19 @@ def render_markdown(report: Report) -> str:
         out.append("")
     out += [f"**{_headline(report)}**", "", "### Repositories", ""]
     out += [f"- {_code(name)}: {line}" for name, line in report.repositories] or ["- (none)"]
+    if report.credentials:
+        out += ["", f"### {CREDENTIALS_TITLE}", ""]
+        out += [
+            f"- {_code(host)} ← {_code(key)}"
+            + (
+                f" (was {_code(note[4:])})"
+                if note.startswith("was ")
+                else f" ({note})"
+                if note
+                else ""
+            )
+            for host, key, note in report.credentials
+        ]
     if report.resources:
         out += ["", "### Resources", ""]
         for d in report.resources:
@@ -458,6 +520,8 @@ def _within(whole: Snapshot, head: Snapshot, patterns: dict[str, tuple[str, ...]
         files={p: text for p, text in whole.files.items() if p.split("/")[1] in repos},
         repos={name: repo for name, repo in whole.repos.items() if name in repos},
         owner=whole.owner,
+        # The whole org's hosts that the shard's stack pushes to as well.
+        credentials={h: k for h, k in whole.credentials.items() if h in head.credentials},
     )
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "RecordingMocks",
     "RecordingMonitor",
     "Registration",
+    "registry_stand_ins",
     "run_program",
     "shutdown",
 ]
@@ -279,6 +280,46 @@ def project_config(program: Path, config: Mapping[str, str]) -> dict[str, str]:
     return merged
 
 
+# What a registry host gets offline, where the stack's secrets are not (synth, diff, tests).
+REGISTRY_STAND_IN = "offline-stand-in"
+REGISTRY_KEYS = ("ghpublish:registryCredentials", "ghpublish:registryToken")
+
+
+def registry_stand_ins(config: Mapping[str, str]) -> dict[str, str]:
+    """Offline, a stand-in for the stack's registry credentials: every registry host an image
+    of the manifest is built from Pulumi for gets `ghpublish:registryCredentials["<host>"]`
+    = a placeholder password (a secret), so that the program runs as it does on a stack that
+    sets them. Nothing when the config sets either registry key itself (the tests of the
+    credentials), when no image is built from Pulumi, or when the manifest is unreadable (the
+    program reports it)."""
+    manifest = config.get("ghpublish:manifest")
+    if not manifest or any(key in config for key in REGISTRY_KEYS):
+        return {}
+    try:
+        text = Path(manifest).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    if "build_from_pulumi" not in text:
+        return {}
+    from components import GhpublishError, load_manifest
+
+    try:
+        spec = load_manifest(manifest)
+    except GhpublishError:
+        return {}
+    hosts = sorted(
+        {
+            r.container.registry
+            for r in spec.repositories
+            if r.container is not None and r.container.build_from_pulumi is not None
+        }
+    )
+    if not hosts:
+        return {}
+    stand_in = {host: {"password": REGISTRY_STAND_IN} for host in hosts}
+    return {REGISTRY_KEYS[0]: json.dumps(stand_in, sort_keys=True)}
+
+
 def run_program(
     program: Path | Callable[[], Awaitable[None] | None],
     config: Mapping[str, str],
@@ -299,13 +340,19 @@ def run_program(
     of recorded GitHub responses (`repos/<owner>/<name>.json`) an import reads. Every
     registration is checked against the provider contract (raises `ProviderContractError`);
     ``check_contract=False`` is for the bench's SDK floor only, whose placeholder inputs are
-    not meant to be valid.
+    not meant to be valid. A program given as a path gets `Pulumi.yaml`'s declared defaults
+    and, unless the config sets a registry key, stand-in registry credentials
+    (`registry_stand_ins`).
     """
     mocks_ = RecordingMocks(outputs)
     contract = load() if check_contract else None
     monitor = RecordingMonitor(mocks_, on_register, github_state, contract)
     if not callable(program):
         config = project_config(Path(program), config)
+        stand_ins = registry_stand_ins(config)
+        if stand_ins:
+            config = {**config, **stand_ins}
+            secret_keys = [*(secret_keys or []), *stand_ins]
     settings.reset_options(project=project, stack=stack)
     pulumi.runtime.set_all_config(dict(config), secret_keys or [])
     pulumi.runtime.set_mocks(mocks_, project=project, stack=stack, preview=preview, monitor=monitor)

@@ -75,7 +75,24 @@ def plan(run: Run) -> dict[str, Any]:
         }
         for r in run.registrations
     ]
-    return {"resources": sorted(resources, key=lambda r: r["urn"])}
+    return {
+        "resources": sorted(resources, key=lambda r: r["urn"]),
+        # Per registry host a Pulumi-time build pushes to: the config key of its password.
+        "registryCredentials": registry_credentials(run),
+    }
+
+
+def registry_credentials(run: Run) -> dict[str, str]:
+    """Registry host → the config key its credential comes from (never a value), sorted."""
+    return dict(sorted((run.outputs.get("registryCredentials") or {}).items()))
+
+
+def registry_lines(credentials: dict[str, str]) -> list[str]:
+    """One line per registry host: which config key `pulumi up` sends it, and nothing else."""
+    return [
+        f"registry {host}: pushed to with {key} only (never the GitHub token)"
+        for host, key in credentials.items()
+    ]
 
 
 def files(run: Run) -> dict[str, str]:
@@ -273,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     written = [out / rel for rel in output if rel.startswith("files/")]
     elapsed = time.perf_counter() - started
 
-    for line in summary(run):
+    for line in [*summary(run), *registry_lines(registry_credentials(run))]:
         print(line)
     print(
         f"synth: {plural(len(run.registrations), 'resource')}, {plural(len(written), 'file')}"
