@@ -7,7 +7,8 @@ cache beside it (``node_modules/.ghsim/``, never committed), keyed by the packag
 the served operations. Each process loads that cache once (``load_description``).
 
 Schemas are OpenAPI 3.0: ``nullable: true`` becomes a ``"null"`` type for JSON Schema, and
-validation is jsonschema's Draft 4 validator (OpenAPI 3.0's base) without format checks.
+validation is jsonschema's Draft 4 validator (OpenAPI 3.0's base) without format checks;
+``oneOf`` is read as ``anyOf`` (see ``to_json_schema``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ PACKAGE = PACKAGE_DIR / "node_modules" / "@octokit" / "openapi"
 DESCRIPTION = "generated/api.github.com.deref.json"
 CACHE_DIR = PACKAGE_DIR / "node_modules" / ".ghsim"
 ENV_PACKAGE = "GHSIM_OCTOKIT_OPENAPI"  # another install of the package (its folder)
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 DOCS = "https://docs.github.com/rest"
 
 
@@ -111,7 +112,12 @@ def to_json_schema(schema: Any) -> Any:
     for key, value in schema.items():
         if key in {"description", "example", "examples", "title", "externalDocs", "readOnly"}:
             continue
-        if key == "properties":
+        if key == "oneOf":
+            # GitHub's description uses oneOf over alternatives that overlap (objects without
+            # additionalProperties: false, e.g. the 409 of a contents PUT, private-user vs
+            # public-user), which no answer could satisfy "exactly once": read it as anyOf.
+            out["anyOf"] = to_json_schema(value)
+        elif key == "properties":
             out[key] = {name: to_json_schema(sub) for name, sub in value.items()}
         elif key in {
             "nullable",

@@ -6,7 +6,8 @@ spent -> 403 (or 429) "API rate limit exceeded" with X-RateLimit-Remaining: 0; a
 served -> 501 naming its operationId; bad JSON -> 400; a body the description refuses -> 422;
 then the handler. A GET 200 carries an ETag (W/"sha256 of the body"), and a matching
 If-None-Match answers 304, which GitHub does not count against the rate limit. Every answer
-the description does not allow (status or body) is recorded in ``violations``.
+the description does not allow (status or body) is recorded in ``violations``; a client error
+(4xx) the operation does not describe must still be GitHub's error object.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from . import _routes
 from ._openapi import Description, load_description, template_regex
 from ._routes import Answer, ApiError, Call
@@ -32,6 +35,18 @@ from ._state import DEFAULT_CLOCK, Store
 
 PREFIX = "/api/v3"
 RATE_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
+BASIC_ERROR = jsonschema.Draft4Validator(
+    {
+        "type": "object",
+        "required": ["message", "documentation_url"],
+        "properties": {
+            "message": {"type": "string"},
+            "documentation_url": {"type": "string"},
+            "status": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "object", "required": ["code"]}},
+        },
+    }
+)
 SECONDARY_DOCS = f"{RATE_DOCS}#about-secondary-rate-limits"
 SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
@@ -92,7 +107,7 @@ class Simulator:
 
     def start(self) -> Simulator:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="ghsim", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="ghsim", daemon=True
         )
         self._thread.start()
         return self
@@ -105,7 +120,7 @@ class Simulator:
             self._log = None
 
     def serve_forever(self) -> None:
-        self._server.serve_forever()
+        self._server.serve_forever(0.05)
 
     def __enter__(self) -> Simulator:
         return self.start()
@@ -414,6 +429,13 @@ class Simulator:
     def _check(self, op: Any, status: int, body: Any, entry: dict[str, Any]) -> None:
         key = str(status)
         if key not in op.responses and "default" not in op.responses:
+            if 400 <= status < 500:
+                # The description lists few of the client errors every operation can answer
+                # (docs.github.com "Troubleshooting the REST API": 400, 401, 403, 404, 409,
+                # 422): an undescribed one must still be GitHub's error object.
+                for error in list(BASIC_ERROR.iter_errors(body))[:3]:
+                    self._violation(op, status, entry, f"(error body): {error.message[:300]}")
+                return
             self._violation(op, status, entry, f"status {status} is not described")
             return
         key = key if key in op.responses else "default"
