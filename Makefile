@@ -16,7 +16,7 @@ STAMP := $(VENV)/.requirements-installed
 q = '$(subst ','\'',$(1))'
 
 .PHONY: synth test lint schema golden preview bench budget clean diff fuzz package-schema \
-	policy-preview contract
+	policy-preview contract ghsim-spec
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,14 @@ STACK ?=
 budget: $(STAMP) ## estimated API requests per stack or shard, waves for a large first rollout
 	$(BIN)/python -m tools.budget --manifest $(call q,$(MANIFEST)) \
 	  $(if $(SHARD),--shard $(call q,$(SHARD))) $(if $(STACK),--stack $(call q,$(STACK)))
+
+# `make ghsim-spec`: GitHub's OpenAPI description (@octokit/openapi, pinned in
+# scripts/octokit-openapi/package-lock.json) for the GitHub simulator (tools/ghsim), and the
+# extract of the operations it serves (node_modules/.ghsim/); the tests need both.
+ghsim-spec: $(STAMP) ## install GitHub's OpenAPI description for the simulator (npm ci)
+	NPM_CONFIG_USERCONFIG=/dev/null npm ci --prefix scripts/octokit-openapi --ignore-scripts \
+	  --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m tools.ghsim --extract
 
 clean: ## remove build/ and the .venv make created (never a VENV= given elsewhere)
 	rm -rf build .venv
