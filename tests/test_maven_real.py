@@ -25,6 +25,8 @@ from conftest import ROOT, parse
 from components._ecosystems.maven import MAVEN_REGISTRY, maven_release
 from components._workflow import render
 
+pytestmark = pytest.mark.maven
+
 FIXTURE = ROOT / "tests/fixtures/maven-project"
 LOCAL_REPOSITORY = Path.home() / ".m2" / "repository"
 ACTOR, TOKEN = "octocat", "ghs_test-token"
