@@ -174,7 +174,7 @@ def test_the_github_mapping_matches_the_published_provider(mapping: dict[str, An
         problems += compare(
             name, mapping["resources"][tok]["inputs"], CONTRACT["resources"][tok]["inputs"]
         )
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_a_preview_registers_a_repository_with_the_real_provider(

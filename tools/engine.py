@@ -11,9 +11,10 @@ Into ``${GHPUBLISH_ENGINE_CACHE:-~/.cache/ghpublish/engine}/<key>/bin``:
   (engine/language-python/language_host.py, run by this interpreter);
 * ``pulumi-language-python-exec``: the real executor script, from the sdk/v3 Go module.
 
-``<key>`` is a digest of engine/, ``go version``, GOOS/GOARCH and this interpreter, so an edit
-of engine/ builds anew and an unchanged tree is not built twice (``bin/.complete`` is written
-last). ``locate()`` gives the bin directory of a complete build, or None.
+``<key>`` is a digest of engine/ (less its notes, *.md), ``go version``, GOOS/GOARCH and this
+interpreter, so an edit of engine/ builds anew and an unchanged tree is not built twice
+(``bin/.complete`` is written last). ``locate()`` gives the bin directory of a complete
+build, or None.
 """
 
 from __future__ import annotations
@@ -76,7 +77,10 @@ def _inputs() -> list[Path]:
     return sorted(
         p
         for p in ENGINE.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.name != "schema.json"
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and p.name != "schema.json"
+        and p.suffix != ".md"  # notes, not build inputs
     )
 
 
@@ -124,8 +128,10 @@ def _build_github(src: Path, tools: Path, bin_dir: Path, out_dir: Path) -> None:
     gen = tools / "ghpublish-github-gen"
     _go_build(module, gen, "./cmd/ghpublish-github-gen", version)
     schema = module / "cmd" / "pulumi-resource-github" / "schema.json"
+    # Run in the module: the bridge finds the upstream docs (descriptions) with `go mod download`
+    # in ./provider, a package of this module.
     run = subprocess.run(
-        [str(gen), "-schema", str(schema)], capture_output=True, text=True, check=False
+        [str(gen), "-schema", str(schema)], cwd=module, capture_output=True, text=True, check=False
     )
     if run.returncode != 0:
         raise EngineError(f"generating the github schema failed:\n{run.stderr[-4000:]}")
@@ -162,7 +168,9 @@ def build(force: bool = False) -> Path:
     if out_dir.exists():
         shutil.rmtree(out_dir)
     src, tools, lib = out_dir / "src", out_dir / "tools", out_dir / "lib"
-    shutil.copytree(ENGINE, src, ignore=shutil.ignore_patterns("__pycache__", "schema.json"))
+    shutil.copytree(
+        ENGINE, src, ignore=shutil.ignore_patterns("__pycache__", "schema.json", "*.md")
+    )
     for d in (bin_dir, tools, lib):
         d.mkdir(parents=True)
     timings: dict[str, float] = {}

@@ -50,11 +50,16 @@ func Info() tfbridge.ProviderInfo {
 			},
 		},
 		Resources: map[string]*tfbridge.ResourceInfo{
+			// terraform-provider-github now declares reviewers as a block of at most one; the
+			// published package keeps the list it has always had (pulumi_github sends a list).
+			"github_repository_environment": {Fields: map[string]*tfbridge.SchemaInfo{
+				"reviewers": {MaxItemsOne: tfbridge.False()},
+			}},
 			// Replacement order and replace-on-change settings of the published provider.
-			"github_actions_environment_secret":  {DeleteBeforeReplace: true},
-			"github_repository_collaborator":     {DeleteBeforeReplace: true},
-			"github_repository_deploy_key":       {DeleteBeforeReplace: true},
-			"github_repository_autolink_reference": {DeleteBeforeReplace: true},
+			"github_actions_environment_secret":     {DeleteBeforeReplace: true},
+			"github_repository_collaborator":        {DeleteBeforeReplace: true},
+			"github_repository_deploy_key":          {DeleteBeforeReplace: true},
+			"github_repository_autolink_reference":  {DeleteBeforeReplace: true},
 			"github_actions_organization_secret":    replaceOnSelectedRepositories(),
 			"github_codespaces_organization_secret": replaceOnSelectedRepositories(),
 			"github_dependabot_organization_secret": replaceOnSelectedRepositories(),

@@ -23,11 +23,13 @@ import (
 	"ghpublish.local/engine/github/provider"
 )
 
-// property is one input: its Terraform name, whether a list/set block of at most one element
-// is exposed as a single object, and the inputs of a nested block.
+// property is one input (or, in a nested block, one property): its Terraform name, whether a
+// list/set block of at most one element is exposed as a single object, and the properties of
+// a nested block (a Pulumi object type lists its computed properties too: Output marks them).
 type property struct {
 	TF          string               `json:"tf"`
 	MaxItemsOne bool                 `json:"maxItemsOne,omitempty"`
+	Output      bool                 `json:"output,omitempty"`
 	Inputs      map[string]*property `json:"inputs,omitempty"`
 }
 
@@ -43,15 +45,17 @@ type mapping struct {
 	DataSources map[string]string    `json:"dataSources"`
 }
 
-// inputs maps a Terraform schema's settable attributes and blocks to Pulumi names.
+// inputs maps a Terraform schema's settable attributes and blocks to Pulumi names; in a nested
+// block (top false) its computed-only attributes too, marked Output.
 func inputs(schema shim.SchemaMap, fields map[string]*tfbridge.SchemaInfo, top bool) map[string]*property {
 	out := map[string]*property{}
 	schema.Range(func(key string, s shim.Schema) bool {
-		if (top && key == "id") || !(s.Optional() || s.Required()) {
+		settable := s.Optional() || s.Required()
+		if (top && key == "id") || (top && !settable) {
 			return true
 		}
 		info := fields[key]
-		p := &property{TF: key, MaxItemsOne: tfbridge.IsMaxItemsOne(s, info)}
+		p := &property{TF: key, MaxItemsOne: tfbridge.IsMaxItemsOne(s, info), Output: !settable}
 		if block, ok := s.Elem().(shim.Resource); ok {
 			var nested map[string]*tfbridge.SchemaInfo
 			if info != nil && info.Elem != nil {
