@@ -16,7 +16,7 @@ STAMP := $(VENV)/.requirements-installed
 q = '$(subst ','\'',$(1))'
 
 .PHONY: synth test lint schema golden preview bench budget clean diff fuzz package-schema \
-	policy-preview contract ghsim-spec
+	policy-preview contract ghsim-spec engine
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,13 @@ contract: $(STAMP) ## regenerate schema/provider-contract.json from ../shared's 
 
 package-schema: $(STAMP) ## regenerate schema/package.schema.json (the component package)
 	$(BIN)/python -m tools.package_schema
+
+# `make engine`: the Pulumi CLI, the github and docker-build providers and a Python language
+# host built from Go modules (engine/, tools/engine.py) into a cache outside the checkout,
+# ${GHPUBLISH_ENGINE_CACHE:-~/.cache/ghpublish/engine}/<key>/bin; needs Go. The engine tests
+# (pytest -m engine) use it.
+engine: $(STAMP) ## build the real Pulumi engine pieces (needs Go; cached outside the checkout)
+	$(BIN)/python -m tools.engine build
 
 policy-preview: $(STAMP) ## pulumi preview with the policy pack (needs the Pulumi CLI)
 	@command -v pulumi >/dev/null 2>&1 || { echo "make policy-preview needs the Pulumi CLI"; exit 2; }
