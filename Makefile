@@ -16,7 +16,7 @@ STAMP := $(VENV)/.requirements-installed
 q = '$(subst ','\'',$(1))'
 
 .PHONY: synth test lint schema golden preview bench budget clean diff fuzz package-schema \
-	policy-preview contract ghsim-spec engine
+	policy-preview contract ghsim-spec engine rehearse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -93,10 +93,23 @@ budget: $(STAMP) ## estimated API requests per stack or shard, waves for a large
 # `make ghsim-spec`: GitHub's OpenAPI description (@octokit/openapi, pinned in
 # scripts/octokit-openapi/package-lock.json) for the GitHub simulator (tools/ghsim), and the
 # extract of the operations it serves (node_modules/.ghsim/); the tests need both.
-ghsim-spec: $(STAMP) ## install GitHub's OpenAPI description for the simulator (npm ci)
+OPENAPI_STAMP := scripts/octokit-openapi/node_modules/.ghsim-installed
+ghsim-spec: $(OPENAPI_STAMP) ## install GitHub's OpenAPI description for the simulator (npm ci)
+$(OPENAPI_STAMP): $(STAMP) scripts/octokit-openapi/package-lock.json
 	NPM_CONFIG_USERCONFIG=/dev/null npm ci --prefix scripts/octokit-openapi --ignore-scripts \
 	  --no-audit --no-fund --loglevel=error
 	$(BIN)/python -m tools.ghsim --extract
+	touch $@
+
+# `make rehearse MANIFEST=... [SEED=state.json] OUT=dir`: the real `pulumi up` of the
+# manifest, a second preview and a refresh against the simulated GitHub (tools/rehearse.py),
+# with the Pulumi CLI `make engine` built, else the one on PATH. A second rehearse into the
+# same OUT continues its stack and GitHub state.
+SEED ?=
+REHEARSE_OUT := $(if $(filter command line environment,$(origin OUT)),$(OUT),build/rehearse)
+rehearse: $(OPENAPI_STAMP) ## pulumi up, preview, refresh of MANIFEST against a simulated GitHub
+	$(BIN)/python -m tools.rehearse --manifest $(call q,$(MANIFEST)) --out $(call q,$(REHEARSE_OUT)) \
+	  $(if $(SEED),--seed $(call q,$(SEED)))
 
 clean: ## remove build/ and the .venv make created (never a VENV= given elsewhere)
 	rm -rf build .venv

@@ -36,6 +36,8 @@ async def main() -> pulumi.Inputs:
                 "revisions": config.get_object("revisions"),
                 # Rulesets that exist already (retained elsewhere): imported by ID, not created.
                 "rulesets": config.get_object("rulesets"),
+                # `make rehearse` against a simulated GitHub: no image is built or pushed.
+                "rehearsal": config.get_bool("rehearsal") or False,
             },
         )
     except GhpublishError as error:

@@ -5,6 +5,7 @@ __all__ = ["OrgPublishing", "OrgPublishingArgs", "RegistryCredentialArgs"]
 import asyncio
 import gc
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -101,6 +102,22 @@ class OrgPublishingArgs(TypedDict):
     revisions: NotRequired[pulumi.Input[dict[str, str]]]
     """Per repository building its image from a git ref: the commit SHA the ref points at
     now (stack config `ghpublish:revisions`); a new one rebuilds the image."""
+    rehearsal: NotRequired[pulumi.Input[bool]]
+    """A rehearsal against a simulated GitHub (`make rehearse`, stack config
+    `ghpublish:rehearsal`): images built by `pulumi up` are left out, so no build context
+    is fetched and no registry is reached; the generated files are the same."""
+
+
+def without_pulumi_images(spec: OrgSpec) -> OrgSpec:
+    """``spec`` without the images `pulumi up` would build (a rehearsal's): the release
+    workflows do not depend on them."""
+    repositories = tuple(
+        replace(repo, container=replace(repo.container, build_from_pulumi=None))
+        if repo.container is not None and repo.container.build_from_pulumi is not None
+        else repo
+        for repo in spec.repositories
+    )
+    return replace(spec, repositories=repositories)
 
 
 def release_tag_pattern(repo: RepositorySpec) -> str:
@@ -375,6 +392,8 @@ class OrgPublishing(Component):
         _collect_less_often()
         whole = load_manifest(args["manifest"])  # type: ignore[arg-type]
         self.spec: OrgSpec = select_shard(whole, args.get("shard"))  # type: ignore[arg-type]
+        if args.get("rehearsal"):
+            self.spec = without_pulumi_images(self.spec)
         token = args.get("github_token")
         revisions = _revisions(self.spec, args.get("revisions") or {})  # type: ignore[arg-type]
         given_rulesets = args.get("rulesets") or {}

@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         description = load_description(served())
+        load_description(served(), "ghec")
     except DescriptionMissingError as error:
         print(f"ghsim: {error}", file=sys.stderr)
         return 2

@@ -27,11 +27,27 @@ import jsonschema
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = ROOT / "scripts" / "octokit-openapi"
 PACKAGE = PACKAGE_DIR / "node_modules" / "@octokit" / "openapi"
-DESCRIPTION = "generated/api.github.com.deref.json"
+# The description an org's plan is checked against: GitHub Enterprise Cloud's (ghec) has
+# what only Enterprise has (`internal` visibility among them); every other plan api.github.com's.
+DESCRIPTIONS = {
+    "api.github.com": "generated/api.github.com.deref.json",
+    "ghec": "generated/ghec.deref.json",
+}
 CACHE_DIR = PACKAGE_DIR / "node_modules" / ".ghsim"
 ENV_PACKAGE = "GHSIM_OCTOKIT_OPENAPI"  # another install of the package (its folder)
 EXTRACTOR_VERSION = "2"
 DOCS = "https://docs.github.com/rest"
+# Request fields GitHub accepts that its description leaves out (where the description also
+# forbids other properties), each found by the real provider sending it: without them a
+# request GitHub takes would be refused here. Everything else in a body is checked.
+UNDESCRIBED_FIELDS: dict[tuple[str, str], frozenset[str]] = {
+    # terraform-provider-github v6.13.0 resource_github_repository_environment.go sends
+    # `can_admins_bypass` (go-github's CreateUpdateEnvironment.CanAdminsBypass): the
+    # environment's "Allow administrators to bypass configured protection rules" setting.
+    ("PUT", "/repos/{owner}/{repo}/environments/{environment_name}"): frozenset(
+        {"can_admins_bypass"}
+    ),
+}
 
 
 class DescriptionMissingError(RuntimeError):
@@ -201,11 +217,17 @@ _LOCK = threading.Lock()
 _LOADED: dict[tuple[str, ...], Description] = {}
 
 
-def load_description(served: list[tuple[str, str]]) -> Description:
-    """The served operations of the installed description (extracted once, cached on disk)."""
+def description_for(plan: str) -> str:
+    """Which of GitHub's descriptions an org on ``plan`` is served by."""
+    return "ghec" if plan == "enterprise" else "api.github.com"
+
+
+def load_description(served: list[tuple[str, str]], variant: str = "api.github.com") -> Description:
+    """The served operations of the installed description ``variant`` (a key of
+    DESCRIPTIONS), extracted once and cached on disk."""
     directory = package_dir()
     version = package_version(directory)
-    key_text = json.dumps([version, EXTRACTOR_VERSION, sorted(served)])
+    key_text = json.dumps([version, EXTRACTOR_VERSION, variant, sorted(served)])
     key = hashlib.sha256(key_text.encode()).hexdigest()[:16]
     with _LOCK:
         if (key,) in _LOADED:
@@ -216,7 +238,7 @@ def load_description(served: list[tuple[str, str]]) -> Description:
         if cache.is_file():
             data = json.loads(cache.read_text(encoding="utf-8"))
         else:
-            source = directory / DESCRIPTION
+            source = directory / DESCRIPTIONS[variant]
             with source.open(encoding="utf-8") as handle:
                 data = _extract(json.load(handle), served)
             cache.parent.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,13 @@ from typing import Any
 import jsonschema
 
 from . import _routes
-from ._openapi import Description, load_description, template_regex
+from ._openapi import (
+    UNDESCRIBED_FIELDS,
+    Description,
+    description_for,
+    load_description,
+    template_regex,
+)
 from ._routes import Answer, ApiError, Call
 from ._state import DEFAULT_CLOCK, Store
 
@@ -78,7 +84,12 @@ class Simulator:
         log: str | Path | None = None,
         phase: str = "",
     ) -> None:
-        self.description: Description = load_description(_routes.served())
+        if isinstance(seed, str | Path):
+            seed = json.loads(Path(seed).read_text(encoding="utf-8"))
+        # An org on GitHub Enterprise Cloud is served by that product's description.
+        self.description: Description = load_description(
+            _routes.served(), description_for(_seeded_plan(seed or {}))
+        )
         self.hourly_budget = hourly_budget
         self.rate_limit_status = rate_limit_status
         self.phase = phase
@@ -98,8 +109,6 @@ class Simulator:
         self.base_url = self.origin + "/"
         self.api_url = self.origin + PREFIX
         self.store = Store(self.origin, clock, self._schema_of)
-        if isinstance(seed, str | Path):
-            seed = json.loads(Path(seed).read_text(encoding="utf-8"))
         self.store.load(seed or {})
         self._thread: threading.Thread | None = None
 
@@ -228,7 +237,10 @@ class Simulator:
         entry: dict[str, Any],
     ) -> tuple[int, dict[str, str], bytes]:
         split = urllib.parse.urlsplit(raw_path)
-        path = urllib.parse.unquote(split.path)
+        # Routes match the path as sent (a branch `a/b` arrives as `a%2Fb`, one segment);
+        # parameters are decoded after matching.
+        encoded = split.path
+        path = urllib.parse.unquote(encoded)
         query = dict(urllib.parse.parse_qsl(split.query))
         if path.rstrip("/") == "/api/graphql":
             entry["operation"] = "graphql"
@@ -236,6 +248,7 @@ class Simulator:
         if not path.startswith(PREFIX + "/"):
             return self._json(404, {"message": "Not Found"}, {})
         path = path[len(PREFIX) :].rstrip("/") or "/"
+        encoded = encoded[len(PREFIX) :].rstrip("/") or "/"
         for fault in self.faults:
             if fault.times > 0 and fault.method == method and fault.pattern.search(path):
                 fault.times -= 1
@@ -254,7 +267,7 @@ class Simulator:
             )
         self.used += 1
         entry["counted"] = True
-        matched = self._match(method, path)
+        matched = self._match(method, encoded)
         if matched is None:
             found = self.description.find_route(method, path)
             name = found[1] if found else "unknown path"
@@ -284,6 +297,8 @@ class Simulator:
             }
             if error.errors is not None:
                 payload["errors"] = error.errors
+            # Why it was refused, in the request log (a request body is never logged).
+            entry["error"] = error.message
             described = op.responses.get(str(error.status), {})
             # GitHub's description gives some errors no body (e.g. vulnerability-alerts' 404).
             answer = Answer(error.status, None if described is None else payload)
@@ -298,7 +313,8 @@ class Simulator:
             if match:
                 rank = (template.count("{"), -len(template))
                 if best is None or rank < best[0]:
-                    best = (rank, template, match.groupdict(), handler)
+                    params = {k: urllib.parse.unquote(v) for k, v in match.groupdict().items()}
+                    best = (rank, template, params, handler)
         return None if best is None else best[1:]
 
     def _body(self, body: bytes, op: Any) -> Any:
@@ -319,8 +335,14 @@ class Simulator:
                 if body.strip()
                 else _schema_error(["Body is required."], [])
             )
+        undescribed = UNDESCRIBED_FIELDS.get((op.method, op.path), frozenset())
+        checked = (
+            {k: v for k, v in parsed.items() if k not in undescribed}
+            if isinstance(parsed, dict)
+            else parsed
+        )
         errors = sorted(
-            op.validator("request").iter_errors(parsed), key=lambda e: list(e.absolute_path)
+            op.validator("request").iter_errors(checked), key=lambda e: list(e.absolute_path)
         )
         if errors:
             messages, details = [], []
@@ -466,6 +488,16 @@ class Simulator:
     ) -> tuple[int, dict[str, str], bytes]:
         data = json.dumps(body).encode() if data is None else data
         return status, {**headers, "Content-Type": "application/json; charset=utf-8"}, data
+
+
+def _seeded_plan(seed: dict[str, Any]) -> str:
+    """The plan of the seed's orgs: enterprise when one is (the simulator serves one product)."""
+    plans = {
+        (value.get("plan") or {}).get("name", "free")
+        for path, value in seed.items()
+        if path.count("/") == 2 and path.startswith("/orgs/") and isinstance(value, dict)
+    }
+    return "enterprise" if "enterprise" in plans else "free"
 
 
 def _article(kind: Any) -> str:
