@@ -203,3 +203,24 @@ def test_up_runs_a_program_through_the_language_host(engine: Engine, tmp_path: P
     ok(engine.run("up", "--yes", cwd=directory, env=env))
     outputs = json.loads(ok(engine.run("stack", "output", "--json", cwd=directory, env=env)))
     assert outputs == {"answer": 42}
+
+
+def test_a_policy_pack_runs_as_a_plugin_of_the_language_host(
+    engine: Engine, tmp_path: Path
+) -> None:
+    directory = project(tmp_path, 'import pulumi\n\npulumi.export("answer", 42)\n')
+    env = engine.env(tmp_path)
+    ok(engine.run("stack", "init", "test", cwd=directory, env=env))
+    out = ok(engine.run("preview", "--policy-pack", str(ROOT / "policy"), cwd=directory, env=env))
+    assert "ghpublish@v0.1.0" in out, out
+
+
+def test_the_component_package_schema_comes_from_components_main(
+    engine: Engine, tmp_path: Path
+) -> None:
+    schema = json.loads(
+        ok(engine.run("package", "get-schema", "./components", cwd=ROOT, env=engine.env(tmp_path)))
+    )
+    committed = json.loads((ROOT / "schema" / "package.schema.json").read_text(encoding="utf-8"))
+    assert (schema["name"], schema["version"]) == (committed["name"], committed["version"])
+    assert sorted(schema["resources"]) == sorted(committed["resources"])
