@@ -16,7 +16,7 @@ STAMP := $(VENV)/.requirements-installed
 q = '$(subst ','\'',$(1))'
 
 .PHONY: synth test lint schema golden preview bench budget clean diff fuzz package-schema \
-	policy-preview contract ghsim-spec engine rehearse
+	policy-preview contract ghsim-spec engine rehearse import
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -109,6 +109,17 @@ SEED ?=
 REHEARSE_OUT := $(if $(filter command line environment,$(origin OUT)),$(OUT),build/rehearse)
 rehearse: $(OPENAPI_STAMP) ## pulumi up, preview, refresh of MANIFEST against a simulated GitHub
 	$(BIN)/python -m tools.rehearse --manifest $(call q,$(MANIFEST)) --out $(call q,$(REHEARSE_OUT)) \
+	  $(if $(SEED),--seed $(call q,$(SEED)))
+
+# `make import OWNER=<org> [SEED=state.json] OUT=dir`: OUT/publishing.yaml and
+# OUT/github-state.json read from an existing organization (tools/import_org.py) with the
+# read-only token in GITHUB_TOKEN at GITHUB_API_URL (default https://api.github.com), or from
+# the simulated GitHub seeded with SEED. Exits 75 when the hourly budget runs out: run it
+# again after the reset and it continues.
+OWNER ?=
+IMPORT_OUT := $(if $(filter command line environment,$(origin OUT)),$(OUT),build/import)
+import: $(STAMP) $(if $(SEED),$(OPENAPI_STAMP)) ## adopt an existing org: publishing.yaml from what GitHub holds
+	$(BIN)/python -m tools.import_org --owner $(call q,$(OWNER)) --out $(call q,$(IMPORT_OUT)) \
 	  $(if $(SEED),--seed $(call q,$(SEED)))
 
 clean: ## remove build/ and the .venv make created (never a VENV= given elsewhere)

@@ -55,6 +55,8 @@ POST /repos/{owner}/{repo}/branches/{branch}/rename  (repos/rename-branch)
     resourceGithubBranchUpdate, resourceGithubBranchDefaultCreate/Update (rename)
 GET /repos/{owner}/{repo}/git/ref/{ref}  (git/get-ref)
     resourceGithubBranchCreate/Read, resourceGithubRepositoryFileCreateBranch
+GET /repos/{owner}/{repo}/git/trees/{tree_sha}  (git/get-tree)
+    make import (a branch's files, recursive)
 POST /repos/{owner}/{repo}/git/refs  (git/create-ref)
     resourceGithubBranchCreate, resourceGithubRepositoryFileCreateBranch
 DELETE /repos/{owner}/{repo}/git/refs/{ref}  (git/delete-ref)
@@ -801,6 +803,80 @@ def get_ref(call: Call) -> Answer:
     if branch is None:
         raise not_found()
     return Answer(200, _ref_answer(call, repo["full_name"], branch))
+
+
+@route("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}")
+def get_tree(call: Call) -> Answer:
+    """A branch's tree (the branch name, or its head commit's sha, as GitHub accepts both):
+    its files and folders, every level with ``recursive``; modes are 100644 and 040000 (the
+    simulator keeps no executable bit)."""
+    repo = _repo(call)
+    full = repo["full_name"]
+    owner, name = full.split("/", 1)
+    wanted = call.params["tree_sha"]
+    branch = None
+    if call.store.get(f"/repos/{full}/branches/{wanted}") is not None:
+        branch = wanted
+    else:
+        for key in call.store.under(f"/repos/{full}/branches"):
+            found = call.store.objects[key]
+            if found.get("commit", {}).get("sha") == wanted:
+                branch = found["name"]
+                break
+    if branch is None:
+        raise not_found()
+    files = call.store.files_of(owner, name, branch)
+    recursive = call.query.get("recursive", "") not in {"", "0", "false"}
+    api = f"{call.store.api}/repos/{full}/git"
+    entries: dict[str, dict[str, Any]] = {}
+    for file_path, key in sorted(files.items()):
+        parts = file_path.split("/")
+        if not recursive and len(parts) > 1:
+            folder = parts[0]
+            sha = blob_sha(f"tree:{folder}".encode())
+            entries.setdefault(
+                folder,
+                {
+                    "path": folder,
+                    "mode": "040000",
+                    "type": "tree",
+                    "sha": sha,
+                    "url": f"{api}/trees/{sha}",
+                },
+            )
+            continue
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            sha = blob_sha(f"tree:{folder}".encode())
+            entries.setdefault(
+                folder,
+                {
+                    "path": folder,
+                    "mode": "040000",
+                    "type": "tree",
+                    "sha": sha,
+                    "url": f"{api}/trees/{sha}",
+                },
+            )
+        value = call.store.objects[key]
+        entries[file_path] = {
+            "path": file_path,
+            "mode": "100644",
+            "type": "blob",
+            "sha": value["sha"],
+            "size": value.get("size", 0),
+            "url": f"{api}/blobs/{value['sha']}",
+        }
+    root = blob_sha(f"tree:{full}:{branch}:{sorted(files)}".encode())
+    return Answer(
+        200,
+        {
+            "sha": root,
+            "url": f"{api}/trees/{root}",
+            "tree": [entries[k] for k in sorted(entries)],
+            "truncated": False,
+        },
+    )
 
 
 @route("POST", "/repos/{owner}/{repo}/git/refs")
