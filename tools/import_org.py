@@ -46,10 +46,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from components import ManifestError, parse_manifest
 from components._ecosystems import CONTAINER, ECOSYSTEMS, MAVEN, NPM, NUGET, RUBYGEMS
 from tools.cli import EXIT_INVALID, plural
 from tools.cli import run as run_cli
+from tools.ghsim import DescriptionMissingError, Simulator
 
 PROG = "import"
 EXIT_BUDGET = 75  # EX_TEMPFAIL of sysexits.h: run it again later, it continues
@@ -777,8 +780,6 @@ _PLAIN = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./ :@+-]*")
 
 
 def _scalar(value: Any) -> str:
-    import yaml
-
     if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, int):
@@ -981,8 +982,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _from_seed(owner: str, out: Path, seed: Path) -> int:
-    from tools.ghsim import DescriptionMissingError, Simulator
-
     try:
         data = seed.read_bytes()
         state = json.loads(data)

@@ -15,6 +15,7 @@ from typing import Any
 
 from ._openapi import DescriptionMissingError, load_description
 from ._routes import served
+from ._server import Simulator
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,8 +44,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(description.operations)} operations served"
         )
         return 0
-    from ._server import Simulator
-
     sim = Simulator(
         seed=args.seed, port=args.port, hourly_budget=args.budget, log=args.log, phase=args.phase
     )
