@@ -66,6 +66,9 @@ def mixed_manifest(repos: int, example: Path = ROOT / "publishing.yaml") -> str:
     for i in range(repos):
         shape = dict(by_name[SHAPES[i % len(SHAPES)]])
         shape["name"] = f"{shape['name'].lower()}-{i:04d}"
+        for ecosystem, block in list(shape.items()):
+            if isinstance(block, dict) and isinstance(block.get("package"), str):
+                shape[ecosystem] = {**block, "package": f"{block['package']}-{i:04d}"}
         repositories.append(shape)
     data["repositories"] = repositories
     data.pop("manifest_repository", None)
