@@ -267,17 +267,125 @@ def markdown_table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+ENGINE_SIZES = (10, 100)
+# 1,000 repositories through the real engine is opt-in: it takes long on a small machine.
+ENGINE_LARGE_ENV = "GHPUBLISH_BENCH_ENGINE_1000"
+ENGINE_HEADER = (
+    "| repositories | resources | engine preview | engine up | up requests |"
+    " requests / repository | API contract violations |"
+)
+
+
+def engine_sizes(sizes: list[int]) -> list[int]:
+    """The sizes run through the real engine: 10 and 100 of ``sizes``; 1,000 when
+    GHPUBLISH_BENCH_ENGINE_1000=1."""
+    wanted = set(ENGINE_SIZES)
+    if os.environ.get(ENGINE_LARGE_ENV, "") in {"1", "true", "yes"}:
+        wanted.add(1000)
+    return [n for n in sizes if n in wanted]
+
+
+def engine_run(size: int, out: Path) -> dict[str, Any]:
+    """`pulumi preview` and `pulumi up` of ``size`` repositories with the real engine
+    against the simulated GitHub (tools/rehearse.py): seconds and requests."""
+    from tools.rehearse import Rehearsal
+
+    path = out / f"manifest-{size}.yaml"
+    path.write_text(manifest(size), encoding="utf-8")
+    run = out / f"engine-{size}"
+    if run.exists():
+        import shutil
+
+        shutil.rmtree(run)
+    with Rehearsal(str(path), run) as rehearsal:
+        started = time.perf_counter()
+        preview = rehearsal.preview()
+        preview_seconds = time.perf_counter() - started
+        before = len(rehearsal.sim.requests)
+        started = time.perf_counter()
+        up = rehearsal.up()
+        up_seconds = time.perf_counter() - started
+        requests = len(rehearsal.sim.requests) - before
+        resources = rehearsal.resources()
+        violations = len(rehearsal.sim.violations)
+    return {
+        "repositories": size,
+        "resources": resources,
+        "preview_ok": preview.returncode == 0,
+        "up_ok": up.returncode == 0,
+        "preview_seconds": preview_seconds,
+        "up_seconds": up_seconds,
+        "up_requests": requests,
+        "requests_per_repository": requests / size,
+        "violations": violations,
+    }
+
+
+def engine_table(rows: list[dict[str, Any]]) -> str:
+    lines = [ENGINE_HEADER, "| " + " | ".join(["---:"] * (ENGINE_HEADER.count("|") - 1)) + " |"]
+    for row in rows:
+        failed = "" if row["preview_ok"] and row["up_ok"] else " (failed)"
+        lines.append(
+            f"| {row['repositories']:,} | {row['resources']:,} | {row['preview_seconds']:.1f} s"
+            f" | {row['up_seconds']:.1f} s{failed} | {row['up_requests']:,}"
+            f" | {row['requests_per_repository']:.1f} | {row['violations']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def engine_bench(sizes: list[int], out: Path) -> list[dict[str, Any]]:
+    """The real-engine rows, or a line saying why there are none."""
+    from tools import engine
+    from tools.ghsim import DescriptionMissingError, load_description, served
+
+    if engine.locate() is None:
+        print("real engine: not built (make engine): no engine rows")
+        return []
+    try:
+        load_description(served())
+    except DescriptionMissingError as error:
+        print(f"real engine: no simulator ({error}): no engine rows")
+        return []
+    chosen = engine_sizes(sizes)
+    if 1000 in sizes and 1000 not in chosen:
+        print(f"real engine: 1,000 repositories left out (set {ENGINE_LARGE_ENV}=1; it is long)")
+    rows = []
+    print(
+        f"\n{'repos':>6} {'resources':>9} {'preview s':>9} {'up s':>8} {'requests':>8}"
+        f" {'req/repo':>8}"
+    )
+    for size in chosen:
+        row = engine_run(size, out)
+        rows.append(row)
+        print(
+            f"{size:>6} {row['resources']:>9} {row['preview_seconds']:>9.1f}"
+            f" {row['up_seconds']:>8.1f} {row['up_requests']:>8}"
+            f" {row['requests_per_repository']:>8.1f}",
+            flush=True,
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "PATH"))
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--engine-only", action="store_true", help="only the real-engine rows (no mock engine)"
+    )
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args.worker[0], Path(args.worker[1]))
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.engine_only:
+        rows = engine_bench(sizes, out)
+        (out / "engine.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+        (out / "engine.md").write_text(engine_table(rows), encoding="utf-8")
+        return 0 if all(r["up_ok"] and not r["violations"] for r in rows) else 1
     results = []
     header = (
         f"{'repos':>6} {'resources':>9} {'res/repo':>8} {'ours s':>8} {'floor s':>8}"
@@ -334,8 +442,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<28} {1000 * refused['seconds']:>13.1f} {refused['rss_growth_mb']:>13.1f}")
     (out / "hostile.json").write_text(json.dumps(hostile, indent=2) + "\n", encoding="utf-8")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    rows = engine_bench(sizes, out)
+    (out / "engine.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    (out / "table.md").write_text(markdown_table(results), encoding="utf-8")
+    table = markdown_table(results)
+    if rows:
+        table += "\nThe real engine against the simulated GitHub:\n\n" + engine_table(rows)
+    (out / "table.md").write_text(table, encoding="utf-8")
     _plot(results, out / "time.png")
     print(f"wrote {out / 'results.json'}, {out / 'table.md'} (README) and {out / 'time.png'}")
     return 0
