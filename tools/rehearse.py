@@ -133,12 +133,14 @@ class _Cli:
         self.config = out / f"Pulumi.{STACK}.yaml"
 
     def __call__(
-        self, log: str, *args: str, config: bool = True
+        self, log: str, *args: str, config: bool = True, cwd: Path = ROOT
     ) -> subprocess.CompletedProcess[str]:
-        extra = ["--config-file", str(self.config)] if config else []
+        # The stack by name on every command: a selection is remembered per project folder.
+        extra = ["--stack", STACK] if args[:2] != ("stack", "select") else []
+        extra += ["--config-file", str(self.config)] if config else []
         done = subprocess.run(
             [str(self.pulumi), *args, *extra, "--non-interactive", "--color", "never"],
-            cwd=ROOT,
+            cwd=cwd,
             env=self.env,
             capture_output=True,
             text=True,
@@ -222,7 +224,7 @@ class Rehearsal:
 
     def __enter__(self) -> Rehearsal:
         self.sim.start()
-        _set_up(self.cli("stack", "stack", "select", "--create", STACK, config=False))
+        self._select_stack()
         self.configure(
             manifest=self.manifest,
             rehearsal="true",
@@ -233,6 +235,18 @@ class Rehearsal:
     def __exit__(self, *exc: object) -> None:
         self.sim.dump(self.out / STATE_FILE)
         self.sim.stop()
+
+    def _select_stack(self) -> None:
+        """Creates or selects the stack from a copy of the project file in OUT: creating a
+        stack writes its settings file (the secrets' salt) beside the project file, which
+        must be OUT's, never a file in the checkout."""
+        project = self.out / "project"
+        project.mkdir(exist_ok=True)
+        shutil.copyfile(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+        _set_up(self.cli("stack", "stack", "select", "--create", STACK, config=False, cwd=project))
+        written = project / self.cli.config.name
+        if written.exists() and not self.cli.config.exists():
+            written.replace(self.cli.config)
 
     def configure(self, **values: str) -> None:
         """Sets stack config keys of ghpublish (``manifest=...``)."""

@@ -69,10 +69,20 @@ KINDS: list[tuple[str, str, str | None]] = [
 ]
 
 
+def _key_regex(template: str) -> re.Pattern[str]:
+    """A state key's pattern: as the template's, but a branch name may hold slashes
+    (`ghpublish/standardize`), which a key writes as they are."""
+    if template.endswith("/branches/{branch}"):
+        return re.compile(
+            template_regex(template).pattern.replace("(?P<branch>[^/]+)", "(?P<branch>.+)")
+        )
+    return template_regex(template)
+
+
 def kind_of(path: str) -> tuple[str, dict[str, str], str | None] | None:
     bare = path.split("?", 1)[0]
     for template, kind, schema_template in KINDS:
-        match = template_regex(template).fullmatch(bare)
+        match = _key_regex(template).fullmatch(bare)
         if match:
             return kind, match.groupdict(), schema_template
     return None
