@@ -39,8 +39,8 @@ diff: $(STAMP) ## what the manifest change at BASE..working tree does: resources
 	  --format $(call q,$(FORMAT)) $(if $(OUTPUT),--output $(call q,$(OUTPUT))) \
 	  $(if $(EXIT_ZERO),--exit-zero) $(if $(SHARD),--shard $(call q,$(SHARD)))
 
-fuzz: $(STAMP) ## the property tests with many more generated manifests (tests/test_fuzz.py)
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q
+fuzz: $(STAMP) ## the property tests with many more generated manifests (tests/manifest/test_fuzz.py)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/manifest/test_fuzz.py -q
 
 test: $(STAMP) lint ## the whole test suite
 	$(BIN)/python -m pytest

@@ -1,6 +1,6 @@
 """ghpublish: Pulumi components that standardize how an org's repositories test and publish."""
 
-from ._errors import GhpublishError, ManifestError, ManifestIssue
+from ._core._errors import GhpublishError, ManifestError, ManifestIssue
 from ._manifest import load_manifest, parse_manifest
 from .container_image import ContainerImage, ContainerImageArgs
 from .container_publishing import (

@@ -12,10 +12,10 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from ._base import Component, managed_workflow
-from ._ecosystems import Ecosystem
+from ._core._component import Component, managed_workflow
+from ._core._spec import RELEASE_TAGS, RepositorySpec
 from ._manifest import _tag_pattern, settings_spec
-from ._spec import RELEASE_TAGS, RepositorySpec
+from ._registry import Ecosystem
 
 
 class PublishingTargetArgs(TypedDict):

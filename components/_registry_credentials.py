@@ -27,9 +27,10 @@ from typing import Any
 
 import pulumi
 
-from ._errors import ConfigError
+from ._core._errors import ConfigError
+from ._core._spec import OrgSpec
+from ._ecosystems.container._spec import GHCR
 from ._manifest import _registry_host
-from ._spec import GHCR, OrgSpec
 
 CONFIG_KEY = "ghpublish:registryCredentials"
 LEGACY_TOKEN_KEY = "ghpublish:registryToken"

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_github as github
 
-from ._base import Component
-from ._spec import ROLLOUT_BRANCH, STANDARD_VERSION, Rollout
+from ._core._component import Component
+from ._core._spec import ROLLOUT_BRANCH, STANDARD_VERSION, Rollout
 
 
 def rollout_branch(

@@ -8,10 +8,10 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_docker_build as docker_build
 
-from ._base import Component
-from ._errors import GhpublishError
-from ._spec import ContainerSpec
-from ._workflows import SOURCE_LABEL
+from ._core._component import Component
+from ._core._errors import GhpublishError
+from ._ecosystems.container._spec import ContainerSpec
+from ._ecosystems.container._workflow import SOURCE_LABEL
 from .container_publishing import ContainerSettingsArgs, container_spec
 
 # The BuildKit secret its git source reads a private repository's URL with.

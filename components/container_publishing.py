@@ -14,8 +14,17 @@ from typing import NotRequired, TypedDict, get_args
 
 import pulumi
 
-from ._base import Component, managed_workflow
-from ._errors import GhpublishError
+from ._core._component import Component, managed_workflow
+from ._core._errors import GhpublishError
+from ._core._fields import _secret_name
+from ._core._spec import DEFAULT_PLAN, RELEASE_TAGS, Plan, RepositorySpec, Visibility
+from ._ecosystems.container._block import (
+    _registry_username,
+    latest_problem,
+    registry_credential_problems,
+)
+from ._ecosystems.container._spec import DEFAULT_PLATFORMS, GHCR, ContainerSpec, PulumiBuildSpec
+from ._ecosystems.container._workflow import DOCKER_PUBLISH_PATH, docker_publish
 from ._manifest import (
     _build_args,
     _image_name,
@@ -28,24 +37,6 @@ from ._manifest import (
     _tag_pattern,
     default_tags,
 )
-from ._manifest._container import (
-    _registry_username,
-    latest_problem,
-    registry_credential_problems,
-)
-from ._manifest._fields import _secret_name
-from ._spec import (
-    DEFAULT_PLAN,
-    DEFAULT_PLATFORMS,
-    GHCR,
-    RELEASE_TAGS,
-    ContainerSpec,
-    Plan,
-    PulumiBuildSpec,
-    RepositorySpec,
-    Visibility,
-)
-from ._workflows import DOCKER_PUBLISH_PATH, docker_publish
 
 
 class BuildFromPulumiArgs(TypedDict):

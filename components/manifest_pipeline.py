@@ -14,14 +14,13 @@ from typing import NotRequired, TypedDict
 
 import pulumi
 
-from ._base import Component, deployment_environment, managed_file
-from ._catalog import pin
-from ._manifest._fields import _secret_name
+from ._core._catalog import pin
+from ._core._component import Component, deployment_environment, managed_file
+from ._core._fields import _secret_name
+from ._core._spec import PipelineShard, PipelineSpec
+from ._core._workflow import render
 from ._manifest._pipeline import _client_id, _cron, _stack
-from ._manifest._shards import _shard_name
-from ._spec import PipelineShard, PipelineSpec
-from ._workflow import render
-from ._workflows.pipeline import (
+from ._manifest._pipeline_workflows import (
     DEPLOY_PATH,
     DRIFT_PATH,
     PIPELINE_ENVIRONMENT,
@@ -29,6 +28,7 @@ from ._workflows.pipeline import (
     REVIEW_PATH,
     pipeline_workflows,
 )
+from ._manifest._shards import _shard_name
 
 
 class PipelineShardArgs(TypedDict):

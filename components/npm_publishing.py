@@ -7,7 +7,8 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from ._base import Component
+from ._core._component import Component
+from ._core._spec import RELEASE_TAGS, RepositorySpec
 from ._ecosystems.npm import (
     NODE_LTS,
     NPM,
@@ -18,7 +19,6 @@ from ._ecosystems.npm import (
 )
 from ._manifest import RELEASE_TYPES, _command, _tag_pattern
 from ._package_publishing import PackagePublishing
-from ._spec import RELEASE_TAGS, RepositorySpec
 
 
 class NpmPublishingArgs(TypedDict):

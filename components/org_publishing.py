@@ -11,12 +11,12 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_github as github
 
-from ._base import Component
-from ._ecosystems import ECOSYSTEMS
-from ._errors import ConfigError
+from ._core._component import Component
+from ._core._errors import ConfigError
+from ._core._spec import OrgSpec, PipelineSpec, RepositorySpec, patterns_apply
 from ._manifest import load_manifest, manifest_name, select_shard
+from ._registry import ECOSYSTEMS
 from ._registry_credentials import RegistryLogin, registry_logins
-from ._spec import OrgSpec, PipelineSpec, RepositorySpec, patterns_apply
 from .container_publishing import ContainerSettingsArgs
 from .manifest_pipeline import PipelineSettingsArgs
 from .org_standards import (

@@ -27,11 +27,11 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_github as github
 
-from ._base import Component
-from ._ecosystems import ECOSYSTEMS
-from ._errors import ConfigError
-from ._spec import RepositorySpec
-from ._workflow import Workflow
+from ._core._component import Component
+from ._core._errors import ConfigError
+from ._core._spec import RepositorySpec
+from ._core._workflow import Workflow
+from ._registry import ECOSYSTEMS
 from .repository_standards import (
     TAG_RULESET,
     allowed_actions_config,

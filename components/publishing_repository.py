@@ -15,11 +15,11 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_github as github
 
-from ._base import Component
-from ._ecosystems import ECOSYSTEMS
+from ._core._component import Component
+from ._core._spec import GITHUB_FEATURES, patterns_apply
 from ._package_publishing import PackagePublishing
+from ._registry import ECOSYSTEMS
 from ._rollout import ROLLOUT_BRANCH, open_pull_request, rollout_branch
-from ._spec import GITHUB_FEATURES, patterns_apply
 from .container_image import ContainerImage, ContainerImageArgs
 from .container_publishing import (
     ContainerPublishing,

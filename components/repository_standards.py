@@ -24,19 +24,16 @@ __all__ = [
     "workflow_actions",
 ]
 
-from collections.abc import Iterable
 from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_github as github
 
-from ._base import Component, deployment_environment
-from ._catalog import CATALOG
-from ._spec import RELEASE_ENVIRONMENT, RELEASE_TAGS
-from ._workflow import Workflow
+from ._core._catalog import CATALOG, GITHUB_OWNED
+from ._core._component import Component, deployment_environment
+from ._core._spec import RELEASE_ENVIRONMENT, RELEASE_TAGS
+from ._core._workflow import workflow_actions
 
-# Owners whose actions GitHub counts as GitHub-owned (`github_owned_allowed`).
-GITHUB_OWNED = frozenset({"actions", "github"})
 TAG_RULESET = "ghpublish: release tags"
 
 
@@ -47,19 +44,6 @@ def standard_allowed_actions(extra: tuple[str, ...] | list[str] = ()) -> list[st
         pin.uses for name, pin in sorted(CATALOG.items()) if name.split("/")[0] not in GITHUB_OWNED
     ]
     return pins + sorted(set(extra) - set(pins))
-
-
-def workflow_actions(workflows: Iterable[Workflow]) -> list[str]:
-    """The pinned ``uses`` of every action ``workflows`` run that GitHub does not own, sorted."""
-    return sorted(
-        {
-            step.uses.uses
-            for workflow in workflows
-            for job in workflow.jobs
-            for step in job.steps
-            if step.uses is not None and step.uses.action.split("/")[0] not in GITHUB_OWNED
-        }
-    )
 
 
 def tag_ruleset_rules() -> dict[str, bool]:

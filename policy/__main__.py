@@ -10,7 +10,7 @@ from pathlib import Path
 import pulumi.runtime
 from pulumi_policy import PolicyPack
 
-# The pack reuses the project's workflow rules (components/_rules.py).
+# The pack reuses the project's workflow rules (components/_core/_rules.py).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from policy.standard import (

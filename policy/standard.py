@@ -2,7 +2,7 @@
 
 Each policy is a ``pulumi_policy.ResourceValidationPolicy`` over resource inputs as the
 engine sends them (and as ``tools/mock_engine.py`` records them). Workflow rules come
-from ``components._rules``, the same functions the project's tests run over every
+from ``components._core._rules``, the same functions the project's tests run over every
 generated workflow. Enforcement levels default to :data:`DEFAULT_LEVELS`; a stack
 changes them with its config (``ghpublish:policy``, see :func:`settings_from_config`)
 and ``--policy-pack-config`` overrides both.
@@ -46,7 +46,7 @@ from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deser
 from pulumi_policy.proxy import _DictProxy, _is_unknown, _ListProxy
 from pulumi_policy.secret import _DictSecretsProxy, _ListSecretsProxy
 
-from components import _rules
+from components._core import _rules
 
 PACK_NAME = "ghpublish"
 CONFIG_KEY = "ghpublish:policy"

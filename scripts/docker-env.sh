@@ -7,7 +7,7 @@
 #   scripts/docker-env.sh status STATE_DIR   exit 0 when both answer
 #
 # After `start`, `. STATE_DIR/env` exports DOCKER_HOST, GHPUBLISH_TEST_REGISTRY,
-# GHPUBLISH_TEST_REGISTRY_USER and GHPUBLISH_TEST_REGISTRY_PASSWORD (see tests/realdocker.py).
+# GHPUBLISH_TEST_REGISTRY_USER and GHPUBLISH_TEST_REGISTRY_PASSWORD (see tests/real/realdocker.py).
 #
 # Network: dockerd listens on a unix socket under STATE_DIR only (no TCP), has no bridge,
 # no iptables/NAT; the registry listens on 127.0.0.1:<free port> only. Proxy variables are

@@ -7,7 +7,7 @@
 #   scripts/npm-registry-env.sh status STATE_DIR   exit 0 when it answers
 #
 # After `start`, `. STATE_DIR/env` exports GHPUBLISH_TEST_NPM_REGISTRY (http://127.0.0.1:PORT/)
-# and one token per access level, GHPUBLISH_TEST_NPM_{WRITE,READ,NONE}_TOKEN (tests/realnpm.py).
+# and one token per access level, GHPUBLISH_TEST_NPM_{WRITE,READ,NONE}_TOKEN (tests/real/realnpm.py).
 #
 # The registry stands in for GitHub Packages: no uplinks (nothing is ever fetched from the
 # public registry), no self-registration, every package readable by `ghp-read` and `ghp-write`

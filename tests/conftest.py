@@ -14,9 +14,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The fuzzed-manifest generator (tests/manifest/test_fuzz.py) is shared with tests of other
+# folders (the editor schema, the provider contract): importable whatever is collected first.
+sys.path.insert(1, str(ROOT / "tests" / "manifest"))
+# So are the real-engine helpers of tests/real/ (realengine.py: tests/tools/test_rehearse.py).
+sys.path.insert(2, str(ROOT / "tests" / "real"))
 
 from components import ManifestError, parse_manifest  # noqa: E402
-from components._spec import OrgSpec  # noqa: E402
+from components._core._spec import OrgSpec  # noqa: E402
 from tools.mock_engine import Registration, Run, run_program, shutdown  # noqa: E402
 
 PROGRAM = ROOT / "__main__.py"

@@ -1,6 +1,6 @@
 """Run a generated workflow's jobs on this machine, the way a GitHub-hosted runner would.
 
-For the npm release workflow against a real npm registry (Verdaccio, tests/realnpm.py):
+For the npm release workflow against a real npm registry (Verdaccio, tests/real/realnpm.py):
 
 - the event decides whether the workflow runs at all (`on:` with its `types` and `branches`);
 - jobs run in `needs` order; a job whose `if:` is false, or one of whose needs did not

@@ -1,13 +1,13 @@
 """Digests of what the program does, to prove a reshape of the code changes none of it.
 
 For the example manifest, each shard of ``examples/sharded``, and the fuzzed manifests of
-``tests/fixtures/behaviour/`` (drawn once by ``tests/test_fuzz.py``'s generator with fixed
+``tests/fixtures/behaviour/`` (drawn once by ``tests/manifest/test_fuzz.py``'s generator with fixed
 seeds, kept as text so the digests never depend on hypothesis' engine): the sha256 of the
 ``plan.json`` ``make synth`` writes (URNs, types, parents, inputs, options) and of every
 generated file; then of every golden file and of the committed and regenerated schemas.
 
 ``python -m tools.behaviour`` writes ``tests/fixtures/behaviour-digests.json``;
-``--check`` exits 1 when what the code does now differs (``tests/test_behaviour.py``).
+``--check`` exits 1 when what the code does now differs (``tests/tools/test_behaviour.py``).
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from components._core._spec import OrgSpec
 from components._manifest import staggered_schedule
-from components._spec import OrgSpec
 from tools.cli import EXIT_INVALID
 from tools.cli import run as run_cli
 from tools.mock_engine import Registration, Run, run_program, shutdown
@@ -64,7 +64,7 @@ class Cost:
 # github 6.15.0 build, `make engine`) against the simulated GitHub (tools/ghsim), by
 # tools/api_measure.py: `pulumi up` one type at a time and `pulumi refresh --target` one type
 # at a time, cold and warm, at 1, 10 and 30 repositories of the example's shapes
-# (tests/test_engine_budget.py checks them within 10 %). Types the example does not declare
+# (tests/real/test_engine_budget.py checks them within 10 %). Types the example does not declare
 # (marked "modelled") keep the counts read from the provider's Read and Create functions.
 # A drift check refreshes every resource (one Read each); a first `pulumi up` creates them.
 COSTS: dict[str, Cost] = {

@@ -49,7 +49,7 @@ from typing import Any
 import yaml
 
 from components import ManifestError, parse_manifest
-from components._ecosystems import CONTAINER, ECOSYSTEMS, MAVEN, NPM, NUGET, RUBYGEMS
+from components._registry import CONTAINER, ECOSYSTEMS, MAVEN, NPM, NUGET, RUBYGEMS
 from tools.cli import EXIT_INVALID, plural
 from tools.cli import run as run_cli
 from tools.ghsim import DescriptionMissingError, Simulator

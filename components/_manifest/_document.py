@@ -10,9 +10,9 @@ from pydantic import ConfigDict, Field
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from .._ecosystems import ECOSYSTEMS
-from .._spec import OrgSpec, RepositorySpec
-from ._fields import _BUILTIN, Loc, Login, _Block, _pick
+from .._core._fields import _BUILTIN, Loc, Login, _Block, _pick
+from .._core._spec import OrgSpec, RepositorySpec
+from .._registry import ECOSYSTEMS
 from ._pipeline import ManifestRepository, _resolve_pipeline, with_app_permissions, with_shards
 from ._plan import PLAN_FIELD, PlanName, plan_problems
 from ._repository import (

@@ -18,15 +18,15 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarfloat import ScalarFloat
 
-from .._errors import ConfigError, ManifestError, ManifestIssue
-from .._spec import OrgSpec
+from .._core._errors import ConfigError, ManifestError, ManifestIssue
+from .._core._fields import Loc, YamlFloat, yaml_text
+from .._core._spec import OrgSpec
 from ._document import Manifest, _resolve
-from ._fields import Loc, YamlFloat, yaml_text
 from ._read import load_yaml, read_manifest_text
 from ._repository import Repository, RepositoryDefaults
 
 if typing.TYPE_CHECKING:
-    from .._ecosystems import Ecosystem
+    from .._registry import Ecosystem
 
 
 def _dotted(loc: Loc) -> str:

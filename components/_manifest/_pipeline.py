@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from .._spec import (
+from .._core._fields import Loc, RepoName, SecretName, _Block, _full_match, _number_version
+from .._core._spec import (
     APP_MEMBERS,
     APP_ORG_ADMINISTRATION,
     PipelineShard,
@@ -18,8 +19,7 @@ from .._spec import (
     RepositorySpec,
     ShardSpec,
 )
-from .._workflows.pipeline import DRIFT_EXIT_SINCE
-from ._fields import Loc, RepoName, SecretName, _Block, _full_match, _number_version
+from ._pipeline_workflows import DRIFT_EXIT_SINCE
 from ._shards import ShardName, staggered_schedule
 
 if TYPE_CHECKING:

@@ -15,8 +15,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._spec import DEFAULT_PLAN, RepositorySpec, patterns_apply
-from ._fields import Loc
+from .._core._catalog import GITHUB_OWNED, VERIFIED_CREATORS
+from .._core._fields import Loc
+from .._core._spec import DEFAULT_PLAN, RepositorySpec, patterns_apply
+from .._core._workflow import workflow_actions
+from .._registry import ECOSYSTEMS
 
 PlanName = Literal["free", "pro", "team", "enterprise"]
 PLAN_FIELD = Field(
@@ -56,11 +59,6 @@ def plan_problems(repo: RepositorySpec, index: int) -> list[tuple[Loc, str]]:
 
 
 def _unverified_problems(repo: RepositorySpec, index: int) -> list[tuple[Loc, str]]:
-    # Imported here: the ecosystems' blocks are built on the manifest's field rules.
-    from .._catalog import VERIFIED_CREATORS
-    from .._ecosystems import ECOSYSTEMS
-    from ..repository_standards import GITHUB_OWNED, workflow_actions
-
     problems: list[tuple[Loc, str]] = []
     seen = repo.known_visibility or "kept as GitHub has it (adopted)"
     for ecosystem in ECOSYSTEMS:

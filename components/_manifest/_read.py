@@ -20,7 +20,7 @@ from ruamel.yaml.comments import CommentedBase
 from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from .._errors import ManifestError, ManifestIssue
+from .._core._errors import ManifestError, ManifestIssue
 
 # 10 MB holds some 50,000 repositories; a manifest nests 6 levels deep; 2,000,000 values are
 # 40 for each of those 50,000 repositories.

@@ -15,15 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from .._ecosystems import ECOSYSTEMS
-from .._spec import (
-    GITHUB_FEATURES,
-    RELEASE_TAGS,
-    ActionsSpec,
-    EnvironmentSpec,
-    OrgStandardsSpec,
-)
-from ._fields import (
+from .._core._fields import (
     Branch,
     Description,
     Loc,
@@ -36,6 +28,14 @@ from ._fields import (
     also_invalid,
     yaml_text,
 )
+from .._core._spec import (
+    GITHUB_FEATURES,
+    RELEASE_TAGS,
+    ActionsSpec,
+    EnvironmentSpec,
+    OrgStandardsSpec,
+)
+from .._registry import ECOSYSTEMS
 
 if TYPE_CHECKING:
     from ._document import Manifest

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator
 
-from .._errors import ConfigError
-from .._spec import OrgSpec, ShardSpec
-from ._fields import Loc, _full_match
+from .._core._errors import ConfigError
+from .._core._fields import Loc, _full_match
+from .._core._spec import OrgSpec, ShardSpec
 
 if TYPE_CHECKING:
     from ._document import Manifest

@@ -1,0 +1,232 @@
+"""The resolved, validated spec: what the manifest means, defaults applied.
+
+Everything downstream (workflows, components) reads these frozen values only.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DEFAULT_PLAN",
+    "DRIFT_SCHEDULE",
+    "GITHUB_FEATURES",
+    "PIPELINE_PYTHON",
+    "PULUMI_CLI",
+    "RELEASE_ENVIRONMENT",
+    "RELEASE_TAGS",
+    "ROLLOUT_BRANCH",
+    "STANDARD_VERSION",
+    "ActionsSpec",
+    "EnvironmentSpec",
+    "OrgSpec",
+    "OrgStandardsSpec",
+    "PipelineSpec",
+    "Plan",
+    "RepositorySpec",
+    "ShardSpec",
+    "patterns_apply",
+]
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+# The version of the publishing standard the generated files follow.
+STANDARD_VERSION = "1"
+
+Visibility = Literal["public", "private", "internal"]
+# The owner's GitHub plan: what GitHub allows depends on it (internal visibility, artifact
+# attestations of private repositories, allowed-actions patterns of private repositories).
+# `enterprise` is GitHub Enterprise Cloud.
+Plan = Literal["free", "pro", "team", "enterprise"]
+DEFAULT_PLAN: Plan = "team"
+
+
+# Every publishing job runs in this environment; it deploys release tags only (those of a
+# repository's `release_tag_pattern`, default RELEASE_TAGS), which the tag ruleset protects
+# from deletion and force-push.
+RELEASE_ENVIRONMENT = "release"
+RELEASE_TAGS = "v*"
+# The branch the `rollout: pull_request` files are committed to, and the pull request's head.
+ROLLOUT_BRANCH = "ghpublish/standardize"
+Rollout = Literal["direct", "pull_request"]
+
+
+@dataclass(frozen=True)
+class ActionsSpec:
+    """The `GITHUB_TOKEN` and GitHub Actions policy of a repository (or of the organization)."""
+
+    # Default permissions of `GITHUB_TOKEN`: `read` is the standard.
+    default_token: Literal["read", "write"] = "read"
+    # Whether workflows may approve (and create) pull requests.
+    approve_pull_requests: bool = False
+    # Action patterns allowed beside GitHub's own and the catalog's pins.
+    allow: tuple[str, ...] = ()
+    # Every action must be pinned to a full commit SHA.
+    sha_pinning: bool = True
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """The `release` environment's protection: who approves a publishing job."""
+
+    reviewer_teams: tuple[int, ...] = ()
+    reviewer_users: tuple[int, ...] = ()
+    prevent_self_review: bool = True
+    # Repository administrators may deploy without the protection rules (GitHub's default
+    # is true; ghpublish's is false).
+    admins_bypass: bool = False
+
+
+@dataclass(frozen=True)
+class OrgStandardsSpec:
+    """Organization-wide Actions policy and, optionally, a ruleset requiring managed checks."""
+
+    actions: ActionsSpec = ActionsSpec()
+    require_checks: bool = False
+
+
+# The features GitHub turns on for a repository it creates; the provider sends an unset one
+# as false, so ghpublish sets each one a new repository's manifest entry does not.
+GITHUB_FEATURES = {"issues": True, "projects": True, "wiki": True, "discussions": False}
+
+
+def patterns_apply(plan: str | None, visibility: str | None) -> bool:
+    """Whether GitHub applies allowed-actions patterns to the repository: to public ones on
+    every plan, to private and internal ones on Enterprise Cloud only (an unknown
+    visibility, kept by an adopted repository, counts as private)."""
+    return plan == "enterprise" or visibility == "public"
+
+
+@dataclass(frozen=True)
+class RepositorySpec:
+    owner: str
+    name: str
+    description: str
+    visibility: Visibility
+    default_branch: str
+    adopt: bool
+    npm: Any
+    container: Any
+    # Where this repository stands in the manifest, for messages and file headers.
+    path: str
+    actions: ActionsSpec = ActionsSpec()
+    environment: EnvironmentSpec = EnvironmentSpec()
+    rollout: Rollout = "direct"
+    # The owner's GitHub plan (the manifest's top-level `plan`).
+    plan: Plan = DEFAULT_PLAN
+    # Repository features ghpublish sets (`issues`, `projects`, `wiki`, `discussions`):
+    # all four on a new repository, only those its own entry names on an adopted one.
+    features: tuple[tuple[str, bool], ...] = ()
+    # Attributes of an adopted repository its own entry does not set (`description`,
+    # `visibility`): kept as GitHub has them; `visibility` above is then only assumed.
+    kept: frozenset[str] = frozenset()
+    # The tags releases are made from (fnmatch syntax): the `release` environment deploys
+    # them only, the tag ruleset protects them, the workflows read versions from them.
+    release_tag_pattern: str = RELEASE_TAGS
+    # The other package ecosystems' resolved blocks (npm's and the container's are above),
+    # None where the repository does not publish with them. Each is its ecosystem's own
+    # spec type (`components/_ecosystems/<key>/`), which this floor does not import.
+    maven: Any = None
+    gradle: Any = None
+    nuget: Any = None
+    rubygems: Any = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    @property
+    def known_visibility(self) -> Visibility | None:
+        """The visibility, unless an adopted repository keeps GitHub's (then unknown)."""
+        return None if "visibility" in self.kept else self.visibility
+
+    @property
+    def url(self) -> str:
+        return f"https://github.com/{self.full_name}"
+
+
+# The manifest repository's pipeline defaults: the Pulumi CLI matching the SDK pinned in
+# requirements.txt, the Python the program runs on, a weekday-morning drift check.
+PULUMI_CLI = "3.272.0"
+PIPELINE_PYTHON = "3.11"
+DRIFT_SCHEDULE = "17 6 * * 1-5"
+
+
+# A GitHub App token's repository permissions: create, adopt and configure repositories
+# (environments, rulesets and Actions settings included), commit files, workflow files
+# among them, and open the rollout's pull requests.
+APP_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("administration", "write"),
+    ("contents", "write"),
+    ("pull-requests", "write"),
+    ("workflows", "write"),
+)
+# Added where the manifest needs them: owner-wide Actions settings and rulesets
+# (`org_standards`), and teams named as reviewers.
+APP_ORG_ADMINISTRATION = ("organization-administration", "write")
+APP_MEMBERS = ("members", "read")
+
+
+@dataclass(frozen=True)
+class PipelineShard:
+    """One shard's stack in the manifest pipeline: `up` and the drift check run it."""
+
+    name: str
+    stack: str
+    # Cron (UTC) of this shard's drift check: staggered from its name unless the manifest
+    # sets `drift_schedule`.
+    drift_schedule: str
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """The manifest repository's own workflows: review, `pulumi up`, drift check."""
+
+    # The repository (one of `repositories`) that holds the manifest and this program.
+    repository: str
+    # The Pulumi stack the workflows preview and update.
+    stack: str = "org"
+    # Cron (UTC) of the scheduled `pulumi preview --refresh --expect-no-changes`.
+    drift_schedule: str = DRIFT_SCHEDULE
+    python_version: str = PIPELINE_PYTHON
+    pulumi_version: str = PULUMI_CLI
+    # Where it stands in the manifest, for file headers.
+    path: str = "manifest_repository"
+    # The GitHub credential of `up` and the drift check. Preferred: a GitHub App (its client
+    # ID, and the secret holding its private key), minted into an installation token per
+    # run; else the secret holding a fine-grained personal access token.
+    app_client_id: str | None = None
+    app_private_key_secret: str = "GHPUBLISH_APP_PRIVATE_KEY"
+    token_secret: str = "GHPUBLISH_GITHUB_TOKEN"
+    # A read-only token the drift check uses instead, when configured.
+    drift_token_secret: str | None = None
+    # The permissions the App's token is minted with (create-github-app-token's
+    # `permission-<name>` inputs): what `pulumi up` does, and no more.
+    app_permissions: tuple[tuple[str, str], ...] = APP_PERMISSIONS
+    # A sharded manifest's stacks, one per shard in manifest order: the pipeline runs each
+    # (then `stack` and `drift_schedule` are its own shard's). Empty: one stack, `stack`.
+    shards: tuple[PipelineShard, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShardSpec:
+    """One shard: the repositories one stack manages (each repository is in exactly one)."""
+
+    name: str
+    patterns: tuple[str, ...]
+    repositories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OrgSpec:
+    owner: str
+    repositories: tuple[RepositorySpec, ...]
+    # The manifest as named in the stack config, quoted in generated headers.
+    source: str
+    # The manifest repository's pipeline, when `manifest_repository` names one.
+    pipeline: PipelineSpec | None = None
+    # Organization-wide standards, when the manifest has an `org_standards` block.
+    standards: OrgStandardsSpec | None = None
+    # The shards one manifest is split into, one stack each (empty: one stack for all).
+    shards: tuple[ShardSpec, ...] = ()
+    # The owner's GitHub plan.
+    plan: Plan = DEFAULT_PLAN
