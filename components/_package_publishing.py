@@ -2,12 +2,16 @@
 workflow, from settings checked by the manifest's own rules.
 
 An ecosystem's component (``MavenPublishing``) is a subclass naming its ecosystem and its
-typed arguments: the package schema reads them from its ``__init__``.
+typed arguments: the package schema reads them from its ``__init__``. A registered ecosystem
+without one is published by :func:`publisher`'s generic subclass, which its descriptor alone
+drives (its settings are then typed in no package schema).
 """
 
-__all__ = ["PackagePublishing", "PublishingTargetArgs"]
+__all__ = ["PackagePublishing", "PublishingTargetArgs", "publisher"]
 
-from collections.abc import Mapping
+import functools
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -60,7 +64,7 @@ class PackagePublishing(Component):
             adopt=False,
             path=args.get("manifest_path") or f"the repository {repository}",
             release_tag_pattern=_tag_pattern(args.get("release_tag_pattern") or RELEASE_TAGS),
-            **{"npm": None, "container": None, key: spec},
+            blocks={key: spec},
         )
         self._publish(name, repo, spec, args.get("manifest_source") or "publishing.yaml")
 
@@ -79,3 +83,19 @@ class PackagePublishing(Component):
     ) -> dict[str, Any]:
         """This component's arguments for a repository's settings of its ecosystem."""
         return {**target, cls.ECOSYSTEM.key: dict(settings)}  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _generic(eco: Ecosystem) -> type[PackagePublishing]:
+    # Named after the key (`cargo` → `CargoPublishing`), like a typed component would be.
+    words = re.split(r"[^A-Za-z0-9]+", eco.key)
+    name = "".join(w[:1].upper() + w[1:] for w in words) + "Publishing"
+    return type(name, (PackagePublishing,), {"ECOSYSTEM": eco, "__module__": __name__})
+
+
+def publisher(eco: Ecosystem, typed: Sequence[type[PackagePublishing]]) -> type[PackagePublishing]:
+    """The component publishing ``eco``: its typed one among ``typed``, else the generic one."""
+    for component in typed:
+        if component.ECOSYSTEM is eco:
+            return component
+    return _generic(eco)

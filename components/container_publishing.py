@@ -214,10 +214,11 @@ def _spec(args: ContainerPublishingArgs) -> RepositorySpec:
         plan=plan,  # type: ignore[arg-type]
         default_branch=branch,
         adopt=False,
-        npm=None,
-        container=_publishing_checks(
-            container_spec(owner, name, args.get("container") or {}, branch),  # type: ignore[arg-type]
-        ),
+        blocks={
+            "container": _publishing_checks(
+                container_spec(owner, name, args.get("container") or {}, branch),  # type: ignore[arg-type]
+            )
+        },
         path=args.get("manifest_path") or f"the repository {name}",  # type: ignore[arg-type]
         release_tag_pattern=_tag_pattern(args.get("release_tag_pattern") or RELEASE_TAGS),  # type: ignore[arg-type]
     )

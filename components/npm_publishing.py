@@ -71,8 +71,7 @@ def _spec(args: NpmPublishingArgs) -> RepositorySpec:
         visibility="private",
         default_branch=args.get("branch") or "main",  # type: ignore[arg-type]
         adopt=False,
-        npm=npm,
-        container=None,
+        blocks={"npm": npm},
         path=args.get("manifest_path") or f"the repository {name}",  # type: ignore[arg-type]
         release_tag_pattern=_tag_pattern(args.get("release_tag_pattern") or RELEASE_TAGS),  # type: ignore[arg-type]
     )

@@ -112,7 +112,10 @@ def without_pulumi_images(spec: OrgSpec) -> OrgSpec:
     """``spec`` without the images `pulumi up` would build (a rehearsal's): the release
     workflows do not depend on them."""
     repositories = tuple(
-        replace(repo, container=replace(repo.container, build_from_pulumi=None))
+        replace(
+            repo,
+            blocks={**repo.blocks, "container": replace(repo.container, build_from_pulumi=None)},
+        )
         if repo.container is not None and repo.container.build_from_pulumi is not None
         else repo
         for repo in spec.repositories
@@ -166,7 +169,7 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
     if repo.features:
         args["features"] = dict(repo.features)  # type: ignore[typeddict-item]
     for eco in ECOSYSTEMS:
-        spec = getattr(repo, eco.key)
+        spec = repo.block(eco.key)
         if spec is not None:
             args[eco.key] = eco.settings(spec)  # type: ignore[literal-required]
     return args

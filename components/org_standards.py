@@ -47,7 +47,7 @@ _RUNS_ON_PULL_REQUESTS = (None, "github.event_name == 'pull_request'")
 
 def managed_workflows(repo: RepositorySpec) -> list[Workflow]:
     """The workflows ghpublish generates for the repository (manifest names left out)."""
-    return [eco.workflow(repo, "") for eco in ECOSYSTEMS if getattr(repo, eco.key) is not None]
+    return [eco.workflow(repo, "") for eco in ECOSYSTEMS if repo.block(eco.key) is not None]
 
 
 def pull_request_checks(repo: RepositorySpec) -> tuple[str, ...]:

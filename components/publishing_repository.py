@@ -17,8 +17,8 @@ import pulumi_github as github
 
 from ._core._component import Component
 from ._core._spec import GITHUB_FEATURES, patterns_apply
-from ._package_publishing import PackagePublishing
-from ._registry import ECOSYSTEMS
+from ._package_publishing import PackagePublishing, publisher
+from ._registry import CONTAINER, ECOSYSTEMS
 from ._rollout import ROLLOUT_BRANCH, open_pull_request, rollout_branch
 from .container_image import ContainerImage, ContainerImageArgs
 from .container_publishing import (
@@ -39,7 +39,9 @@ from .repository_standards import (
 )
 from .rubygems_publishing import RubyGemsPublishing, RubyGemsSettingsArgs
 
-# The component of each package ecosystem, a child named after its key (`<name>-npm`).
+# The typed component of each package ecosystem that has one (its settings in the package
+# schema), a child named after its key (`<name>-npm`); any other registered package
+# ecosystem is published by the generic component its descriptor drives (`publisher`).
 PUBLISHERS: tuple[type[PackagePublishing], ...] = (
     NpmPublishing,
     MavenPublishing,
@@ -47,6 +49,8 @@ PUBLISHERS: tuple[type[PackagePublishing], ...] = (
     NuGetPublishing,
     RubyGemsPublishing,
 )
+# Every registered ecosystem but the container image (components of its own), in order.
+PACKAGE_ECOSYSTEMS = tuple(eco for eco in ECOSYSTEMS if eco is not CONTAINER)
 # The children that commit files: one per ecosystem (packages and the container image),
 # and the manifest repository's pipeline.
 ROLES = (*(eco.key for eco in ECOSYSTEMS), "pipeline")
@@ -286,18 +290,18 @@ class PublishingRepository(Component):
             "manifest_source": source,
             **tags,
         }
-        for publisher in PUBLISHERS:
-            key = publisher.ECOSYSTEM.key  # type: ignore[attr-defined]
-            settings = args.get(key)
+        for eco in PACKAGE_ECOSYSTEMS:
+            settings = args.get(eco.key)
             if settings is None:
                 continue
-            child = publisher(
-                f"{name}-{key}",
-                publisher.component_args(target, settings),  # type: ignore[arg-type]
+            component = publisher(eco, PUBLISHERS)
+            child = component(
+                f"{name}-{eco.key}",
+                component.component_args(target, settings),  # type: ignore[arg-type]
                 opts=after_repo,
             )
-            setattr(self, key, child)
-            files.append(publisher.ECOSYSTEM.workflow_path)  # type: ignore[attr-defined]
+            setattr(self, eco.key, child)
+            files.append(eco.workflow_path)
             packages.append(child.package_name)
             if settings.get("visibility") == "public":  # type: ignore[union-attr]
                 public.append(child.package_name)

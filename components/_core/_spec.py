@@ -26,7 +26,8 @@ __all__ = [
     "patterns_apply",
 ]
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 # The version of the publishing standard the generated files follow.
@@ -104,8 +105,6 @@ class RepositorySpec:
     visibility: Visibility
     default_branch: str
     adopt: bool
-    npm: Any
-    container: Any
     # Where this repository stands in the manifest, for messages and file headers.
     path: str
     actions: ActionsSpec = ActionsSpec()
@@ -122,13 +121,24 @@ class RepositorySpec:
     # The tags releases are made from (fnmatch syntax): the `release` environment deploys
     # them only, the tag ruleset protects them, the workflows read versions from them.
     release_tag_pattern: str = RELEASE_TAGS
-    # The other package ecosystems' resolved blocks (npm's and the container's are above),
-    # None where the repository does not publish with them. Each is its ecosystem's own
-    # spec type (`components/_ecosystems/<key>/`), which this floor does not import.
-    maven: Any = None
-    gradle: Any = None
-    nuget: Any = None
-    rubygems: Any = None
+    # Every registered ecosystem's resolved block by its key (`npm`, `container`, `maven`,
+    # any other registered), None or absent where the repository does not publish with it.
+    # Each is its ecosystem's own spec type (`components/_ecosystems/<key>/`), which this
+    # floor does not import.
+    blocks: Mapping[str, Any] = field(default_factory=dict)
+
+    def block(self, key: str) -> Any:
+        """The resolved block of the ecosystem ``key``, None where the repository has none."""
+        return self.blocks.get(key)
+
+    # The two blocks components read by name (the npm component's own spec, the image's).
+    @property
+    def npm(self) -> Any:
+        return self.blocks.get("npm")
+
+    @property
+    def container(self) -> Any:
+        return self.blocks.get("container")
 
     @property
     def full_name(self) -> str:

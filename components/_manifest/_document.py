@@ -128,7 +128,7 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
                 plan=manifest.plan,
                 features=_resolve_features(repo, defaults, adopt),
                 kept=kept,
-                **blocks,
+                blocks=blocks,
                 **standards,
             )
         )

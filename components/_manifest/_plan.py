@@ -62,7 +62,7 @@ def _unverified_problems(repo: RepositorySpec, index: int) -> list[tuple[Loc, st
     problems: list[tuple[Loc, str]] = []
     seen = repo.known_visibility or "kept as GitHub has it (adopted)"
     for ecosystem in ECOSYSTEMS:
-        if getattr(repo, ecosystem.key, None) is None:
+        if repo.block(ecosystem.key) is None:
             continue
         try:
             workflow = ecosystem.workflow(repo, "publishing.yaml")

@@ -128,7 +128,7 @@ def _resolve_gradle(
 def gradle_release(repo: RepositorySpec, source: str) -> Workflow:
     """Test on pull requests; on a release, test, check the tag and publish with the
     build's own publishing repository (the repository's registry)."""
-    gradle: GradleSpec | None = getattr(repo, "gradle", None)
+    gradle: GradleSpec | None = repo.block("gradle")
     if gradle is None:
         raise ValueError(f"{repo.name} publishes no Gradle package")
     # The build reads GITHUB_ACTOR (set in every job) and GITHUB_TOKEN from the environment.

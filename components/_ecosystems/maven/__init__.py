@@ -181,7 +181,7 @@ def _check_package(maven: MavenSpec, repo: RepositorySpec, source: str) -> Step:
 def maven_release(repo: RepositorySpec, source: str) -> Workflow:
     """Test on pull requests; on a release, test, check the tag and deploy to the
     repository's own Maven registry."""
-    maven: MavenSpec | None = getattr(repo, "maven", None)
+    maven: MavenSpec | None = repo.block("maven")
     if maven is None:
         raise ValueError(f"{repo.name} publishes no Maven package")
     target = f"{MAVEN_REGISTRY}/{repo.owner}/{repo.name}".lower()

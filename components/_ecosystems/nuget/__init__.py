@@ -143,7 +143,7 @@ def _property(name: str) -> str:
 def nuget_release(repo: RepositorySpec, source: str) -> Workflow:
     """Test on pull requests; on a release, test, check the tag, pack with the repository's
     URL and push to the owner's NuGet registry."""
-    nuget: NuGetSpec | None = getattr(repo, "nuget", None)
+    nuget: NuGetSpec | None = repo.block("nuget")
     if nuget is None:
         raise ValueError(f"{repo.name} publishes no NuGet package")
     feed = f"{NUGET_REGISTRY}/{repo.owner.lower()}/index.json"

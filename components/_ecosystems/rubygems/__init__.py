@@ -146,7 +146,7 @@ def _gemspec(expression: str) -> str:
 def rubygems_release(repo: RepositorySpec, source: str) -> Workflow:
     """Test on pull requests; on a release, test, check the gemspec's repository link and
     the tag, build and push to the owner's RubyGems registry."""
-    gem: RubyGemsSpec | None = getattr(repo, "rubygems", None)
+    gem: RubyGemsSpec | None = repo.block("rubygems")
     if gem is None:
         raise ValueError(f"{repo.name} publishes no gem")
     host = f"{RUBYGEMS_REGISTRY}/{repo.owner.lower()}"

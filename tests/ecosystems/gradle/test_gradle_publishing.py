@@ -33,22 +33,25 @@ repositories:
 
 def test_every_default_and_key_by_key_merge() -> None:
     core, tools, docs = parse(MANIFEST).repositories
-    assert core.gradle is not None and tools.gradle is not None
-    assert (core.gradle.java_version, core.gradle.distribution) == ("21", "temurin")
-    assert core.gradle.test_command == ("./gradlew", "build")
-    assert core.gradle.publish_command == ("./gradlew", "publish")
-    assert core.gradle.release_types == ("published", "prereleased")
-    assert tools.gradle.distribution == "corretto"
-    assert tools.gradle.test_command == ("./gradlew", "check", "--stacktrace")
-    assert tools.gradle.publish_command == (
+    assert core.block("gradle") is not None and tools.block("gradle") is not None
+    assert (core.block("gradle").java_version, core.block("gradle").distribution) == (
+        "21",
+        "temurin",
+    )
+    assert core.block("gradle").test_command == ("./gradlew", "build")
+    assert core.block("gradle").publish_command == ("./gradlew", "publish")
+    assert core.block("gradle").release_types == ("published", "prereleased")
+    assert tools.block("gradle").distribution == "corretto"
+    assert tools.block("gradle").test_command == ("./gradlew", "check", "--stacktrace")
+    assert tools.block("gradle").publish_command == (
         "./gradlew",
         "publishAllPublicationsToGitHubPackagesRepository",
     )
-    assert docs.gradle is None
-    only = parse("owner: a\nrepositories: [{name: b, gradle: {}}]").repositories[0].gradle
+    assert docs.block("gradle") is None
+    only = parse("owner: a\nrepositories: [{name: b, gradle: {}}]").repositories[0].block("gradle")
     assert only is not None and only.java_version == "25"
     assert only.release_types == ("published",)
-    assert parse("owner: a\nrepositories: [{name: b}]").repositories[0].gradle is None
+    assert parse("owner: a\nrepositories: [{name: b}]").repositories[0].block("gradle") is None
 
 
 @pytest.mark.parametrize(

@@ -27,17 +27,29 @@ repositories:
 
 def test_every_default_and_key_by_key_merge() -> None:
     core, tools, docs = parse(MANIFEST).repositories
-    assert core.maven is not None and tools.maven is not None
-    assert (core.maven.java_version, core.maven.distribution) == ("21", "temurin")
-    assert core.maven.test_command == ("mvn", "--batch-mode", "--file", "pom.xml", "verify")
-    assert core.maven.release_types == ("published", "prereleased")
-    assert core.maven.package is None
-    assert (tools.maven.package, tools.maven.pom) == ("com.acme:tools", "java/pom.xml")
-    assert tools.maven.test_command[3] == "java/pom.xml"
-    assert tools.maven.distribution == "corretto"
-    assert docs.maven is None
+    assert core.block("maven") is not None and tools.block("maven") is not None
+    assert (core.block("maven").java_version, core.block("maven").distribution) == ("21", "temurin")
+    assert core.block("maven").test_command == (
+        "mvn",
+        "--batch-mode",
+        "--file",
+        "pom.xml",
+        "verify",
+    )
+    assert core.block("maven").release_types == ("published", "prereleased")
+    assert core.block("maven").package is None
+    assert (tools.block("maven").package, tools.block("maven").pom) == (
+        "com.acme:tools",
+        "java/pom.xml",
+    )
+    assert tools.block("maven").test_command[3] == "java/pom.xml"
+    assert tools.block("maven").distribution == "corretto"
+    assert docs.block("maven") is None
     assert (
-        parse("owner: a\nrepositories: [{name: b, maven: {}}]").repositories[0].maven.java_version
+        parse("owner: a\nrepositories: [{name: b, maven: {}}]")
+        .repositories[0]
+        .block("maven")
+        .java_version
         == "25"
     )  # type: ignore[union-attr]
 

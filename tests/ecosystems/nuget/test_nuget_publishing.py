@@ -34,16 +34,16 @@ def _workflow(index: int) -> dict:
 
 def test_every_default_and_key_by_key_merge() -> None:
     core, tools, docs = parse(MANIFEST).repositories
-    assert core.nuget is not None and tools.nuget is not None
-    assert (core.nuget.dotnet_version, core.nuget.project) == ("9.0.x", ".")
-    assert core.nuget.test_command == ("dotnet", "test")
-    assert core.nuget.release_types == ("published",)
-    assert (tools.nuget.package, tools.nuget.project) == (
+    assert core.block("nuget") is not None and tools.block("nuget") is not None
+    assert (core.block("nuget").dotnet_version, core.block("nuget").project) == ("9.0.x", ".")
+    assert core.block("nuget").test_command == ("dotnet", "test")
+    assert core.block("nuget").release_types == ("published",)
+    assert (tools.block("nuget").package, tools.block("nuget").project) == (
         "Acme.Tools",
         "src/Acme.Tools/Acme.Tools.csproj",
     )
-    assert docs.nuget is None
-    bare = parse("owner: a\nrepositories: [{name: b, nuget: {}}]").repositories[0].nuget
+    assert docs.block("nuget") is None
+    bare = parse("owner: a\nrepositories: [{name: b, nuget: {}}]").repositories[0].block("nuget")
     assert bare is not None and bare.dotnet_version == "10.0.x"
 
 

@@ -35,20 +35,23 @@ def _workflow(index: int) -> dict:
 
 def test_every_default_and_key_by_key_merge() -> None:
     rb, tools, docs = parse(MANIFEST).repositories
-    assert rb.rubygems is not None and tools.rubygems is not None
-    assert (rb.rubygems.ruby_version, rb.rubygems.gemspec) == ("3.3", "widgets-rb.gemspec")
-    assert rb.rubygems.test_command == ("bundle", "exec", "rake")
-    assert rb.rubygems.release_types == ("published", "prereleased")
-    assert (tools.rubygems.package, tools.rubygems.gemspec) == (
+    assert rb.block("rubygems") is not None and tools.block("rubygems") is not None
+    assert (rb.block("rubygems").ruby_version, rb.block("rubygems").gemspec) == (
+        "3.3",
+        "widgets-rb.gemspec",
+    )
+    assert rb.block("rubygems").test_command == ("bundle", "exec", "rake")
+    assert rb.block("rubygems").release_types == ("published", "prereleased")
+    assert (tools.block("rubygems").package, tools.block("rubygems").gemspec) == (
         "acme-tools",
         "gem/acme-tools.gemspec",
     )
-    assert tools.rubygems.test_command == ("bundle", "exec", "rspec")
-    assert docs.rubygems is None
+    assert tools.block("rubygems").test_command == ("bundle", "exec", "rspec")
+    assert docs.block("rubygems") is None
     bare = (
         parse("owner: a\nplan: enterprise\nrepositories: [{name: b, rubygems: {}}]")
         .repositories[0]
-        .rubygems
+        .block("rubygems")
     )
     assert bare is not None and bare.ruby_version == "4.0"
 
