@@ -271,8 +271,8 @@ ENGINE_SIZES = (10, 100)
 # 1,000 repositories through the real engine is opt-in: it takes long on a small machine.
 ENGINE_LARGE_ENV = "GHPUBLISH_BENCH_ENGINE_1000"
 ENGINE_HEADER = (
-    "| repositories | resources | engine preview | engine up | up requests |"
-    " requests / repository | API contract violations |"
+    "| repositories | resources | engine preview | preview requests / repository | engine up"
+    " | up requests | up requests / repository | up s / repository | API contract violations |"
 )
 
 
@@ -301,7 +301,7 @@ def engine_run(size: int, out: Path) -> dict[str, Any]:
         started = time.perf_counter()
         preview = rehearsal.preview()
         preview_seconds = time.perf_counter() - started
-        before = len(rehearsal.sim.requests)
+        before = preview_requests = len(rehearsal.sim.requests)
         started = time.perf_counter()
         up = rehearsal.up()
         up_seconds = time.perf_counter() - started
@@ -314,6 +314,7 @@ def engine_run(size: int, out: Path) -> dict[str, Any]:
         "preview_ok": preview.returncode == 0,
         "up_ok": up.returncode == 0,
         "preview_seconds": preview_seconds,
+        "preview_requests": preview_requests,
         "up_seconds": up_seconds,
         "up_requests": requests,
         "requests_per_repository": requests / size,
@@ -327,8 +328,10 @@ def engine_table(rows: list[dict[str, Any]]) -> str:
         failed = "" if row["preview_ok"] and row["up_ok"] else " (failed)"
         lines.append(
             f"| {row['repositories']:,} | {row['resources']:,} | {row['preview_seconds']:.1f} s"
+            f" | {row['preview_requests'] / row['repositories']:.2f}"
             f" | {row['up_seconds']:.1f} s{failed} | {row['up_requests']:,}"
-            f" | {row['requests_per_repository']:.1f} | {row['violations']} |"
+            f" | {row['requests_per_repository']:.1f}"
+            f" | {row['up_seconds'] / row['repositories']:.2f} | {row['violations']} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -351,16 +354,16 @@ def engine_bench(sizes: list[int], out: Path) -> list[dict[str, Any]]:
         print(f"real engine: 1,000 repositories left out (set {ENGINE_LARGE_ENV}=1; it is long)")
     rows = []
     print(
-        f"\n{'repos':>6} {'resources':>9} {'preview s':>9} {'up s':>8} {'requests':>8}"
-        f" {'req/repo':>8}"
+        f"\n{'repos':>6} {'resources':>9} {'preview s':>9} {'prev req':>8} {'up s':>8}"
+        f" {'requests':>8} {'req/repo':>8} {'up ok':>5}"
     )
     for size in chosen:
         row = engine_run(size, out)
         rows.append(row)
         print(
             f"{size:>6} {row['resources']:>9} {row['preview_seconds']:>9.1f}"
-            f" {row['up_seconds']:>8.1f} {row['up_requests']:>8}"
-            f" {row['requests_per_repository']:>8.1f}",
+            f" {row['preview_requests']:>8} {row['up_seconds']:>8.1f} {row['up_requests']:>8}"
+            f" {row['requests_per_repository']:>8.1f} {row['up_ok']!s:>5}",
             flush=True,
         )
     return rows
