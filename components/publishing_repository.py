@@ -210,8 +210,10 @@ def _repository(
         auto_init=None if adopt else True,
         archive_on_destroy=True,
         **attributes,
+        # Retained, not protected: a repository taken out of the manifest leaves the stack
+        # with a plain `pulumi up` (the engine forgets it, GitHub keeps it, no state surgery);
+        # `archive_on_destroy` archives it should anything ever delete it through the provider.
         opts=owner._child(
-            protect=True,
             import_=args["name"] if adopt else None,
             # Never changed unless given: Pulumi fills these from GitHub's state (adopted)
             # or keeps what GitHub made of them (created, `auto_init` included).
@@ -221,7 +223,7 @@ def _repository(
 
 
 class PublishingRepository(Component):
-    """A GitHub repository (protected, retained, archived rather than deleted) and its files."""
+    """A GitHub repository (retained, archived rather than deleted) and its files."""
 
     url: pulumi.Output[str]
     """The repository's web address."""

@@ -234,8 +234,6 @@ def _workflow_policy(
 def _repository_protected(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != REPOSITORY:
         return
-    if not args.opts.protect:
-        report("set the resource option protect=True: `pulumi destroy` must not delete it")
     archive = _props(args).get("archiveOnDestroy")
     if _known(archive) and archive is not True:
         report("set archive_on_destroy=True: a deleted repository is archived, never deleted")
@@ -374,7 +372,7 @@ def build_policies(settings: PackSettings | None = None) -> list[Policy]:
         ),
         ResourceValidationPolicy(
             name="repository-protected",
-            description="Repositories are protected and archived, never deleted, on destroy.",
+            description="Repositories are archived, never deleted, on destroy.",
             validate=_repository_protected,
             enforcement_level=level("repository-protected"),
         ),

@@ -5,7 +5,7 @@ in the working tree, both with the program as it is now, under the recording moc
 and reports: resources added, changed (with the changed inputs, secrets masked) and
 removed, by URN; a unified diff of every generated file; and one line per repository.
 A repository removed from the manifest is "no longer managed (left on GitHub)": it is
-protected and retained, never deleted.
+retained and archived, never deleted.
 
 FORMAT=markdown writes the same as a job summary for a pull request (OUTPUT=file appends
 it to a file, such as "$GITHUB_STEP_SUMMARY"). Exit 0: nothing changes; 3: something

@@ -34,14 +34,14 @@ def test_adopted_repository_is_imported_without_replacing_inputs(run_manifest) -
     run = run_manifest(MANIFEST)
     repo = one(run, REPO, "org-legacy-repository")
     assert repo.import_id == "legacy"
-    assert repo.protect and repo.retain_on_delete
+    assert repo.retain_on_delete and not repo.protect
     # Inputs that force a replacement after import are never sent.
     for forcing in ("autoInit", "template", "gitignoreTemplate", "licenseTemplate"):
         assert forcing not in repo.inputs, forcing
     assert repo.plain_inputs["name"] == "legacy"
     created = one(run, REPO, "org-kept-repository")
     assert created.import_id == "" and created.plain_inputs["autoInit"] is True
-    assert created.protect and created.retain_on_delete
+    assert created.retain_on_delete and not created.protect
 
 
 def test_removing_a_repository_deletes_nothing_and_changes_no_other(run_manifest) -> None:
@@ -61,14 +61,13 @@ def test_removing_a_repository_deletes_nothing_and_changes_no_other(run_manifest
     after_by_urn = {r["urn"]: r for r in after}
     gone = [r for r in before if r["urn"] not in after_by_urn]
     assert gone and all("legacy" in r["name"] for r in gone)
-    # Every resource that leaves the program is retained on GitHub: nothing is deleted, and
-    # the repository itself is protected as well.
+    # Every resource that leaves the program is retained on GitHub: nothing is deleted. The
+    # repository is not protected, so the engine forgets it with a plain `pulumi up`.
     custom = [r for r in gone if not r["type"].startswith("ghpublish:")]
     assert any(r["type"] == REPO for r in custom)
     for r in custom:
         assert r["options"]["retainOnDelete"], r["name"]
-        if r["type"] == REPO:
-            assert r["options"]["protect"]
+        assert not r["options"]["protect"], r["name"]
     # The plan of the other repositories is unchanged, entry by entry.
     for r in before:
         if r["urn"] in after_by_urn:

@@ -1,4 +1,4 @@
-"""PublishingRepository: the repository (protected, retained, adopted safely) and its files."""
+"""PublishingRepository: the repository (retained, archived, adopted safely) and its files."""
 
 from __future__ import annotations
 
@@ -21,12 +21,16 @@ repositories:
 """
 
 
-def test_every_repository_is_protected_retained_and_archived(run_manifest: RunManifest) -> None:
+def test_every_repository_is_retained_and_archived_not_protected(
+    run_manifest: RunManifest,
+) -> None:
+    """Retained (never deleted by the engine) and archived (never deleted by the provider);
+    not protected, so a repository taken out of the manifest leaves with a plain `up`."""
     run = run_manifest(MANIFEST)
     repos = run.of_type(REPO)
     assert len(repos) == 2
     for repo in repos:
-        assert repo.protect is True
+        assert repo.protect is False
         assert repo.retain_on_delete is True
         assert repo.plain_inputs["archiveOnDestroy"] is True
         assert repo.parent.endswith(f"::org-{repo.plain_inputs['name']}")

@@ -206,14 +206,13 @@ def test_repository_protected() -> None:
             "good",
             name="good",
             archive_on_destroy=True,
-            opts=pulumi.ResourceOptions(protect=True, retain_on_delete=True),
+            opts=pulumi.ResourceOptions(retain_on_delete=True),
         )
         github.Repository("bad", name="bad")
 
     found = check(run(program))
     assert found == {
         "repository-protected": [
-            "bad: set the resource option protect=True: `pulumi destroy` must not delete it",
             "bad: set archive_on_destroy=True: a deleted repository is archived, never deleted",
         ]
     }

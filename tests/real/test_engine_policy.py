@@ -97,7 +97,7 @@ def test_a_program_breaking_mandatory_policies_is_refused(engine: Engine, tmp_pa
         ("workflow-top-level-permissions", "github:index:RepositoryFile: workflow"),
     ):
         assert f"[mandatory]  {policy}  ({resource})" in output, output
-    assert "set the resource option protect=True" in output
+    assert "set archive_on_destroy=True: a deleted repository is archived" in output
     assert "uses 'actions/checkout@v4': pin it to a full commit SHA" in output
 
 

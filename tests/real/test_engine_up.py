@@ -477,12 +477,6 @@ def test_drift_is_reported_through_exit_code_7(example: Example, tmp_path: Path)
     assert _run_drift_step(example, tmp_path)[1]["result"] == "clean"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the Repository is registered with protect=True, so `up` after its removal"
-    " from the manifest fails ('cannot be deleted because it is protected') until the state"
-    " is changed by hand (`pulumi state unprotect`); nothing is deleted on GitHub",
-)
 def test_removed_repository_stays_on_github(example: Example) -> None:
     """widgets-java leaves the manifest: `up` succeeds without state surgery, sends no
     DELETE, and the repository, its settings, environment and files stay as they were."""
