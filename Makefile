@@ -7,10 +7,26 @@
 PYTHON ?= python3
 # VENV=path uses another virtual environment (one without spaces in its path).
 VENV ?= .venv
-BIN := $(VENV)/bin
 MANIFEST ?= publishing.yaml
 OUT ?= build/synth
 SHARD ?=
+# `make diff` and `make budget` (below).
+BASE ?=
+FORMAT ?= text
+OUTPUT ?=
+EXIT_ZERO ?=
+STACK ?=
+SEED ?=
+# make rehearse: OUT if given, else its own folder (decided before OUT is taken literally).
+REHEARSE_OUT := $(if $(filter command line environment,$(origin OUT)),$(value OUT),build/rehearse)
+# Every value a user gives is taken as its text: make expands nothing in it ($(shell ...),
+# $HOME and $$ reach the tool as typed), neither in a command nor in the environment of one
+# (a value from the command line is still exported, as make does, but unexpanded). A new
+# variable of a target: its default above, its name here.
+LITERAL := PYTHON VENV MANIFEST OUT SHARD BASE FORMAT OUTPUT EXIT_ZERO STACK SEED OWNER
+$(foreach v,$(LITERAL),$(if $(filter undefined,$(origin $(v))),,$(eval \
+  override $(if $(filter command line,$(origin $(v))),export) $(v) := $$(value $(v)))))
+BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
 # $(call q,VALUE): VALUE as one shell word, whatever it holds (spaces, quotes, $).
 q = '$(subst ','\'',$(1))'
@@ -30,10 +46,6 @@ synth: $(STAMP) ## the stack under the mock engine: plan.json, files, lint, summ
 # `make diff BASE=<git ref>`: the manifest at BASE vs the working tree (tools/diff.py).
 # FORMAT=markdown for a job summary, OUTPUT=file appends to a file, EXIT_ZERO=1 exits 0 on
 # changes. The tool exits 0 (no change), 3 (changes) or 2 (invalid); make turns 3 into 2.
-BASE ?=
-FORMAT ?= text
-OUTPUT ?=
-EXIT_ZERO ?=
 diff: $(STAMP) ## what the manifest change at BASE..working tree does: resources, files
 	$(BIN)/python -m tools.diff --base $(call q,$(BASE)) --manifest $(call q,$(MANIFEST)) \
 	  --format $(call q,$(FORMAT)) $(if $(OUTPUT),--output $(call q,$(OUTPUT))) \
@@ -85,7 +97,6 @@ bench: $(STAMP) ## evaluation time at 10, 100, 1,000 repositories against the SD
 # `make budget`: the GitHub API requests of a drift check and of a first `pulumi up`, per
 # resource type, against the token's hour (ghpublish:apiRequestsPerHour of Pulumi.<STACK>.yaml,
 # default 5,000); a sharded manifest is priced shard by shard (SHARD= picks one).
-STACK ?=
 budget: $(STAMP) ## estimated API requests per stack or shard, waves for a large first rollout
 	$(BIN)/python -m tools.budget --manifest $(call q,$(MANIFEST)) \
 	  $(if $(SHARD),--shard $(call q,$(SHARD))) $(if $(STACK),--stack $(call q,$(STACK)))
@@ -105,8 +116,6 @@ $(OPENAPI_STAMP): $(STAMP) scripts/octokit-openapi/package-lock.json
 # manifest, a second preview and a refresh against the simulated GitHub (tools/rehearse.py),
 # with the Pulumi CLI `make engine` built, else the one on PATH. A second rehearse into the
 # same OUT continues its stack and GitHub state.
-SEED ?=
-REHEARSE_OUT := $(if $(filter command line environment,$(origin OUT)),$(OUT),build/rehearse)
 rehearse: $(OPENAPI_STAMP) ## pulumi up, preview, refresh of MANIFEST against a simulated GitHub
 	$(BIN)/python -m tools.rehearse --manifest $(call q,$(MANIFEST)) --out $(call q,$(REHEARSE_OUT)) \
 	  $(if $(SEED),--seed $(call q,$(SEED)))

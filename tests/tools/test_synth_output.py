@@ -21,10 +21,11 @@ REFUSED = (
 )
 
 
-def make(*args: str) -> subprocess.CompletedProcess[str]:
+def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`make` in the project, on the virtual environment running the tests (never reinstalled:
     its stamp is assumed up to date)."""
     venv = Path(sys.prefix)
+    env = os.environ if env is None else env
     return subprocess.run(
         [
             "make",
@@ -39,7 +40,7 @@ def make(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=False,
-        env={k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS"}},
+        env={k: v for k, v in env.items() if k not in {"MAKEFLAGS", "MFLAGS"}},
     )
 
 
