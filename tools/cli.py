@@ -2,12 +2,13 @@
 
 Exit codes: 0 clean, 1 a lint finding, 2 an invalid manifest or argument (such as OUT),
 3 changes found (`make diff`), 70 a bug in ghpublish (EX_SOFTWARE of sysexits.h): one
-line naming the error and where to report it, the traceback only with GHPUBLISH_TRACEBACK=1.
+line naming the error and where to report it, the traceback only with GHPUBLISH_TRACEBACK=1;
+74 an output that could not be written (EX_IOERR: a full disk, a read-only OUT), one line.
 """
 
 from __future__ import annotations
 
-__all__ = ["EXIT_BUG", "EXIT_FINDINGS", "EXIT_INVALID", "plural", "report_to", "run"]
+__all__ = ["EXIT_BUG", "EXIT_FINDINGS", "EXIT_INVALID", "EXIT_IO", "plural", "report_to", "run"]
 
 import os
 import re
@@ -21,6 +22,7 @@ from typing import NoReturn
 EXIT_FINDINGS = 1
 EXIT_INVALID = 2
 EXIT_BUG = 70
+EXIT_IO = 74
 TRACEBACK_ENV = "GHPUBLISH_TRACEBACK"
 ROOT = Path(__file__).resolve().parent.parent
 _GITHUB = re.compile(r"(?:https://|ssh://git@|git@)github\.com[:/]([^/\s]+/[^/\s]+?)(?:\.git)?/?")

@@ -3,9 +3,9 @@
 Writes ``OUT/plan.json`` (every resource with its inputs and options, secrets
 masked, sorted by URN) and ``OUT/files/<owner>/<repo>/<path>`` (every file the
 stack would commit), lints each generated workflow and prints one line per
-repository. Exit 0: clean; 1: a lint finding; 2: an invalid manifest or OUT; 70: a bug
-(tools/cli.py). OUT is only ever written where synth deletes nothing it did not write
-(tools/outdir.py).
+repository. Exit 0: clean; 1: a lint finding; 2: an invalid manifest or OUT (or one another
+synth is writing); 70: a bug; 74: OUT could not be written (tools/cli.py). OUT is only ever
+written where synth deletes nothing it did not write, and nothing outside it (tools/outdir.py).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from typing import Any
 import pulumi
 
 from tools.budget import estimate, repository_of, requests_per_hour, verdict
-from tools.cli import EXIT_BUG, EXIT_FINDINGS, EXIT_INVALID, plural
+from tools.cli import EXIT_BUG, EXIT_FINDINGS, EXIT_INVALID, EXIT_IO, plural
 from tools.cli import run as run_cli
 from tools.mock_engine import ProviderContractError, Registration, Run, run_program, shutdown
-from tools.outdir import OutError, check, replace
+from tools.outdir import OutDir, OutError, OutIOError
 from tools.progress import repository_progress
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,12 +252,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    out, manifest = Path(args.out), Path(args.manifest)
-    try:
-        check(out, manifest, ROOT)
-    except OutError as error:
-        print(f"synth: OUT {str(out)!r} {error}", file=sys.stderr)
-        return EXIT_INVALID
+    # OUT is held (locked) from its check to the end of the lint: one synth at a time.
+    with OutDir(Path(args.out), Path(args.manifest), ROOT) as target:
+        try:
+            target.check()
+        except OutError as error:
+            print(f"synth: OUT {str(target.out)!r} {error}", file=sys.stderr)
+            return EXIT_INVALID
+        except OutIOError as error:
+            print(f"synth: OUT {str(target.out)!r} {error}", file=sys.stderr)
+            return EXIT_IO
+        return _synth(args, target, started)
+
+
+def _synth(args: argparse.Namespace, target: OutDir, started: float) -> int:
+    """Run the program, write OUT (checked and locked), print the summary, lint."""
+    out = target.out
     config = {"ghpublish:manifest": args.manifest}
     if args.shard:
         config["ghpublish:shard"] = args.shard
@@ -283,10 +293,13 @@ def main(argv: list[str] | None = None) -> int:
     output["plan.json"] += "\n"
     output.update({f"files/{rel}": content for rel, content in files(run).items()})
     try:
-        replace(out, manifest, ROOT, output)
+        target.replace(output)
     except OutError as error:  # changed while the program ran
         print(f"synth: OUT {str(out)!r} {error}", file=sys.stderr)
         return EXIT_INVALID
+    except OutIOError as error:  # a full disk, a read-only OUT
+        print(f"synth: OUT {str(out)!r} {error}", file=sys.stderr)
+        return EXIT_IO
     written = [out / rel for rel in output if rel.startswith("files/")]
     elapsed = time.perf_counter() - started
 
