@@ -50,12 +50,24 @@ class PackagePublishing(Component):
         self, name: str, args: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(name, opts)
-        eco: Ecosystem = self.ECOSYSTEM  # type: ignore[assignment]
-        key = eco.key
+        self._publish(
+            name, self.repository_spec(args), args.get("manifest_source") or "publishing.yaml"
+        )
+
+    @classmethod
+    def settings(cls, args: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The ecosystem's settings among the arguments: its block's keys, under its key."""
+        return args.get(cls.ECOSYSTEM.key) or {}  # type: ignore[attr-defined]
+
+    @classmethod
+    def repository_spec(cls, args: Mapping[str, Any]) -> RepositorySpec:
+        """The repository as the workflow reads it: the settings checked by the manifest's
+        own rules and resolved with its defaults (the very spec the manifest gives)."""
+        eco: Ecosystem = cls.ECOSYSTEM  # type: ignore[assignment]
         owner: str = args["owner"]
         repository: str = args["repository"]
-        spec = settings_spec(eco, owner, repository, args.get(key) or {})
-        repo = RepositorySpec(
+        spec = settings_spec(eco, owner, repository, cls.settings(args))
+        return RepositorySpec(
             owner=owner,
             name=repository,
             description="",
@@ -64,12 +76,12 @@ class PackagePublishing(Component):
             adopt=False,
             path=args.get("manifest_path") or f"the repository {repository}",
             release_tag_pattern=_tag_pattern(args.get("release_tag_pattern") or RELEASE_TAGS),
-            blocks={key: spec},
+            blocks={eco.key: spec},
         )
-        self._publish(name, repo, spec, args.get("manifest_source") or "publishing.yaml")
 
-    def _publish(self, name: str, repo: RepositorySpec, spec: Any, source: str) -> None:
+    def _publish(self, name: str, repo: RepositorySpec, source: str) -> None:
         eco: Ecosystem = self.ECOSYSTEM  # type: ignore[assignment]
+        spec = repo.block(eco.key)
         self.file, content = managed_workflow(
             self, name, repo, eco.workflow_path, eco.workflow(repo, source)
         )

@@ -7,18 +7,8 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from ._core._component import Component
-from ._core._spec import RELEASE_TAGS, RepositorySpec
-from ._ecosystems.npm import (
-    NODE_LTS,
-    NPM,
-    PRERELEASE_TAG,
-    RELEASE_PACKAGE_PATH,
-    NpmSpec,
-    dist_tag,
-)
-from ._manifest import RELEASE_TYPES, _command, _tag_pattern
-from ._package_publishing import PackagePublishing
+from ._ecosystems.npm import NPM, RELEASE_PACKAGE_PATH
+from ._package_publishing import PackagePublishing, PublishingTargetArgs
 
 
 class NpmPublishingArgs(TypedDict):
@@ -50,31 +40,10 @@ class NpmPublishingArgs(TypedDict):
     """The tags releases are made from, fnmatch syntax (default `v*`)."""
 
 
-def _spec(args: NpmPublishingArgs) -> RepositorySpec:
-    owner, name = args["owner"], args["repository"]
-    types = tuple(args.get("release_types") or ["published"])
-    unknown = [t for t in types if t not in RELEASE_TYPES]
-    if unknown:
-        raise ValueError(f"release_types {unknown} are not release events; use {RELEASE_TYPES}")
-    npm = NpmSpec(
-        package=args.get("package") or f"@{owner.lower()}/{name.lower()}",  # type: ignore[union-attr]
-        node_version=str(args.get("node_version") or NODE_LTS),
-        install_command=_command(args.get("install_command") or "npm ci"),  # type: ignore[arg-type]
-        test_command=_command(args.get("test_command") or "npm test"),  # type: ignore[arg-type]
-        release_types=types,  # type: ignore[arg-type]
-        prerelease_tag=dist_tag(args.get("prerelease_tag") or PRERELEASE_TAG),  # type: ignore[arg-type]
-    )
-    return RepositorySpec(
-        owner=owner,  # type: ignore[arg-type]
-        name=name,  # type: ignore[arg-type]
-        description="",
-        visibility="private",
-        default_branch=args.get("branch") or "main",  # type: ignore[arg-type]
-        adopt=False,
-        blocks={"npm": npm},
-        path=args.get("manifest_path") or f"the repository {name}",  # type: ignore[arg-type]
-        release_tag_pattern=_tag_pattern(args.get("release_tag_pattern") or RELEASE_TAGS),  # type: ignore[arg-type]
-    )
+# The npm block's keys (the manifest's), which this component takes as its own arguments.
+NPM_KEYS = tuple(
+    k for k in NpmPublishingArgs.__annotations__ if k not in PublishingTargetArgs.__annotations__
+)
 
 
 class NpmPublishing(PackagePublishing):
@@ -93,11 +62,12 @@ class NpmPublishing(PackagePublishing):
     def __init__(
         self, name: str, args: NpmPublishingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        Component.__init__(self, name, opts)
-        spec = _spec(args)
-        assert spec.npm is not None
-        source: str = args.get("manifest_source") or "publishing.yaml"  # type: ignore[assignment]
-        self._publish(name, spec, spec.npm, source)
+        super().__init__(name, args, opts)  # type: ignore[arg-type]
+
+    @classmethod
+    def settings(cls, args: Mapping[str, Any]) -> Mapping[str, Any]:
+        # The npm block's keys are this component's own arguments.
+        return {k: args[k] for k in NPM_KEYS if args.get(k) is not None}
 
     @classmethod
     def component_args(

@@ -155,13 +155,29 @@ def test_component_outputs(run_manifest: RunManifest) -> None:
 
 
 def test_component_release_tag_pattern_is_validated_as_in_the_manifest() -> None:
-    from components.npm_publishing import _spec
+    from components.npm_publishing import NpmPublishing
 
+    _spec = NpmPublishing.repository_spec
     spec = _spec({"owner": "acme", "repository": "lib", "release_tag_pattern": "lib@*"})
     assert spec.release_tag_pattern == "lib@*"
     assert _spec({"owner": "acme", "repository": "lib"}).release_tag_pattern == "v*"
     with pytest.raises(ValueError, match=r"^'v1' is not a release tag pattern; expected"):
         _spec({"owner": "acme", "repository": "lib", "release_tag_pattern": "v1"})
+
+
+def test_component_settings_are_the_manifest_npm_block() -> None:
+    from components.npm_publishing import NpmPublishing
+
+    args = {"owner": "Acme", "repository": "lib", "test_command": "npm run ci"}
+    spec = NpmPublishing.repository_spec(args).npm  # type: ignore[arg-type]
+    assert (
+        spec
+        == parse_manifest(
+            "owner: Acme\nrepositories: [{name: lib, npm: {test_command: npm run ci}}]", "m"
+        )
+        .repositories[0]
+        .npm
+    )
 
 
 def _check_script(step: str = "Check the package name and repository", extra: str = "") -> str:
