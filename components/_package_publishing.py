@@ -22,6 +22,9 @@ from ._manifest import _tag_pattern, settings_spec
 from ._registry import Ecosystem
 
 
+# Each component's args repeat these keys rather than inherit them: the SDK's analyzer
+# (the component host's and tools/package_schema.py's) reads a property's description from
+# the source of the TypedDict it is looked up on, so inherited keys would lose theirs.
 class PublishingTargetArgs(TypedDict):
     """Where a package ecosystem's workflow is committed (every component's own keys)."""
 

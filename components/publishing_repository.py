@@ -245,30 +245,16 @@ class PublishingRepository(Component):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(name, opts)
-        owner: str = args["owner"]  # type: ignore[assignment]
         repo_name: str = args["name"]  # type: ignore[assignment]
-        adopt = bool(args.get("adopt", False))
         branch: str = args.get("default_branch") or "main"  # type: ignore[assignment]
         source = args.get("manifest_source") or "publishing.yaml"
-        path = args.get("manifest_path") or f"the repository {repo_name}"
-
-        self.repository = _repository(f"{name}-repository", self, args, adopt)
-        # The default branch is managed only when it must change: a new repository whose
-        # declared branch is not GitHub's first one is renamed. An adopted repository keeps
-        # its default branch, which `default_branch` names (never switched under its users).
-        ready: list[pulumi.Resource] = [self.repository]
-        if not adopt and branch != GITHUB_FIRST_BRANCH:
-            self.default_branch = github.BranchDefault(
-                f"{name}-default-branch",
-                repository=repo_name,
-                branch=branch,
-                rename=True,
-                opts=self._child(depends_on=[self.repository]),
-            )
-            ready.append(self.default_branch)
         rollout = args.get("rollout") or "direct"
-        publishes = any(args.get(role) is not None for role in ROLES)
-        if rollout == "pull_request" and publishes:
+        # Through a pull request only when the repository gets files to review.
+        by_pull_request = rollout == "pull_request" and any(
+            args.get(role) is not None for role in ROLES
+        )
+        ready = self._declare_repository(name, args, branch)
+        if by_pull_request:
             self.rollout_branch = rollout_branch(
                 self, name, repository=repo_name, base=branch, depends_on=ready
             )
@@ -277,21 +263,87 @@ class PublishingRepository(Component):
             self._rollout_branch = ROLLOUT_BRANCH
         after_repo = pulumi.ResourceOptions(parent=self, depends_on=ready)
 
+        files, packages, public = self._publish_packages(name, args, branch, after_repo)
+        images = self._publish_image(name, args, branch, after_repo, files)
+        self._commit_pipeline(name, args, branch, after_repo, files)
+        self._apply_standards(name, args)
+        if by_pull_request:
+            # The pull request waits for every file of the children that commit some.
+            committed = [getattr(self, role) for role in ROLES if hasattr(self, role)]
+            self.pull_request = open_pull_request(
+                self,
+                name,
+                repository=repo_name,
+                base=branch,
+                paths=files,
+                source=source,
+                files=committed,
+            )
+        # Plain, known values: the org's stack output is built from them, not from Outputs.
+        self.summary: dict[str, Any] = {
+            "url": f"https://github.com/{args['owner']}/{repo_name}",
+            "files": sorted(files),
+            "packages": sorted(packages),
+            "images": sorted(images),
+            "rollout": rollout,
+            "public_packages": sorted(public),
+        }
+        self._finish(**self.summary)
+
+    def _declare_repository(
+        self, name: str, args: PublishingRepositoryArgs, branch: str
+    ) -> list[pulumi.Resource]:
+        """The repository and, where it must change, its default branch: what every file
+        waits for. A new repository whose declared branch is not GitHub's first one is
+        renamed; an adopted repository keeps its default branch, which `default_branch`
+        names (never switched under its users)."""
+        adopt = bool(args.get("adopt", False))
+        self.repository = _repository(f"{name}-repository", self, args, adopt)
+        ready: list[pulumi.Resource] = [self.repository]
+        if not adopt and branch != GITHUB_FIRST_BRANCH:
+            self.default_branch = github.BranchDefault(
+                f"{name}-default-branch",
+                repository=args["name"],
+                branch=branch,
+                rename=True,
+                opts=self._child(depends_on=[self.repository]),
+            )
+            ready.append(self.default_branch)
+        return ready
+
+    @staticmethod
+    def _tags(args: PublishingRepositoryArgs) -> dict[str, Any]:
+        """The release tags, one pattern for the environment, the ruleset and the workflows."""
+        pattern = args.get("release_tag_pattern")
+        return {"release_tag_pattern": pattern} if pattern is not None else {}
+
+    @classmethod
+    def _where(cls, args: PublishingRepositoryArgs, branch: str) -> dict[str, Any]:
+        """What every package child is told: the repository, the branch, the manifest
+        quoted in file headers and the release tags (when set)."""
+        return {
+            "owner": args["owner"],
+            "repository": args["name"],
+            "branch": branch,
+            "manifest_path": args.get("manifest_path") or f"the repository {args['name']}",
+            "manifest_source": args.get("manifest_source") or "publishing.yaml",
+            **cls._tags(args),
+        }
+
+    def _publish_packages(
+        self,
+        name: str,
+        args: PublishingRepositoryArgs,
+        branch: str,
+        after_repo: pulumi.ResourceOptions,
+    ) -> tuple[list[str], list[str], list[str]]:
+        """A child per package ecosystem the repository publishes with (`<name>-npm`): the
+        workflow paths, the packages, and those made public (a package made public cannot be
+        made private again: reported for the summary)."""
         files: list[str] = []
         packages: list[str] = []
-        # The release tags, one pattern for the environment, the ruleset and the workflows.
-        pattern = args.get("release_tag_pattern")
-        tags = {"release_tag_pattern": pattern} if pattern is not None else {}
-        # A package made public cannot be made private again: reported for the summary.
         public: list[str] = []
-        target = {
-            "owner": owner,
-            "repository": repo_name,
-            "branch": branch,
-            "manifest_path": path,
-            "manifest_source": source,
-            **tags,
-        }
+        target = self._where(args, branch)
         for eco in PACKAGE_ECOSYSTEMS:
             settings = args.get(eco.key)
             if settings is None:
@@ -307,43 +359,65 @@ class PublishingRepository(Component):
             packages.append(child.package_name)
             if settings.get("visibility") == "public":  # type: ignore[union-attr]
                 public.append(child.package_name)
+        return files, packages, public
 
-        images: list[str] = []
+    def _publish_image(
+        self,
+        name: str,
+        args: PublishingRepositoryArgs,
+        branch: str,
+        after_repo: pulumi.ResourceOptions,
+        files: list[str],
+    ) -> list[str]:
+        """The container image's workflow (and its `pulumi up` build): the images."""
         container = args.get("container")
-        if container is not None:
-            where = {"owner": owner, "repository": repo_name, "branch": branch}
-            container_args: ContainerPublishingArgs = {
-                **where,  # type: ignore[typeddict-item]
-                **tags,  # type: ignore[typeddict-item]
-                "container": container,
-                "manifest_path": path,
-                "manifest_source": source,
-            }
-            # What decides attestations: an adopted repository's kept visibility is unknown
-            # here, so it attests only where every visibility may (Enterprise Cloud).
-            for key in ("visibility", "plan"):
-                if args.get(key) is not None:
-                    container_args[key] = args[key]  # type: ignore[literal-required]
-            self.container = ContainerPublishing(
-                f"{name}-container", container_args, opts=after_repo
-            )
-            files.append(ContainerPublishing.WORKFLOW_PATH)
-            images.append(self.container.image_ref)
-            if container.get("build_from_pulumi") is not None:  # type: ignore[union-attr]
-                image_args: ContainerImageArgs = {**where, "container": container}  # type: ignore[typeddict-item]
-                self.image = ContainerImage(f"{name}-image", image_args, opts=after_repo)
+        if container is None:
+            return []
+        where = {"owner": args["owner"], "repository": args["name"], "branch": branch}
+        target = self._where(args, branch)
+        container_args: ContainerPublishingArgs = {
+            **where,  # type: ignore[typeddict-item]
+            **self._tags(args),  # type: ignore[typeddict-item]
+            "container": container,
+            "manifest_path": target["manifest_path"],
+            "manifest_source": target["manifest_source"],
+        }
+        # What decides attestations: an adopted repository's kept visibility is unknown
+        # here, so it attests only where every visibility may (Enterprise Cloud).
+        for key in ("visibility", "plan"):
+            if args.get(key) is not None:
+                container_args[key] = args[key]  # type: ignore[literal-required]
+        self.container = ContainerPublishing(f"{name}-container", container_args, opts=after_repo)
+        files.append(ContainerPublishing.WORKFLOW_PATH)
+        if container.get("build_from_pulumi") is not None:  # type: ignore[union-attr]
+            image_args: ContainerImageArgs = {**where, "container": container}  # type: ignore[typeddict-item]
+            self.image = ContainerImage(f"{name}-image", image_args, opts=after_repo)
+        return [self.container.image_ref]
 
+    def _commit_pipeline(
+        self,
+        name: str,
+        args: PublishingRepositoryArgs,
+        branch: str,
+        after_repo: pulumi.ResourceOptions,
+        files: list[str],
+    ) -> None:
+        """The manifest repository's review, `pulumi up` and drift workflows."""
         pipeline = args.get("pipeline")
-        if pipeline is not None:
-            pipeline_args: ManifestPipelineArgs = {
-                **pipeline,  # type: ignore[typeddict-item]
-                "repository": repo_name,
-                "branch": branch,
-                "manifest_source": source,
-            }
-            self.pipeline = ManifestPipeline(f"{name}-pipeline", pipeline_args, opts=after_repo)
-            files.extend(ManifestPipeline.WORKFLOW_PATHS)
+        if pipeline is None:
+            return
+        pipeline_args: ManifestPipelineArgs = {
+            **pipeline,  # type: ignore[typeddict-item]
+            "repository": args["name"],
+            "branch": branch,
+            "manifest_source": args.get("manifest_source") or "publishing.yaml",
+        }
+        self.pipeline = ManifestPipeline(f"{name}-pipeline", pipeline_args, opts=after_repo)
+        files.extend(ManifestPipeline.WORKFLOW_PATHS)
 
+    def _apply_standards(self, name: str, args: PublishingRepositoryArgs) -> None:
+        """Token, Actions, `release` environment and tag ruleset, from the workflows the
+        children committed."""
         actions: ActionsSettingsArgs = args.get("actions") or {}  # type: ignore[assignment]
         environment: EnvironmentSettingsArgs = args.get("environment") or {}  # type: ignore[assignment]
         workflows = [
@@ -352,7 +426,7 @@ class PublishingRepository(Component):
             for workflow in getattr(getattr(self, role, None), "workflows", ())
         ]
         standards_args: RepositoryStandardsArgs = {
-            "repository": repo_name,
+            "repository": args["name"],
             "default_token": actions.get("default_token") or "read",
             "approve_pull_requests": bool(actions.get("approve_pull_requests", False)),
             "allowed_actions": list(actions.get("allow") or []),  # type: ignore[arg-type]
@@ -361,7 +435,7 @@ class PublishingRepository(Component):
             # Only a repository that publishes has jobs to run in the `release` environment.
             "release_environment": any(args.get(eco.key) is not None for eco in ECOSYSTEMS),
             **environment,  # type: ignore[typeddict-item]
-            **tags,  # type: ignore[typeddict-item]
+            **self._tags(args),  # type: ignore[typeddict-item]
         }
         org_actions = args.get("org_actions")
         if org_actions is not None:
@@ -377,25 +451,3 @@ class PublishingRepository(Component):
             standards_args,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.repository]),
         )
-        if rollout == "pull_request" and publishes:
-            # The pull request waits for every file of the children that commit some.
-            committed = [getattr(self, role) for role in ROLES if hasattr(self, role)]
-            self.pull_request = open_pull_request(
-                self,
-                name,
-                repository=repo_name,
-                base=branch,
-                paths=files,
-                source=source,
-                files=committed,
-            )
-        # Plain, known values: the org's stack output is built from them, not from Outputs.
-        self.summary: dict[str, Any] = {
-            "url": f"https://github.com/{owner}/{repo_name}",
-            "files": sorted(files),
-            "packages": sorted(packages),
-            "images": sorted(images),
-            "rollout": rollout,
-            "public_packages": sorted(public),
-        }
-        self._finish(**self.summary)
