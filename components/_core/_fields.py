@@ -8,9 +8,17 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, NoReturn, TypeVar
+from typing import Annotated, Any, Literal, NoReturn, TypeVar, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    model_validator,
+)
 
 T = TypeVar("T")
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
@@ -260,8 +268,59 @@ def _repo_path(value: str) -> str:
 RepoPath = Annotated[str, AfterValidator(_repo_path)]
 
 
+def _holds_mapping(annotation: object) -> bool:
+    """Whether a field's type is a block (a model) or a mapping, optional or not."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    if getattr(annotation, "__origin__", None) is dict:
+        return True
+    return any(_holds_mapping(arg) for arg in get_args(annotation))
+
+
+def _null_block(key: str, turns_off: bool) -> str:
+    """The message for a mapping block left empty (``npm:``, YAML null)."""
+    other = f"`{key}: false` to turn it off" if turns_off else "remove the key"
+    return (
+        f"is empty (YAML null), which ghpublish would read as if the key were absent; write"
+        f" `{key}: {{}}` for the block with every default, or {other}"
+    )
+
+
 class _Block(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _no_null_blocks(cls, data: object, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        # `npm:` with nothing after it is YAML null: read as absent, it would silently
+        # publish nothing (or inherit the defaults). A mapping block must be written.
+        if not isinstance(data, dict):
+            return handler(data)
+        fields = cls.model_fields
+        nulls = [
+            key
+            for key, value in data.items()
+            if value is None and key in fields and _holds_mapping(fields[key].annotation)
+        ]
+        if not nulls:
+            return handler(data)
+        details: list[Any] = []
+        try:
+            handler({k: v for k, v in data.items() if k not in nulls})
+        except ValidationError as exc:
+            details = [
+                {k: e[k] for k in ("type", "loc", "input", "ctx") if k in e} for e in exc.errors()
+            ]
+        for key in nulls:
+            turns_off = any(
+                isinstance(m, BeforeValidator) and m.func is _enabled_shorthand
+                for m in fields[key].metadata
+            )
+            problem = ValueError(_null_block(key, turns_off))
+            details.append(
+                {"type": "value_error", "loc": (key,), "input": None, "ctx": {"error": problem}}
+            )
+        raise ValidationError.from_exception_data(cls.__name__, details)
 
 
 Loc = tuple[str | int, ...]
