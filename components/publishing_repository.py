@@ -16,6 +16,7 @@ import pulumi
 import pulumi_github as github
 
 from ._core._component import Component
+from ._core._gates import allows
 from ._core._spec import GITHUB_FEATURES, patterns_apply
 from ._package_publishing import PackagePublishing, publisher
 from ._registry import CONTAINER, ECOSYSTEMS
@@ -105,7 +106,8 @@ class EnvironmentSettingsArgs(TypedDict):
     reviewer_users: NotRequired[pulumi.Input[list[int]]]
     """IDs of users that may approve a publishing job (default none)."""
     prevent_self_review: NotRequired[pulumi.Input[bool]]
-    """Whoever started a publishing job cannot approve it (default true)."""
+    """Whoever started a publishing job cannot approve it (default true; sent only with
+    reviewers)."""
     admins_bypass: NotRequired[pulumi.Input[bool]]
     """Repository administrators may skip the environment's protection (default false)."""
 
@@ -444,6 +446,9 @@ class PublishingRepository(Component):
             args.get("plan") or "team",  # type: ignore[arg-type]
             args.get("visibility"),  # type: ignore[arg-type]
         )
+        if not allows("repository_rulesets", args.get("plan") or "team", args.get("visibility")):  # type: ignore[arg-type]
+            # GitHub offers no ruleset to a private repository on Free.
+            standards_args["tag_ruleset"] = False
         if args.get("tag_ruleset_id") is not None:
             standards_args["tag_ruleset_id"] = args["tag_ruleset_id"]
         self.standards = RepositoryStandards(

@@ -110,7 +110,8 @@ class RepositoryStandardsArgs(TypedDict):
     reviewer_users: NotRequired[pulumi.Input[list[int]]]
     """IDs of users that may approve a publishing job (default none)."""
     prevent_self_review: NotRequired[pulumi.Input[bool]]
-    """Whoever started a publishing job cannot approve it (default true)."""
+    """Whoever started a publishing job cannot approve it (default true; sent only with
+    reviewers: it is part of GitHub's required-reviewers protection rule)."""
     admins_bypass: NotRequired[pulumi.Input[bool]]
     """Repository administrators may skip the environment's protection (default false)."""
     release_tag_pattern: NotRequired[pulumi.Input[str]]
@@ -120,6 +121,9 @@ class RepositoryStandardsArgs(TypedDict):
     """Whether GitHub applies allowed-actions patterns to this repository (public, or the
     owner on Enterprise Cloud); else the actions of verified creators are allowed where the
     workflows need more than GitHub's own (default true)."""
+    tag_ruleset: NotRequired[pulumi.Input[bool]]
+    """Protect release tags with a repository ruleset where the organization's does not
+    (default true; false where GitHub offers no ruleset: a private repository on Free)."""
     tag_ruleset_id: NotRequired[pulumi.Input[int]]
     """The ID of the repository's tag ruleset when it exists already (retained by another
     stack or an earlier adoption): imported, since creating one of the same name is
@@ -195,7 +199,15 @@ class RepositoryStandards(Component):
         if args.get("release_environment", True) is not False:
             teams = list(args.get("reviewer_teams") or [])  # type: ignore[arg-type]
             users = list(args.get("reviewer_users") or [])  # type: ignore[arg-type]
-            # Only release tags may deploy, no branch.
+            # Only release tags may deploy, no branch. Prevent self-review belongs to the
+            # required-reviewers rule: sent only with reviewers (protection rules exist in
+            # private repositories on Enterprise Cloud only, README "What the plan allows").
+            protection: dict[str, object] = {}
+            if teams or users:
+                protection = {
+                    "reviewers": [{"teams": teams, "users": users}],
+                    "prevent_self_review": args.get("prevent_self_review", True) is not False,
+                }
             self.environment_resource, self.release_tags_policy = deployment_environment(
                 self,
                 f"{name}-release-environment",
@@ -203,13 +215,12 @@ class RepositoryStandards(Component):
                 repository=repository,
                 environment=RELEASE_ENVIRONMENT,
                 tag_pattern=tags,
-                reviewers=[{"teams": teams, "users": users}] if teams or users else None,
-                prevent_self_review=args.get("prevent_self_review", True) is not False,
+                **protection,
                 can_admins_bypass=args.get("admins_bypass", False) is True,
             )
             environment = RELEASE_ENVIRONMENT
 
-        if org is None:
+        if org is None and args.get("tag_ruleset", True) is not False:
             # Under org standards, the organization's ruleset protects release tags.
             self.tag_ruleset = github.RepositoryRuleset(
                 f"{name}-tag-ruleset",

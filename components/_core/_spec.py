@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ._gates import allows
+
 # The version of the publishing standard the generated files follow.
 STANDARD_VERSION = "1"
 
@@ -94,7 +96,7 @@ def patterns_apply(plan: str | None, visibility: str | None) -> bool:
     """Whether GitHub applies allowed-actions patterns to the repository: to public ones on
     every plan, to private and internal ones on Enterprise Cloud only (an unknown
     visibility, kept by an adopted repository, counts as private)."""
-    return plan == "enterprise" or visibility == "public"
+    return allows("action_patterns", plan, visibility)
 
 
 @dataclass(frozen=True)

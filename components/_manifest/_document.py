@@ -14,7 +14,7 @@ from .._core._fields import _BUILTIN, Loc, Login, _Block, _pick
 from .._core._spec import OrgSpec, RepositorySpec
 from .._registry import ECOSYSTEMS
 from ._pipeline import ManifestRepository, _resolve_pipeline, with_app_permissions, with_shards
-from ._plan import PLAN_FIELD, PlanName, plan_problems
+from ._plan import PLAN_FIELD, PlanName, org_plan_problems, plan_problems
 from ._repository import (
     OrgStandards,
     Repository,
@@ -133,6 +133,7 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
             )
         )
         problems.extend(plan_problems(repos[-1], index))
+    problems.extend(org_plan_problems(manifest.plan, org_standards is not None))
     pipeline = _resolve_pipeline(manifest, problems)
     if pipeline is not None and pipeline.app_client_id is not None:
         pipeline = with_app_permissions(pipeline, org_standards is not None, repos)

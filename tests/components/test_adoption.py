@@ -15,6 +15,7 @@ REPO = "github:index/repository:Repository"
 
 MANIFEST = """
 owner: acme
+plan: enterprise
 repositories:
   - name: kept
     npm: {}

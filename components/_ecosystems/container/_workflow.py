@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 from ..._core._catalog import pin
+from ..._core._gates import allows
 from ..._core._spec import RELEASE_ENVIRONMENT, RepositorySpec
 from ..._core._steps import READ_CODE, checkout, header, per_ref_concurrency
 from ..._core._workflow import Job, Permission, Step, Workflow
@@ -103,7 +104,7 @@ def attestations_available(repo: RepositorySpec) -> bool:
     private and internal ones on GitHub Enterprise Cloud only (the manifest's `plan`). An
     adopted repository that keeps its visibility counts as private: ghpublish does not know
     it."""
-    return repo.known_visibility == "public" or repo.plan == "enterprise"
+    return allows("attestations", repo.plan, repo.known_visibility)
 
 
 def _storage_record(plan: str) -> bool:
