@@ -248,8 +248,12 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
         for repo in repositories:
             if repo.get("visibility") == "internal":
                 repo["visibility"] = "private"
+    if plan == "free":  # environments (every release workflow's) only for public ones on Free
+        for repo in repositories:
+            repo["visibility"] = "public"
     if draw(st.booleans()):
-        data["defaults"] = {"visibility": draw(st.sampled_from(["public", "private"]))}
+        choices = ["public"] if plan == "free" else ["public", "private"]
+        data["defaults"] = {"visibility": draw(st.sampled_from(choices))}
     if draw(st.booleans()):
         pipeline: dict[str, Any] = {"name": draw(st.sampled_from(names)).upper()}
         if draw(st.booleans()):
