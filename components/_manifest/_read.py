@@ -112,8 +112,79 @@ def _yaml_problem(exc: MarkedYAMLError, text: str) -> tuple[int | None, str]:
         start = lines[mark.line][: mark.column + 1] if mark.line < len(lines) else ""
         if "\t" in start and not start.strip(" \t"):
             return line, "tabs are not allowed for indentation in YAML; indent with spaces"
+    plain = _plain_syntax_error(exc, text)
+    if plain is not None:
+        return plain
     detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
     return line, f"is not valid YAML: {detail}; fix it"
+
+
+def _plain_syntax_error(exc: MarkedYAMLError, text: str) -> tuple[int, str] | None:
+    """The common syntax slips in plain words, at the line where the construct starts (an
+    unclosed quote where it opens, not at the end of the file); None for any other error."""
+    context, problem = str(exc.context or ""), str(exc.problem or "")
+    opened = exc.context_mark.line + 1 if exc.context_mark is not None else None
+    found = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+    if opened is not None and context == "while scanning a quoted scalar":
+        return opened, (
+            "is not valid YAML: this quoted string is never closed; end it with the quote"
+            " it opens with (or remove the opening quote)"
+        )
+    for kind, opening, closing, what in (
+        ("sequence", "[", "]", "list"),
+        ("mapping", "{", "}", "mapping"),
+    ):
+        if opened is not None and context in (
+            f"while parsing a flow {kind}",
+            f"while scanning a flow {kind}",
+        ):
+            return opened, (
+                f"is not valid YAML: this {opening} {what} is never closed"
+                f" (or misses a comma between its items); end it with {closing} on the same"
+                " line, or write it as an indented block"
+            )
+    if opened is not None and context == "while scanning a simple key":
+        return opened, (
+            "is not valid YAML: this key has no colon; write 'key: value' (or 'key:' followed"
+            " by its indented block)"
+        )
+    if found is not None and "expected <block end>" in problem:
+        return found, (
+            "is not valid YAML: this line is indented differently from the lines it belongs"
+            " with; indent every key of one mapping (and every item of one list) by the same"
+            " number of spaces"
+        )
+    if found is not None and problem == "mapping values are not allowed here":
+        lines = text.splitlines()
+        above = _line_above(lines, found - 1)
+        if above is not None and ":" not in _strip_comment(lines[above]):
+            return above + 1, (
+                "is not valid YAML: this key has no colon; write 'key: value' (or 'key:'"
+                " followed by its indented block)"
+            )
+        return found, (
+            "is not valid YAML: this line is indented deeper than the line above, which"
+            " already has its value; indent it like the keys beside it (or quote a value"
+            " holding ': ')"
+        )
+    return None
+
+
+def _line_above(lines: list[str], index: int) -> int | None:
+    """The index of the last line before ``index`` holding more than a comment."""
+    for above in range(min(index, len(lines)) - 1, -1, -1):
+        if _strip_comment(lines[above]).strip():
+            return above
+    return None
+
+
+def _strip_comment(line: str) -> str:
+    """``line`` without a trailing comment (a `#` at its start or after a space)."""
+    stripped = line.lstrip()
+    if stripped.startswith("#"):
+        return ""
+    cut = line.find(" #")
+    return line if cut < 0 else line[:cut]
 
 
 class _RefusedError(Exception):

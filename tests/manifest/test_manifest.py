@@ -361,6 +361,86 @@ BAD: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
+        "unclosed-double-quote",
+        'owner: acme\ndefaults:\n  visibility: private\nrepositories:\n  - name: "widgets\n  - name: gadgets\n',
+        [
+            "publishing.yaml:5: (top level): is not valid YAML: "
+            "this quoted string is never closed; end it with the quote it opens with (or remove the opening quote)"
+        ],
+    ),
+    (
+        "unclosed-single-quote",
+        "owner: acme\nrepositories:\n  - name: 'widgets\n  - name: gadgets\n",
+        [
+            "publishing.yaml:3: (top level): is not valid YAML: "
+            "this quoted string is never closed; end it with the quote it opens with (or remove the opening quote)"
+        ],
+    ),
+    (
+        "unclosed-bracket",
+        "owner: acme\ntopics: [a, b\nrepositories:\n  - name: x\n",
+        [
+            "publishing.yaml:2: (top level): is not valid YAML: "
+            "this [ list is never closed (or misses a comma between its items); end it with ] on the same line, or write it as an indented block"
+        ],
+    ),
+    (
+        "unclosed-brace",
+        "owner: acme\nnpm: {a: 1\nrepositories:\n  - name: x\n",
+        [
+            "publishing.yaml:2: (top level): is not valid YAML: "
+            "this { mapping is never closed (or misses a comma between its items); end it with } on the same line, or write it as an indented block"
+        ],
+    ),
+    (
+        "key-indented-less",
+        "owner: acme\nrepositories:\n  - name: x\n   description: y\n",
+        [
+            "publishing.yaml:4: (top level): is not valid YAML: "
+            "this line is indented differently from the lines it belongs with; indent every key of one mapping (and every item of one list) by the same number of spaces"
+        ],
+    ),
+    (
+        "key-indented-less-deeper",
+        "owner: acme\nrepositories:\n  - name: x\n    npm:\n      package: a\n     node: 1\n",
+        [
+            "publishing.yaml:6: (top level): is not valid YAML: "
+            "this line is indented differently from the lines it belongs with; indent every key of one mapping (and every item of one list) by the same number of spaces"
+        ],
+    ),
+    (
+        "key-indented-under-a-value",
+        "owner: acme\ndefaults:\n  visibility: private\n    adopt: true\n",
+        [
+            "publishing.yaml:4: (top level): is not valid YAML: "
+            "this line is indented deeper than the line above, which already has its value; indent it like the keys beside it (or quote a value holding ': ')"
+        ],
+    ),
+    (
+        "top-level-key-without-colon",
+        "owner: acme\nrepositories\n  - name: x\n",
+        [
+            "publishing.yaml:2: (top level): is not valid YAML: "
+            "this key has no colon; write 'key: value' (or 'key:' followed by its indented block)"
+        ],
+    ),
+    (
+        "key-without-colon-above-a-key",
+        "owner: acme\ndefaults:\n  visibility private\n  adopt: true\n",
+        [
+            "publishing.yaml:3: (top level): is not valid YAML: "
+            "this key has no colon; write 'key: value' (or 'key:' followed by its indented block)"
+        ],
+    ),
+    (
+        "key-without-colon-in-a-list-item",
+        "owner: acme\nrepositories:\n  - name: x\n    description\n    adopt: true\n",
+        [
+            "publishing.yaml:4: (top level): is not valid YAML: "
+            "this key has no colon; write 'key: value' (or 'key:' followed by its indented block)"
+        ],
+    ),
+    (
         "not-a-mapping",
         "- owner: acme\n",
         [
