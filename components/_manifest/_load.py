@@ -127,6 +127,28 @@ def _describe(value: object) -> str:
     return f"{yaml_text(value)} ({kind})"
 
 
+# Well-known keys of other tools (GitHub's REST API, safe-settings, Terraform's github
+# provider): the ghpublish key that says the same, when the mapping has it.
+_FEATURE_KEYS = ("issues", "projects", "wiki", "discussions")
+
+
+def _foreign_key(key: str, value: object, allowed: list[str]) -> str | None:
+    """The hint for another tool's well-known key, or None."""
+    if key == "repository" and "defaults" in allowed:
+        return (
+            "settings every repository gets go under 'defaults' (a safe-settings 'repository'"
+            " block), each repository's own under 'repositories'; "
+        )
+    if key == "private" and "visibility" in allowed:
+        visibility = "public" if value is False else "private"
+        return f"write 'visibility: {visibility}'; "
+    feature = key.removeprefix("has_")
+    if key.startswith("has_") and feature in _FEATURE_KEYS and "features" in allowed:
+        state = yaml_text(value) if isinstance(value, bool) else "true"
+        return f"write 'features: {{{feature}: {state}}}'; "
+    return None
+
+
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     loc: Loc = tuple(error["loc"])
@@ -134,9 +156,18 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
         allowed = sorted(model.model_fields) if model is not None else []
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = _foreign_key(str(loc[-1]), value, allowed)
+        if hint is None:
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
         return f"unknown key {loc[-1]!r}; {hint}expected one of: {', '.join(allowed)}"
+    if kind in ("model_type", "dict_type") and isinstance(value, bool):
+        key = loc[-1] if loc else "the block"
+        if value:
+            return (
+                f"expected a mapping, got true (a boolean); write '{key}: {{}}' for every default"
+            )
+        return f"expected a mapping, got false (a boolean); remove '{key}' to leave it out"
     if kind == "missing":
         return "is required; add it"
     if kind == "value_error":

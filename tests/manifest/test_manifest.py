@@ -441,6 +441,29 @@ BAD: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
+        "ecosystem-block-true",
+        "owner: acme\nrepositories:\n  - name: a\n    npm: true\n    container: true\n",
+        [
+            "publishing.yaml:4: repositories[0].npm: expected a mapping, got true (a boolean); write 'npm: {}' for every default",
+            "publishing.yaml:5: repositories[0].container: expected a mapping, got true (a boolean); write 'container: {}' for every default",
+        ],
+    ),
+    (
+        "safe-settings-repository-block",
+        "owner: acme\nrepository:\n  private: true\nrepositories: []\n",
+        [
+            "publishing.yaml:2: repository: unknown key 'repository'; settings every repository gets go under 'defaults' (a safe-settings 'repository' block), each repository's own under 'repositories'; expected one of: defaults, manifest_repository, org_standards, owner, plan, repositories, shards"
+        ],
+    ),
+    (
+        "other-tools-repository-keys",
+        "owner: acme\nrepositories:\n  - name: a\n    private: false\n    has_wiki: false\n",
+        [
+            "publishing.yaml:4: repositories[0].private: unknown key 'private'; write 'visibility: public'; expected one of: actions, adopt, container, default_branch, description, environment, features, gradle, maven, name, npm, nuget, release_tag_pattern, rollout, rubygems, visibility",
+            "publishing.yaml:5: repositories[0].has_wiki: unknown key 'has_wiki'; write 'features: {wiki: false}'; expected one of: actions, adopt, container, default_branch, description, environment, features, gradle, maven, name, npm, nuget, release_tag_pattern, rollout, rubygems, visibility",
+        ],
+    ),
+    (
         "not-a-mapping",
         "- owner: acme\n",
         [
