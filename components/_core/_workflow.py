@@ -117,8 +117,12 @@ class Workflow:
     concurrency: Concurrency | None = None
     header: Sequence[str] = ()
     env: Mapping[str, str] = field(default_factory=dict)
+    # A comment after one trigger, such as a zizmor ignore whose finding is that line.
+    trigger_notes: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if set(self.trigger_notes) - set(self.on):
+            raise WorkflowError(f"workflow {self.name!r}: a note on a trigger it does not set")
         ids = [job.id for job in self.jobs]
         if len(set(ids)) != len(ids):
             raise WorkflowError(f"workflow {self.name!r}: duplicate job ids {ids}")
@@ -314,16 +318,18 @@ def _job(job: Job) -> _Map:
     return out
 
 
-def _triggers(on: Mapping[str, object]) -> _Map:
+def _triggers(on: Mapping[str, object], notes: Mapping[str, str]) -> _Map:
     """The ``on`` block: an event without settings (``workflow_dispatch: {}``) is kept."""
     return _Map(
-        (str(k), _Map() if isinstance(v, Mapping) and not v else _plain(v), None)
+        (str(k), _Map() if isinstance(v, Mapping) and not v else _plain(v), notes.get(str(k)))
         for k, v in on.items()
     )
 
 
 def _workflow(workflow: Workflow) -> _Map:
-    out = _mapping([("name", workflow.name), ("on", _triggers(workflow.on))])
+    out = _mapping(
+        [("name", workflow.name), ("on", _triggers(workflow.on, workflow.trigger_notes))]
+    )
     out.append(("permissions", _Map(), None))
     if workflow.concurrency is not None:
         out.append(("concurrency", _concurrency(workflow.concurrency), None))

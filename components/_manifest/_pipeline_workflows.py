@@ -2,7 +2,9 @@
 
 Three workflows of the repository that holds the manifest and this program:
 
-- ``ghpublish-review.yml``: on a pull request, ``make synth`` (lint included) and
+- ``ghpublish-review.yml``: on a pull request (``pull_request_target``: the default
+  branch's code, the pull request's manifest read through the API as data, a warning when it
+  changes anything else), ``make synth`` (lint included) and
   ``make diff BASE=<base sha>`` in markdown to the job summary; read-only, no secrets;
 - ``ghpublish-up.yml``: on the default branch (and by hand), ``make synth`` then
   ``pulumi up`` through ``pulumi/actions``, with the backend and the GitHub credentials
@@ -27,6 +29,8 @@ from __future__ import annotations
 
 __all__ = [
     "CACHE_ENV",
+    "CHANGED_FILES",
+    "CODE_WARNING_SCRIPT",
     "DEPLOY_PATH",
     "DRIFT_PATH",
     "PIPELINE_ENVIRONMENT",
@@ -42,7 +46,7 @@ __all__ = [
 from .._core._catalog import pin
 from .._core._spec import STANDARD_VERSION, PipelineShard, PipelineSpec
 from .._core._steps import READ_CODE, checkout
-from .._core._workflow import Concurrency, Job, Step, Workflow
+from .._core._workflow import Concurrency, Job, Permission, Step, Workflow
 
 REVIEW_PATH = ".github/workflows/ghpublish-review.yml"
 DEPLOY_PATH = ".github/workflows/ghpublish-up.yml"
@@ -211,10 +215,87 @@ def _env(source: str) -> dict[str, str]:
     return {"MANIFEST": source}
 
 
+# Where the review puts the list of paths a pull request changes (one a line).
+CHANGED_FILES = "${{ runner.temp }}/ghpublish-changed-files.txt"
+
+# The pull request's manifest and the paths it changes, read through the API as data: the
+# manifest replaces the base's copy in the working tree (what `make diff` compares with
+# BASE), and nothing else of the pull request reaches the runner.
+_FETCH_SCRIPT = "\n".join(
+    [
+        "# Data only: the manifest's text at the head commit, never a checkout of the head.",
+        "gh api -H 'Accept: application/vnd.github.raw' \\",
+        '  "repos/$REPOSITORY/contents/$MANIFEST?ref=$HEAD_SHA" > "$RUNNER_TEMP/manifest"',
+        'cp "$RUNNER_TEMP/manifest" "$MANIFEST"',
+        "# Every path the pull request adds, changes, removes or renames (both names).",
+        'gh api --paginate "repos/$REPOSITORY/pulls/$NUMBER/files" \\',
+        "  --jq '.[] | .filename, (.previous_filename // empty)' > \"$CHANGED\"",
+        "",
+    ]
+)
+
+# A pull request that changes anything but the manifest: its summary comes from the
+# default branch's code, so the change of code is not in it (it runs once merged).
+CODE_WARNING_SCRIPT = "\n".join(
+    [
+        'others="$(grep -v -x -F -e "$MANIFEST" -- "$CHANGED" || true)"',
+        '[ -n "$others" ] || exit 0',
+        "count=\"$(printf '%s\\n' \"$others\" | wc -l | tr -d ' ')\"",
+        'echo "::warning title=Code changes::This pull request changes $count path(s) besides'
+        " the manifest. The summary was computed with the default branch's code and does not"
+        ' show what they do; review them by hand."',
+        "{",
+        "  echo '## Code changes are not in this summary'",
+        "  echo",
+        '  echo "This pull request changes $count path(s) besides the manifest ($MANIFEST)."',
+        "  echo \"The diff above was computed with the default branch's code, with the pull"
+        " request's manifest as data: what the changed code does is not shown. Review it by"
+        ' hand."',
+        "  echo",
+        "  echo '<pre>'",
+        "  printf '%s\\n' \"$others\" | head -n 200 | sed -e 's/&/\\&amp;/g' -e 's/</\\&lt;/g' \\",
+        "    -e 's/>/\\&gt;/g'",
+        "  echo '</pre>'",
+        '} >> "$GITHUB_STEP_SUMMARY"',
+        "",
+    ]
+)
+
+
 def pipeline_review(pipeline: PipelineSpec, branch: str, source: str) -> Workflow:
     """On a pull request: synth, lint and the manifest diff in the job summary (of each
-    shard); no secrets."""
-    steps = [*_prepare(pipeline, history=True)]
+    shard), computed by the default branch's code with the pull request's manifest as data
+    (a pull request cannot make its own summary say anything); a warning when it changes
+    more than the manifest; a read-only token, no secrets."""
+    base = checkout()
+    steps = [
+        Step(
+            name="Check out the base commit",
+            uses=base.uses,
+            with_={
+                **base.with_,
+                "ref": "${{ github.event.pull_request.base.sha }}",
+                # The diff reads the manifest at the base commit: the whole history.
+                "fetch-depth": 0,
+            },
+        ),
+        Step(
+            name="Set up Python",
+            uses=pin("actions/setup-python"),
+            with_={"python-version": pipeline.python_version},
+        ),
+        Step(
+            name="Fetch the pull request's manifest (data only)",
+            env={
+                "GH_TOKEN": "${{ github.token }}",
+                "REPOSITORY": "${{ github.repository }}",
+                "HEAD_SHA": "${{ github.event.pull_request.head.sha }}",
+                "NUMBER": "${{ github.event.pull_request.number }}",
+                "CHANGED": CHANGED_FILES,
+            },
+            run=_FETCH_SCRIPT,
+        ),
+    ]
     for shard in _stacks(pipeline):
         env = {"BASE": "${{ github.event.pull_request.base.sha }}"}
         if shard.name:
@@ -234,15 +315,31 @@ def pipeline_review(pipeline: PipelineSpec, branch: str, source: str) -> Workflo
                 ),
             ),
         ]
+    steps.append(
+        Step(
+            name="Warn about changes besides the manifest",
+            if_="always()",
+            env={"CHANGED": CHANGED_FILES},
+            run=CODE_WARNING_SCRIPT,
+        )
+    )
     job = Job(
         id="review",
         name="Synthesize and diff",
-        permissions=(READ_CODE,),
+        permissions=(
+            READ_CODE,
+            Permission("pull-requests", "read", "list the paths the pull request changes"),
+        ),
         steps=tuple(steps),
     )
     return Workflow(
         name="ghpublish review",
-        on={"pull_request": {"branches": [branch]}},
+        on={"pull_request_target": {"branches": [branch]}},
+        trigger_notes={
+            "pull_request_target": "zizmor: ignore[dangerous-triggers] -- runs the base"
+            " branch's code only; the pull request's manifest is read through the API as data"
+            " and nothing of the head is checked out or run; read-only token, no secrets"
+        },
         concurrency=Concurrency(
             "ghpublish-review-${{ github.event.pull_request.number }}", cancel_in_progress=True
         ),

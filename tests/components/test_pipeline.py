@@ -203,10 +203,15 @@ def rendered() -> dict[str, str]:
 def test_review_runs_synth_and_diff_read_only_without_secrets(rendered: dict[str, str]) -> None:
     text = rendered[REVIEW_PATH]
     data = yaml.safe_load(text)
-    assert data[True] == {"pull_request": {"branches": ["trunk"]}}  # PyYAML reads `on` as True
+    # PyYAML reads `on` as True. pull_request_target: the base's code, its own token.
+    assert data[True] == {"pull_request_target": {"branches": ["trunk"]}}
+    assert (
+        "  pull_request_target:  # zizmor: ignore[dangerous-triggers] -- runs the base branch's"
+        " code only;" in text
+    )
     assert data["permissions"] == {}
     (job,) = data["jobs"].values()
-    assert job["permissions"] == {"contents": "read"}
+    assert job["permissions"] == {"contents": "read", "pull-requests": "read"}
     assert "environment" not in job
     assert "secrets." not in text
     runs = [s.get("run", "") for s in job["steps"]]
@@ -217,9 +222,100 @@ def test_review_runs_synth_and_diff_read_only_without_secrets(rendered: dict[str
         'make diff BASE="$BASE" MANIFEST="$MANIFEST" FORMAT=markdown'
         ' OUTPUT="$GITHUB_STEP_SUMMARY" EXIT_ZERO=1'
     )
-    checkout = job["steps"][0]["with"]
-    assert checkout == {"persist-credentials": False, "fetch-depth": 0}
     assert data["env"] == {"MANIFEST": "publishing.yaml"}
+
+
+def test_review_checks_out_the_base_and_reads_the_head_manifest_as_data(
+    rendered: dict[str, str],
+) -> None:
+    (job,) = yaml.safe_load(rendered[REVIEW_PATH])["jobs"].values()
+    steps = job["steps"]
+    checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    # One checkout: the base commit, the default branch's code; nothing of the head.
+    assert [s["with"] for s in checkouts] == [
+        {
+            "persist-credentials": False,
+            "ref": "${{ github.event.pull_request.base.sha }}",
+            "fetch-depth": 0,
+        }
+    ]
+    assert steps[0] is checkouts[0]
+    # The head is named once: the commit whose manifest the API returns as text.
+    head = [s for s in steps if "head" in str(s.get("env", {}))]
+    assert [s["name"] for s in head] == ["Fetch the pull request's manifest (data only)"]
+    fetch = head[0]
+    assert fetch["env"]["HEAD_SHA"] == "${{ github.event.pull_request.head.sha }}"
+    assert fetch["env"]["GH_TOKEN"] == "${{ github.token }}"
+    assert (
+        '"repos/$REPOSITORY/contents/$MANIFEST?ref=$HEAD_SHA" > "$RUNNER_TEMP/manifest"'
+        in fetch["run"]
+    )
+    assert 'cp "$RUNNER_TEMP/manifest" "$MANIFEST"' in fetch["run"]
+    # Every later step runs the base's make targets; none runs a script of the head.
+    later = steps[steps.index(fetch) + 1 :]
+    for step in later:
+        assert "uses" not in step
+    runs = [s["run"] for s in later]
+    assert all(r.startswith(("make synth", "make diff")) for r in runs[:-1]), runs
+    assert rendered[REVIEW_PATH].count("github.event.pull_request.head") == 1
+
+
+def _warn(rendered: dict[str, str], tmp_path: Path, changed: list[str]) -> tuple[str, str]:
+    (job,) = yaml.safe_load(rendered[REVIEW_PATH])["jobs"].values()
+    step = job["steps"][-1]
+    assert step["name"] == "Warn about changes besides the manifest"
+    assert step["if"] == "always()"
+    listing, summary = tmp_path / "changed.txt", tmp_path / "summary.md"
+    listing.write_text("".join(f"{p}\n" for p in changed))
+    summary.write_text("")
+    env = {
+        "PATH": os.environ["PATH"],
+        "MANIFEST": "publishing.yaml",
+        "CHANGED": str(listing),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    run = _bash(step["run"], env)
+    assert run.returncode == 0, run.stderr
+    return run.stdout, summary.read_text()
+
+
+def test_a_manifest_only_pull_request_gets_no_warning(
+    rendered: dict[str, str], tmp_path: Path
+) -> None:
+    assert _warn(rendered, tmp_path, ["publishing.yaml"]) == ("", "")
+
+
+def test_a_pull_request_changing_code_gets_a_warning(
+    rendered: dict[str, str], tmp_path: Path
+) -> None:
+    changed = ["publishing.yaml", "Makefile", "tools/diff.py", "docs/<b>&.md"]
+    log, summary = _warn(rendered, tmp_path, changed)
+    assert log == (
+        "::warning title=Code changes::This pull request changes 3 path(s) besides the"
+        " manifest. The summary was computed with the default branch's code and does not show"
+        " what they do; review them by hand.\n"
+    )
+    assert summary == (
+        "## Code changes are not in this summary\n\n"
+        "This pull request changes 3 path(s) besides the manifest (publishing.yaml).\n"
+        "The diff above was computed with the default branch's code, with the pull request's"
+        " manifest as data: what the changed code does is not shown. Review it by hand.\n\n"
+        "<pre>\nMakefile\ntools/diff.py\ndocs/&lt;b&gt;&amp;.md\n</pre>\n"
+    )
+
+
+def test_a_missing_changed_files_list_is_no_warning(
+    rendered: dict[str, str], tmp_path: Path
+) -> None:
+    # The fetch step failed (the run has failed already): nothing more to say.
+    (job,) = yaml.safe_load(rendered[REVIEW_PATH])["jobs"].values()
+    env = {
+        "PATH": os.environ["PATH"],
+        "MANIFEST": "publishing.yaml",
+        "CHANGED": str(tmp_path / "absent"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    assert _bash(job["steps"][-1]["run"], env).returncode == 0
 
 
 def test_up_runs_pulumi_up_on_the_default_branch_with_secrets(rendered: dict[str, str]) -> None:
@@ -489,6 +585,10 @@ def test_no_manifest_text_inside_an_expression(rendered: dict[str, str]) -> None
     allowed = {
         "${{ github.event.pull_request.base.sha }}",
         "${{ github.event.pull_request.number }}",
+        "${{ github.event.pull_request.head.sha }}",
+        "${{ github.repository }}",
+        "${{ github.token }}",
+        "${{ runner.temp }}",
         "${{ secrets.PULUMI_BACKEND_URL }}",
         "${{ secrets.GHPUBLISH_GITHUB_TOKEN }}",
         "${{ secrets.PULUMI_ACCESS_TOKEN }}",
