@@ -32,7 +32,7 @@ STAMP := $(VENV)/.requirements-installed
 q = '$(subst ','\'',$(1))'
 
 .PHONY: synth test lint schema golden preview bench budget clean diff fuzz package-schema \
-	policy-preview contract ghsim-spec engine rehearse import
+	policy-preview contract ghsim-spec engine rehearse import lock
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,9 @@ test: $(STAMP) lint ## the whole test suite
 lint: $(STAMP) ## ruff over the project's Python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+lock: $(STAMP) ## regenerate requirements.lock (requirements.txt with hashes) after changing a pin
+	$(BIN)/python -m tools.lock
 
 schema: $(STAMP) ## regenerate schema/publishing.schema.json from the manifest model
 	$(BIN)/python -m tools.schema
