@@ -6,8 +6,9 @@ Three workflows of the repository that holds the manifest and this program:
   branch's code, the pull request's manifest read through the API as data, a warning when it
   changes anything else), ``make synth`` (lint included) and
   ``make diff BASE=<base sha>`` in markdown to the job summary; read-only, no secrets;
-- ``ghpublish-up.yml``: on the default branch (and by hand), ``make synth`` then
-  ``pulumi up`` through ``pulumi/actions``, with the backend and the GitHub credentials
+- ``ghpublish-up.yml``: on the default branch (and by hand), the program's hashed lock
+  (requirements.lock, no development tools) then ``pulumi up`` through ``pulumi/actions``,
+  with the backend and the GitHub credentials
   from secrets;
 - ``ghpublish-drift.yml``: on a schedule (and by hand),
   ``pulumi preview --refresh --expect-no-changes``. The preview goes to the job summary
@@ -33,6 +34,7 @@ __all__ = [
     "CODE_WARNING_SCRIPT",
     "DEPLOY_PATH",
     "DRIFT_PATH",
+    "INSTALL_LOCKED",
     "PIPELINE_ENVIRONMENT",
     "PIPELINE_PATHS",
     "PIPELINE_SECRETS",
@@ -107,6 +109,18 @@ def _synth(shard: PipelineShard) -> Step:
         env={"SHARD": shard.name},
         run='make synth MANIFEST="$MANIFEST" SHARD="$SHARD"',
     )
+
+
+# What `pulumi up` and the drift check run in: .venv (Pulumi.yaml's virtualenv) holding
+# requirements.lock only, every file checked against its hash; never requirements-dev.txt's
+# tools (linters, test runners), which `make synth` installs. The review synthesizes and
+# lints the same code before it is merged; these jobs do not run `make synth`.
+INSTALL_LOCKED = Step(
+    name="Install the program's locked requirements",
+    run="python -m venv .venv\n"
+    ".venv/bin/python -m pip install --disable-pip-version-check --no-deps --require-hashes"
+    " -r requirements.lock\n",
+)
 
 
 def _prepare(pipeline: PipelineSpec, *, history: bool = False) -> tuple[Step, ...]:
@@ -350,7 +364,7 @@ def pipeline_review(pipeline: PipelineSpec, branch: str, source: str) -> Workflo
 
 
 def pipeline_deploy(pipeline: PipelineSpec, branch: str, source: str) -> Workflow:
-    """On the default branch: synth, then `pulumi up` with the org administration token; a
+    """On the default branch: the hashed lock, then `pulumi up` with the org administration token; a
     job per shard, each in its stack's concurrency group."""
     mint, token = _credentials(pipeline, drift=False)
     jobs = tuple(
@@ -363,7 +377,7 @@ def pipeline_deploy(pipeline: PipelineSpec, branch: str, source: str) -> Workflo
             concurrency=_stack_concurrency(shard),
             steps=(
                 *_prepare(pipeline),
-                _synth(shard),
+                INSTALL_LOCKED,
                 *mint,
                 _pulumi(pipeline, "up", token, shard.stack),
             ),
@@ -437,7 +451,7 @@ _REPORT_SCRIPT = "\n".join(
         "  {",
         "    echo '## The drift check did not run (not drift)'",
         "    echo",
-        "    echo 'A set-up step (checkout, Python, make synth, the Pulumi CLI or its"
+        "    echo 'A set-up step (checkout, Python, the locked requirements, the Pulumi CLI or its"
         " credentials) failed before the preview ran.'",
         '  } >> "$GITHUB_STEP_SUMMARY"',
         "fi",
@@ -493,7 +507,7 @@ def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
             environment=PIPELINE_ENVIRONMENT,
             if_=when,
             concurrency=_stack_concurrency(shard),
-            steps=(*_prepare(pipeline), _synth(shard), install, *mint, preview, report),
+            steps=(*_prepare(pipeline), INSTALL_LOCKED, install, *mint, preview, report),
         )
 
     return Workflow(

@@ -338,6 +338,26 @@ def test_up_runs_pulumi_up_on_the_default_branch_with_secrets(rendered: dict[str
     assert data["concurrency"] == yaml.safe_load(rendered[DRIFT_PATH])["concurrency"]
 
 
+@pytest.mark.parametrize("path", [DEPLOY_PATH, DRIFT_PATH])
+def test_up_and_drift_run_only_the_hashed_lock(rendered: dict[str, str], path: str) -> None:
+    text = rendered[path]
+    (job,) = yaml.safe_load(text)["jobs"].values()
+    installs = [s for s in job["steps"] if "pip install" in s.get("run", "")]
+    assert [s["run"] for s in installs] == [
+        "python -m venv .venv\n"
+        ".venv/bin/python -m pip install --disable-pip-version-check --no-deps"
+        " --require-hashes -r requirements.lock\n"
+    ]
+    # Before any credential: the install runs without a secret or a token.
+    assert "env" not in installs[0]
+    assert job["steps"].index(installs[0]) < min(
+        i for i, s in enumerate(job["steps"]) if "secrets." in str(s) or "token" in str(s)
+    )
+    # Never the development tools, which `make synth` and `make test` install.
+    assert "make synth" not in text and "requirements-dev" not in text
+    assert "make " not in text
+
+
 def test_only_the_pulumi_steps_keep_the_github_api_cache(
     rendered: dict[str, str], example_run
 ) -> None:  # type: ignore[no-untyped-def]

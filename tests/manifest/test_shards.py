@@ -250,9 +250,8 @@ def test_the_pipeline_runs_every_shards_stack_in_jobs_of_its_own(
             "cancel-in-progress": False,
             "queue": "max",
         }
-        synth_step = next(s for s in job["steps"] if s["name"].startswith("Synthesize"))
-        assert synth_step["env"] == {"SHARD": shard}
-        assert synth_step["run"] == 'make synth MANIFEST="$MANIFEST" SHARD="$SHARD"'
+        # No development tools in the job holding the credentials: the review synthesizes.
+        assert not any("make synth" in s.get("run", "") for s in job["steps"])
         assert job["steps"][-1]["with"]["stack-name"] == stack
     # Each shard's drift check at its own staggered time, and only then (all by hand).
     drift = files["ghpublish-drift.yml"]
