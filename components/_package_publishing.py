@@ -38,6 +38,10 @@ class PublishingTargetArgs(TypedDict):
     """Where the repository stands in the manifest, quoted in the file header."""
     manifest_source: NotRequired[pulumi.Input[str]]
     """The manifest file, quoted in the file header (default `publishing.yaml`)."""
+    manifest_repository: NotRequired[pulumi.Input[str]]
+    """The repository of the same owner holding the manifest, named in the file header as
+    where changes are made by pull request (default none: the header says the repository
+    holding the manifest)."""
     release_tag_pattern: NotRequired[pulumi.Input[str]]
     """The tags releases are made from, fnmatch syntax (default `v*`)."""
 
@@ -78,6 +82,7 @@ class PackagePublishing(Component):
             default_branch=args.get("branch") or "main",
             adopt=False,
             path=args.get("manifest_path") or f"the repository {repository}",
+            manifest_repository=args.get("manifest_repository"),
             release_tag_pattern=_tag_pattern(args.get("release_tag_pattern") or RELEASE_TAGS),
             blocks={eco.key: spec},
         )

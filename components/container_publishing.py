@@ -102,6 +102,10 @@ class ContainerPublishingArgs(TypedDict):
     """Where the repository stands in the manifest, quoted in the file header."""
     manifest_source: NotRequired[pulumi.Input[str]]
     """The manifest file, quoted in the file header (default `publishing.yaml`)."""
+    manifest_repository: NotRequired[pulumi.Input[str]]
+    """The repository of the same owner holding the manifest, named in the file header as
+    where changes are made by pull request (default none: the header says the repository
+    holding the manifest)."""
     release_tag_pattern: NotRequired[pulumi.Input[str]]
     """The tags releases are made from, fnmatch syntax (default `v*`)."""
     visibility: NotRequired[pulumi.Input[str]]
@@ -220,6 +224,7 @@ def _spec(args: ContainerPublishingArgs) -> RepositorySpec:
             )
         },
         path=args.get("manifest_path") or f"the repository {name}",  # type: ignore[arg-type]
+        manifest_repository=args.get("manifest_repository"),  # type: ignore[arg-type]
         release_tag_pattern=_tag_pattern(args.get("release_tag_pattern") or RELEASE_TAGS),  # type: ignore[arg-type]
     )
 

@@ -36,6 +36,10 @@ class NpmPublishingArgs(TypedDict):
     """Where the repository stands in the manifest, quoted in the file header."""
     manifest_source: NotRequired[pulumi.Input[str]]
     """The manifest file, quoted in the file header (default `publishing.yaml`)."""
+    manifest_repository: NotRequired[pulumi.Input[str]]
+    """The repository of the same owner holding the manifest, named in the file header as
+    where changes are made by pull request (default none: the header says the repository
+    holding the manifest)."""
     release_tag_pattern: NotRequired[pulumi.Input[str]]
     """The tags releases are made from, fnmatch syntax (default `v*`)."""
 

@@ -145,6 +145,11 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
         "adopt": repo.adopt,
         "manifest_path": repo.path,
         "manifest_source": source,
+        **(
+            {"manifest_repository": repo.manifest_repository}
+            if repo.manifest_repository is not None
+            else {}
+        ),
         "actions": {
             "default_token": repo.actions.default_token,
             "approve_pull_requests": repo.actions.approve_pull_requests,

@@ -184,6 +184,10 @@ class PublishingRepositoryArgs(TypedDict):
     created)."""
     manifest_source: NotRequired[pulumi.Input[str]]
     """The manifest file, quoted in file headers (default `publishing.yaml`)."""
+    manifest_repository: NotRequired[pulumi.Input[str]]
+    """The repository of the same owner holding the manifest, named in file headers as
+    where changes are made by pull request (default none: the header says the repository
+    holding the manifest)."""
 
 
 def _repository(
@@ -319,6 +323,12 @@ class PublishingRepository(Component):
         pattern = args.get("release_tag_pattern")
         return {"release_tag_pattern": pattern} if pattern is not None else {}
 
+    @staticmethod
+    def _home(args: PublishingRepositoryArgs) -> dict[str, Any]:
+        """The manifest repository file headers send changes to (when the manifest has one)."""
+        home = args.get("manifest_repository")
+        return {"manifest_repository": home} if home is not None else {}
+
     @classmethod
     def _where(cls, args: PublishingRepositoryArgs, branch: str) -> dict[str, Any]:
         """What every package child is told: the repository, the branch, the manifest
@@ -329,6 +339,7 @@ class PublishingRepository(Component):
             "branch": branch,
             "manifest_path": args.get("manifest_path") or f"the repository {args['name']}",
             "manifest_source": args.get("manifest_source") or "publishing.yaml",
+            **cls._home(args),
             **cls._tags(args),
         }
 
@@ -383,6 +394,7 @@ class PublishingRepository(Component):
             "container": container,
             "manifest_path": target["manifest_path"],
             "manifest_source": target["manifest_source"],
+            **self._home(args),  # type: ignore[typeddict-item]
         }
         # What decides attestations: an adopted repository's kept visibility is unknown
         # here, so it attests only where every visibility may (Enterprise Cloud).

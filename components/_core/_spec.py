@@ -128,6 +128,9 @@ class RepositorySpec:
     # Each is its ecosystem's own spec type (`components/_ecosystems/<key>/`), which this
     # floor does not import.
     blocks: Mapping[str, Any] = field(default_factory=dict)
+    # The repository (of the same owner) that holds the manifest, where changes are made by
+    # pull request; None where the manifest declares no `manifest_repository`.
+    manifest_repository: str | None = None
 
     def block(self, key: str) -> Any:
         """The resolved block of the ecosystem ``key``, None where the repository has none."""

@@ -21,12 +21,26 @@ def per_ref_concurrency(name: str) -> Concurrency:
 
 
 def header(repo: RepositorySpec, source: str) -> tuple[str, ...]:
-    """The first lines of every managed file: who manages it and where to change it."""
+    """The first lines of every managed file: who manages it and where to change it (by pull
+    request on the manifest repository: a repository's maintainer cannot run `pulumi up`).
+    The renderer writes every line inertly (:func:`inert`)."""
+    # By name, not by position: removing another repository changes no other file.
+    entry = f"the repository '{repo.name}' under repositories in {source}"
+    if repo.manifest_repository is not None:
+        home = f"{repo.owner}/{repo.manifest_repository}"
+        return (
+            f"Managed by ghpublish (publishing standard v{STANDARD_VERSION}) from the manifest"
+            f" {source}",
+            f"in {home}. Do not edit by hand: changes made here are overwritten.",
+            f"To change this file, open a pull request on {home} that edits",
+            f"{entry}.",
+        )
     return (
-        f"Managed by ghpublish (publishing standard v{STANDARD_VERSION}). Do not edit by hand:",
-        "the next `pulumi up` overwrites changes made here. To change this file, edit",
-        # By name, not by position: removing another repository changes no other file.
-        f"the repository '{repo.name}' under repositories in {source} and run `pulumi up`.",
+        f"Managed by ghpublish (publishing standard v{STANDARD_VERSION}) from the manifest"
+        f" {source}",
+        f"of {repo.owner}. Do not edit by hand: changes made here are overwritten.",
+        "To change this file, open a pull request on the repository holding that manifest",
+        f"that edits {entry}.",
     )
 
 

@@ -339,13 +339,22 @@ def _workflow(workflow: Workflow) -> _Map:
     return out
 
 
+def inert(text: str) -> str:
+    """``text`` safe inside one comment line: every character that is not printable (a line
+    break of any kind, another control or format character) written as its escape, so a
+    name from a manifest or a path can neither end the comment nor hide text."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
 def render(workflow: Workflow) -> str:
     """The workflow as YAML text, byte-identical for the same model.
 
     Structure (block mappings, the steps' sequence, comments) is laid out here;
     every scalar is written by PyYAML, so quoting follows a real YAML library.
     """
-    lines = [f"# {line}" if line else "#" for line in workflow.header]
+    lines = [f"# {inert(line)}" if line else "#" for line in workflow.header]
     _emit(_workflow(workflow), 0, lines)
     return "\n".join(lines) + "\n"
 

@@ -129,6 +129,11 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
                 features=_resolve_features(repo, defaults, adopt),
                 kept=kept,
                 blocks=blocks,
+                manifest_repository=(
+                    manifest.manifest_repository.name
+                    if manifest.manifest_repository is not None
+                    else None
+                ),
                 **standards,
             )
         )

@@ -85,11 +85,14 @@ def _secret(name: str) -> str:
 
 
 def header(pipeline: PipelineSpec, source: str) -> tuple[str, ...]:
-    """The first lines of each pipeline workflow: who manages it and where to change it."""
+    """The first lines of each pipeline workflow: who manages it and where to change it (by
+    pull request on this repository, the manifest's). The renderer writes them inertly."""
     return (
-        f"Managed by ghpublish (publishing standard v{STANDARD_VERSION}). Do not edit by hand:",
-        "the next `pulumi up` overwrites changes made here. To change this file, edit",
-        f"{pipeline.path} ({pipeline.repository}) in {source} and run `pulumi up`.",
+        f"Managed by ghpublish (publishing standard v{STANDARD_VERSION}) from the manifest"
+        f" {source}",
+        f"in this repository ({pipeline.repository}). Do not edit by hand: changes made here",
+        "are overwritten. To change this file, open a pull request on this repository that",
+        f"edits {pipeline.path} in {source}.",
     )
 
 

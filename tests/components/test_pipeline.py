@@ -154,7 +154,8 @@ def test_pipeline_is_committed_to_the_manifest_repository_only(run_manifest: Run
     for f in files.values():
         assert (f.inputs["repository"], f.inputs["branch"]) == ("Publishing", "trunk")
         assert f.inputs["content"].startswith("# Managed by ghpublish")
-        assert "manifest_repository (Publishing) in publishing.yaml" in f.inputs["content"]
+        assert "in this repository (Publishing)" in f.inputs["content"]
+        assert "edits manifest_repository in publishing.yaml." in f.inputs["content"]
     # widgets gets no pipeline
     assert not [
         r

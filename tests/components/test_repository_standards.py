@@ -301,10 +301,12 @@ def test_every_managed_file_opens_with_the_header(example_run: Run) -> None:
     found = files(example_run)
     assert found
     for rel, text in found.items():
-        head = "".join(text.splitlines(keepends=True)[:3])
+        head = "".join(text.splitlines(keepends=True)[:4])
         assert head.startswith(f"# Managed by ghpublish (publishing standard v{STANDARD_VERSION})")
         assert "Do not edit by hand" in head
-        assert "publishing.yaml" in head and "pulumi up" in head, rel
+        # A change goes to the manifest by pull request: a maintainer cannot run `pulumi up`.
+        assert "publishing.yaml" in head and "open a pull request on" in head, rel
+        assert "pulumi up" not in head, rel
 
 
 def test_managed_file_refuses_content_without_the_header() -> None:
