@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from components._core._spec import PULUMI_CLI
 from tools import engine
 
 # `go`: version and env answer fixed values; `build -o OUT` writes OUT (a script that writes
@@ -194,3 +195,8 @@ def test_a_build_from_before_piece_keys_is_adopted(fake: Path) -> None:
         legacy / "bin" / "pulumi-resource-docker-build"
     )
     assert (bin_dir / "pulumi-resource-github").read_text() != "old pulumi-resource-github\n"
+
+
+def test_the_pipeline_pins_the_cli_the_engine_tests_run() -> None:
+    """The generated pipeline installs the CLI version the engine tests build and run."""
+    assert engine.VERSIONS["pulumi"] == PULUMI_CLI
