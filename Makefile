@@ -32,7 +32,11 @@ STAMP := $(VENV)/.requirements-installed
 q = '$(subst ','\'',$(1))'
 
 .PHONY: synth test lint schema golden preview bench budget clean diff fuzz package-schema \
-	policy-preview contract ghsim-spec engine rehearse import lock
+	policy-preview contract ghsim-spec engine rehearse import lock docs docs-samples help
+
+help: ## this list: every target with a description
+	@grep -E '^[a-z][a-z-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | \
+	  sed -E 's/^([a-z-]+):.*## (.*)/\1\t\2/' | awk -F '\t' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -133,6 +137,17 @@ IMPORT_OUT := $(if $(filter command line environment,$(origin OUT)),$(OUT),build
 import: $(STAMP) $(if $(SEED),$(OPENAPI_STAMP)) ## adopt an existing org: publishing.yaml from what GitHub holds
 	$(BIN)/python -m tools.import_org --owner $(call q,$(OWNER)) --out $(call q,$(IMPORT_OUT)) \
 	  $(if $(SEED),--seed $(call q,$(SEED)))
+
+# `make docs`: the documentation site (docs/, mkdocs.yml) with MkDocs and its Material theme,
+# --strict (a broken link, anchor or snippet fails), into build/docs. `make docs-samples`
+# regenerates what the pages show of the tools' output (docs/samples/) and the manifest
+# reference (docs/reference/manifest.md); tests/test_docs.py checks both are current.
+docs: $(STAMP) ## build the documentation site into build/docs (mkdocs build --strict)
+	$(BIN)/mkdocs build --strict --quiet --site-dir build/docs
+
+docs-samples: $(STAMP) ## regenerate docs/samples/ and the manifest reference from the tools
+	$(BIN)/python -m tools.docs_samples
+	$(BIN)/python -m tools.docs_reference
 
 clean: ## remove build/ and the .venv make created (never a VENV= given elsewhere)
 	rm -rf build .venv

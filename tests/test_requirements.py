@@ -58,6 +58,7 @@ def test_tools_are_pinned_in_the_dev_file_only() -> None:
     assert "-r requirements.txt" in lines
     assert not set(runtime) & set(dev)
     tools = ("pytest", "hypothesis", "ruff", "zizmor", "check-jsonschema", "matplotlib")
+    tools += ("mkdocs", "mkdocs-material")
     assert set(tools) | {"pyinstrument"} <= set(dev)
     assert not set(tools) & set(runtime)
     # Every tool's own dependencies are pinned too.
