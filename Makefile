@@ -143,7 +143,7 @@ import: $(STAMP) $(if $(SEED),$(OPENAPI_STAMP)) ## adopt an existing org: publis
 # regenerates what the pages show of the tools' output (docs/samples/) and the manifest
 # reference (docs/reference/manifest.md); tests/test_docs.py checks both are current.
 docs: $(STAMP) ## build the documentation site into build/docs (mkdocs build --strict)
-	$(BIN)/mkdocs build --strict --quiet --site-dir build/docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/docs
 
 docs-samples: $(STAMP) ## regenerate docs/samples/ and the manifest reference from the tools
 	$(BIN)/python -m tools.docs_samples

@@ -7,7 +7,7 @@ types with trivial inputs under the same engine (floor), then the whole `make sy
 (`python -m tools.synth`, lint included, in its own process), and reports wall time,
 resources, resources per repository, ms per resource, peak RSS, invokes, ours/floor and
 synth/ours. Then how fast hostile manifests (an alias bomb, deep nesting) are refused, and
-the memory it takes. Writes build/bench/results.json, hostile.json, table.md (the README's
+the memory it takes. Writes build/bench/results.json, hostile.json, table.md (docs/scale.md's
 table) and time.png.
 """
 
@@ -243,7 +243,7 @@ TABLE_HEADER = (
 
 
 def markdown_table(results: list[dict[str, Any]]) -> str:
-    """The README's table (section Org scale) of one run's results."""
+    """The table of docs/scale.md (Org scale) of one run's results."""
     columns = TABLE_HEADER.count("|") - 1
     lines = [TABLE_HEADER, "| " + " | ".join(["---:"] * columns) + " |"]
     for row in results:
@@ -453,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         table += "\nThe real engine against the simulated GitHub:\n\n" + engine_table(rows)
     (out / "table.md").write_text(table, encoding="utf-8")
     _plot(results, out / "time.png")
-    print(f"wrote {out / 'results.json'}, {out / 'table.md'} (README) and {out / 'time.png'}")
+    print(f"wrote {out / 'results.json'}, {out / 'table.md'} (docs/scale.md), {out / 'time.png'}")
     return 0
 
 

@@ -86,7 +86,8 @@ def diff() -> str:
     example = (ROOT / "publishing.yaml").read_text(encoding="utf-8")
     base = _edit(example, "  - name: publishing\n", LEGACY + "  - name: publishing\n")
     head = _edit(example, '"Widgets: the core library"', '"Widgets: the core library (v2)"')
-    head = _edit(head, "test_command: npm run test:ci", "test_command: npm run test:ci -- --runInBand")
+    test = "test_command: npm run test:ci"
+    head = _edit(head, test, f"{test} -- --runInBand")
     with tempfile.TemporaryDirectory(prefix="ghpublish-docs-") as tmp:
         repo = Path(tmp)
         git = ["git", "-C", tmp, "-c", "user.name=docs", "-c", "user.email=docs@localhost"]

@@ -199,7 +199,7 @@ def test_without_org_standards_the_repository_carries_its_own_settings(
     run_manifest: RunManifest,
 ) -> None:
     # The same repository, no org standard: its Actions and workflow permissions and its
-    # release-tag ruleset are its own resources (README, Past one stack).
+    # release-tag ruleset are its own resources (docs/shards.md).
     est = estimate(run_manifest(ORG_FULL.replace("org_standards: {}\n", "")), "stack", 5000)
     full = est.repositories["full"]
     assert (full.count, full.refresh, full.create, full.writes) == (8, 12, 29, 11)
