@@ -3,8 +3,9 @@
 An ecosystem is a folder of ``components/_ecosystems/`` (its manifest block, resolved
 spec, resolution and workflow, importing only ``components/_core``) ending in an
 :class:`Ecosystem` descriptor; listing it in ``ECOSYSTEMS`` is what makes the manifest,
-the resolution, the org component and the pull-request checks know it (see the README's
-layout section). Only the manifest, the components and the tools, above, import this.
+the resolution, the org component and the pull-request checks know it (see
+docs/contributing/adding-an-ecosystem.md). Only the manifest, the components and the
+tools, above, import this.
 """
 
 from ._core._ecosystem import Ecosystem
