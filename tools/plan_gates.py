@@ -1,4 +1,4 @@
-"""Rewrite the README's table of plan gates from `GATES` (components/_core/_gates.py)."""
+"""Rewrite the table of plan gates in docs/plans.md from `GATES` (components/_core/_gates.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from components._core._gates import BEGIN, END, gates_markdown
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "plans.md"
 
 
 def rewritten(text: str) -> str:
@@ -17,8 +17,8 @@ def rewritten(text: str) -> str:
 
 
 def main() -> int:
-    README.write_text(rewritten(README.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"wrote the plan gates of {README}")
+    PAGE.write_text(rewritten(PAGE.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"wrote the plan gates of {PAGE}")
     return 0
 
 

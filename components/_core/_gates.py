@@ -2,8 +2,8 @@
 plan (and visibility), with the page of GitHub's documentation that says so.
 
 The table drives the manifest's plan rules (`components/_manifest/_plan.py`), the defaults
-that adapt to the plan (the components), and the README's "What the plan allows" table
-(`gates_markdown`, between its markers; `python -m tools.plan_gates` rewrites it). An
+that adapt to the plan (the components), and the table of docs/plans.md, "What the plan
+allows" (`gates_markdown`, between its markers; `python -m tools.plan_gates` rewrites it). An
 unknown visibility (an adopted repository that keeps GitHub's) counts as private.
 """
 
@@ -128,7 +128,7 @@ END = "<!-- end of plan gates -->"
 
 
 def gates_markdown() -> str:
-    """The README's table of the gates, between its markers."""
+    """The table of the gates in docs/plans.md, between its markers."""
     rows = [
         "| setting | where GitHub offers it | elsewhere, ghpublish | GitHub's documentation |",
         "| --- | --- | --- | --- |",

@@ -1,5 +1,5 @@
 """One test per row of GATES (components/_core/_gates.py): what GitHub offers on each plan,
-refused or adapted exactly, and the README's table generated from it."""
+refused or adapted exactly, and the table of docs/plans.md generated from it."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ def _text(plan: str, entry: str, extra: str = "") -> str:
     return f"owner: acme\nplan: {plan}\n{extra}repositories:\n  - {entry}\n"
 
 
-def test_every_row_has_a_test_and_the_readme_holds_the_generated_table() -> None:
+def test_every_row_has_a_test_and_the_plans_page_holds_the_generated_table() -> None:
     tested = {name[len("test_row_") :] for name in globals() if name.startswith("test_row_")}
     assert tested == set(GATES)
     for gate in GATES.values():
         assert gate.source.startswith("https://docs.github.com/en/"), gate.setting
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert gates_markdown() in readme
-    assert rewritten(readme) == readme
+    page = (ROOT / "docs" / "plans.md").read_text(encoding="utf-8")
+    assert gates_markdown() in page
+    assert rewritten(page) == page
 
 
 @pytest.mark.parametrize("plan", ["free", "pro", "team"])
