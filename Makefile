@@ -19,6 +19,8 @@ STACK ?=
 SEED ?=
 # make rehearse: OUT if given, else its own folder (decided before OUT is taken literally).
 REHEARSE_OUT := $(if $(filter command line environment,$(origin OUT)),$(value OUT),build/rehearse)
+# make import: likewise, else build/import.
+IMPORT_OUT := $(if $(filter command line environment,$(origin OUT)),$(value OUT),build/import)
 # Every value a user gives is taken as its text: make expands nothing in it ($(shell ...),
 # $HOME and $$ reach the tool as typed), neither in a command nor in the environment of one
 # (a value from the command line is still exported, as make does, but unexpanded). A new
@@ -133,7 +135,6 @@ rehearse: $(OPENAPI_STAMP) ## pulumi up, preview, refresh of MANIFEST against a 
 # the simulated GitHub seeded with SEED. Exits 75 when the hourly budget runs out: run it
 # again after the reset and it continues.
 OWNER ?=
-IMPORT_OUT := $(if $(filter command line environment,$(origin OUT)),$(OUT),build/import)
 import: $(STAMP) $(if $(SEED),$(OPENAPI_STAMP)) ## adopt an existing org: publishing.yaml from what GitHub holds
 	$(BIN)/python -m tools.import_org --owner $(call q,$(OWNER)) --out $(call q,$(IMPORT_OUT)) \
 	  $(if $(SEED),--seed $(call q,$(SEED)))
