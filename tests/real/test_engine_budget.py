@@ -12,15 +12,14 @@ locally without them, failed under CI=true).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from realengine import Engine, engine_or_skip
+from requirement import described_or_skip
 
 from tools.api_measure import PROVIDER, Measurement, measure, mixed_manifest
 from tools.budget import COSTS, estimate
-from tools.ghsim import DescriptionMissingError, load_description, served
 from tools.mock_engine import run_program
 from tools.rehearse import ROOT
 
@@ -31,12 +30,7 @@ TOLERANCE = 0.10
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     found = engine_or_skip()
-    try:
-        load_description(served())
-    except DescriptionMissingError as error:
-        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
-            pytest.fail(f"{error}; CI=true requires it", pytrace=False)
-        pytest.skip(str(error))
+    described_or_skip()
     return found
 
 

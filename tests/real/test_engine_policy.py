@@ -9,15 +9,15 @@ exiting non-zero and naming the policies. Needs the engine and the simulator's d
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 from realengine import Engine, engine_or_skip
+from requirement import described_or_skip
 
-from tools.ghsim import DescriptionMissingError, Simulator, load_description, served
+from tools.ghsim import Simulator
 from tools.rehearse import PLACEHOLDER_TOKEN, Rehearsal
 
 pytestmark = pytest.mark.engine
@@ -35,19 +35,10 @@ jobs:
 """
 
 
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
-
-
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     found = engine_or_skip()
-    try:
-        load_description(served())
-    except DescriptionMissingError as error:
-        if _ci():
-            pytest.fail(f"{error}; CI=true requires it", pytrace=False)
-        pytest.skip(str(error))
+    described_or_skip()
     return found
 
 

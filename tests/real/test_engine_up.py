@@ -29,9 +29,10 @@ import pytest
 import yaml
 from conftest import ROOT
 from realengine import engine_or_skip
+from requirement import described_or_skip
 
 from components import load_manifest
-from tools.ghsim import DescriptionMissingError, Simulator, load_description, served
+from tools.ghsim import Simulator
 from tools.golden import GOLDEN
 from tools.rehearse import Rehearsal
 from tools.synth import main as synth_main
@@ -48,19 +49,10 @@ DRIFT_EXIT = 7
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _prerequisites() -> None:
     engine_or_skip()
-    try:
-        load_description(served())
-    except DescriptionMissingError as error:
-        if _ci():
-            pytest.fail(f"{error}; CI=true requires it", pytrace=False)
-        pytest.skip(str(error))
+    described_or_skip()
 
 
 # -- what the program registers, and what GitHub holds ----------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import signal
 import subprocess
@@ -21,25 +20,17 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
+from requirement import described_or_skip
 
-from tools.ghsim import DescriptionMissingError, Simulator, load_description, served
+from tools.ghsim import Simulator
 
 SEED = ROOT / "tests" / "fixtures" / "ghsim" / "octo-org.json"
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
-
-
 @pytest.fixture(scope="module", autouse=True)
 def description() -> None:
-    try:
-        load_description(served())
-    except DescriptionMissingError as error:
-        if _ci():
-            pytest.fail(f"{error}; CI=true requires it", pytrace=False)
-        pytest.skip(str(error))
+    described_or_skip()
 
 
 @pytest.fixture

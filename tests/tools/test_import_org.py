@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, synth
+from requirement import described_or_skip
 
 from tools import import_org
-from tools.ghsim import DescriptionMissingError, Simulator, load_description, served
+from tools.ghsim import Simulator
 
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
 SEED = FIXTURES / "org-state.json"
@@ -31,12 +32,7 @@ OWNER = "Widget-Works"
 
 @pytest.fixture(scope="module", autouse=True)
 def description() -> None:
-    try:
-        load_description(served())
-    except DescriptionMissingError as error:
-        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
-            pytest.fail(f"{error}; CI=true requires it", pytrace=False)
-        pytest.skip(str(error))
+    described_or_skip()
 
 
 @pytest.fixture

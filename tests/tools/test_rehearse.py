@@ -9,7 +9,6 @@ failed under CI=true.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,9 +17,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from realengine import engine_or_skip
+from requirement import described_or_skip
 
 from tools import rehearse as rehearse_module
-from tools.ghsim import DescriptionMissingError, load_description, served
 from tools.rehearse import PLACEHOLDER_TOKEN, Outcome, environment, rehearse
 
 EXAMPLE = ROOT / "publishing.yaml"
@@ -40,19 +39,10 @@ HOSTILE = {
 }
 
 
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
-
-
 @pytest.fixture
 def ready() -> None:
     engine_or_skip()
-    try:
-        load_description(served())
-    except DescriptionMissingError as error:
-        if _ci():
-            pytest.fail(f"{error}; CI=true requires it", pytrace=False)
-        pytest.skip(str(error))
+    described_or_skip()
 
 
 def test_the_cli_gets_none_of_the_callers_credentials_or_endpoints(
