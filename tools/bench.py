@@ -125,8 +125,27 @@ def alias_bomb(levels: int = 8, width: int = 9) -> str:
     return "\n".join(lines) + "\nowner: acme\nrepositories: []\n"
 
 
+def repository_aliases(count: int = 300_000) -> str:
+    """One repository listed ``count`` times through an alias (under the expansion limit)."""
+    return "owner: acme\nrepositories:\n  - &r {name: svc}\n" + "  - *r\n" * (count - 1)
+
+
+def unknown_keys(count: int = 200_000) -> str:
+    """One repository with ``count`` keys the manifest does not know."""
+    keys = "".join(f"    k{i}: v\n" for i in range(count))
+    return f"owner: acme\nrepositories:\n  - name: svc\n{keys}"
+
+
+def large_value(size: int = 9_000_000) -> str:
+    """A 9 MB description: refused, and its error quotes only an excerpt."""
+    return f"owner: acme\nrepositories:\n  - name: svc\n    description: {'x' * size}\n"
+
+
 # Manifests a hostile pull request could hold: each is refused, and how fast is measured.
 HOSTILE = {
+    "repository aliased 300,000x": repository_aliases,
+    "200,000 unknown keys": unknown_keys,
+    "a 9 MB value": large_value,
     "alias bomb, 8 levels": alias_bomb,
     "flow nesting, 50,000 deep": lambda: "owner: a\nrepositories: " + "[" * 50_000 + "]" * 50_000,
     "block nesting, 50,000 deep": lambda: "owner: a\nrepositories:\n" + "- " * 50_000 + "x\n",

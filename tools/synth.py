@@ -24,6 +24,8 @@ from typing import Any
 
 import pulumi
 
+from components import GhpublishError, load_manifest
+from components._manifest import manifest_name
 from tools.budget import estimate, repository_of, requests_per_hour, verdict
 from tools.cli import EXIT_BUG, EXIT_FINDINGS, EXIT_INVALID, EXIT_IO, plural
 from tools.cli import run as run_cli
@@ -231,8 +233,6 @@ def _files_way(branches: list[str], repo: dict[str, Any]) -> str:
 
 def _count_repositories(manifest: str) -> int:
     """How many repositories the bar counts to (only asked for when it is shown)."""
-    from components import GhpublishError, load_manifest
-
     try:
         return len(load_manifest(manifest).repositories)
     except GhpublishError:
@@ -267,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _synth(args: argparse.Namespace, target: OutDir, started: float) -> int:
     """Run the program, write OUT (checked and locked), print the summary, lint."""
+    try:
+        manifest_name(args.manifest)  # the name every generated file quotes: refused before writing
+    except GhpublishError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
     out = target.out
     config = {"ghpublish:manifest": args.manifest}
     if args.shard:

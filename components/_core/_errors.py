@@ -25,14 +25,23 @@ class ManifestIssue:
         return f"{where}: {self.path}: {self.message}"
 
 
-class ManifestError(GhpublishError):
-    """The manifest is invalid; carries every problem found, in file order."""
+# A manifest's errors are listed up to this many, then counted ("… and 12 more").
+MAX_ISSUES = 50
 
-    def __init__(self, issues: list[ManifestIssue]) -> None:
-        self.issues = tuple(sorted(issues, key=lambda i: (i.line or 0, i.path, i.message)))
-        count = len(self.issues)
+
+class ManifestError(GhpublishError):
+    """The manifest is invalid; carries the first ``MAX_ISSUES`` problems found, in file
+    order, and how many ``more`` there are."""
+
+    def __init__(self, issues: list[ManifestIssue], more: int = 0) -> None:
+        ordered = sorted(issues, key=lambda i: (i.line or 0, i.path, i.message))
+        more += max(0, len(ordered) - MAX_ISSUES)
+        self.issues = tuple(ordered[:MAX_ISSUES])
+        self.more = more
+        count = len(self.issues) + more
         head = f"{self.issues[0].file}: {count} error{'s' if count != 1 else ''} in the manifest"
-        super().__init__("\n".join([head, *(f"  {issue}" for issue in self.issues)]))
+        tail = [f"  … and {more} more"] if more else []
+        super().__init__("\n".join([head, *(f"  {issue}" for issue in self.issues), *tail]))
 
 
 class ConfigError(GhpublishError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, NoReturn, TypeVar, get_args
 
@@ -27,7 +28,69 @@ _REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 _SHELL_OPERATORS = frozenset({"&&", "||", ";", "|", "&", ">", ">>", "<", "<<", "(", ")"})
 _SHELL_SPECIAL = re.compile(r"[`$]")
+# Words the shell reads as syntax at the start of a command: reserved words and `VAR=value`.
+_SHELL_RESERVED = frozenset(
+    [
+        "!",
+        "[[",
+        "]]",
+        "{",
+        "}",
+        "case",
+        "coproc",
+        "do",
+        "done",
+        "elif",
+        "else",
+        "esac",
+        "fi",
+        "for",
+        "function",
+        "if",
+        "in",
+        "select",
+        "then",
+        "time",
+        "until",
+        "while",
+    ]
+)
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 RELEASE_TYPES = ("created", "published", "released", "prereleased")
+
+
+# Characters that change how a generated file reads without showing: C0 and C1 controls
+# (a newline ends a comment and starts YAML), line and paragraph separators, bidi controls.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+EXCERPT = 80
+
+
+def excerpt(value: object) -> str:
+    """``value`` quoted as Python writes it, cut to ``EXCERPT`` characters plus '…'."""
+    if isinstance(value, str) and len(value) > EXCERPT:
+        return f"{value[:EXCERPT]!r}…"
+    return repr(value)
+
+
+def control_problem(value: str) -> str | None:
+    """Why ``value`` cannot reach a generated file (it holds a control character), or None."""
+    found = _CONTROLS.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    name = unicodedata.name(char, "a control character")
+    return (
+        f"{excerpt(value)} holds U+{ord(char):04X} ({name}), a control character that would"
+        " change how the generated files read; remove it"
+    )
+
+
+def no_controls(value: str) -> str:
+    """The field rule of every string that reaches a generated file."""
+    problem = control_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
 
 
 class YamlFloat(float):
@@ -83,7 +146,7 @@ def _full_match(
 
     def check(value: str) -> str:
         if (max_length is not None and len(value) > max_length) or not pattern.fullmatch(value):
-            raise ValueError(f"{value!r} is not {what}")
+            raise ValueError(f"{excerpt(value)} is not {what}")
         return value
 
     return check
@@ -99,7 +162,7 @@ _login = _full_match(
 def _repo_name(value: str) -> str:
     if not _REPO.fullmatch(value) or value in {".", ".."} or value.lower().endswith(".git"):
         raise ValueError(
-            f"{value!r} is not a repository name GitHub accepts; expected 1 to 100 letters,"
+            f"{excerpt(value)} is not a repository name GitHub accepts; expected 1 to 100 letters,"
             " digits, '.', '-' or '_', not '.' or '..' and not ending in '.git'"
         )
     return value
@@ -118,7 +181,7 @@ def _branch(value: str) -> str:
     )
     if bad:
         raise ValueError(
-            f"{value!r} is not a valid branch name; expected letters, digits, '.', '-', '_'"
+            f"{excerpt(value)} is not a valid branch name; expected letters, digits, '.', '-', '_'"
             " and '/' as git allows them, such as 'main'"
         )
     return value
@@ -130,7 +193,8 @@ def _description(value: str) -> str:
             f"{value[:40]!r}… is not a description GitHub accepts; expected one line of at"
             " most 350 characters"
             if len(value) > 40
-            else f"{value!r} is not a description GitHub accepts; expected one line of at most"
+            else f"{excerpt(value)}"
+            f" is not a description GitHub accepts; expected one line of at most"
             " 350 characters"
         )
     return value
@@ -146,16 +210,24 @@ NPM_STEPS = (
 def _command(value: str, steps: tuple[str, str] = NPM_STEPS) -> tuple[str, ...]:
     """One command line as argv; ``steps`` is an example command and where several steps go."""
     example, hint = steps
+    no_controls(value)
     try:
         argv = tuple(shlex.split(value))
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a command line ({exc}); close its quotes") from None
-    if not argv:
-        raise ValueError(f"{value!r} is empty; expected a command such as {example!r}")
-    operators = [word for word in argv if word in _SHELL_OPERATORS]
-    if operators or "\n" in value or any(_SHELL_SPECIAL.search(word) for word in argv):
         raise ValueError(
-            f"{value!r} is not a single command (shell syntax is not run, every word is"
+            f"{excerpt(value)} is not a command line ({exc}); close its quotes"
+        ) from None
+    if not argv:
+        raise ValueError(f"{excerpt(value)} is empty; expected a command such as {example!r}")
+    operators = [word for word in argv if word in _SHELL_OPERATORS]
+    if (
+        operators
+        or any(_SHELL_SPECIAL.search(word) for word in argv)
+        or argv[0] in _SHELL_RESERVED
+        or _ASSIGNMENT.match(argv[0])
+    ):
+        raise ValueError(
+            f"{excerpt(value)} is not a single command (shell syntax is not run, every word is"
             f" quoted); {hint}"
         )
     return argv
@@ -172,10 +244,11 @@ def version_rule(
             value = str(value)
         if isinstance(value, float):
             raise ValueError(
-                f"{value!r} is a number in YAML; quote the {what} version, such as '{example}'"
+                f"{excerpt(value)}"
+                f" is a number in YAML; quote the {what} version, such as '{example}'"
             )
         if isinstance(value, str) and not pattern.fullmatch(value):
-            raise ValueError(f"{value!r} is not a {what} version; expected {expected}")
+            raise ValueError(f"{excerpt(value)} is not a {what} version; expected {expected}")
         return value
 
     return check
@@ -206,7 +279,7 @@ def _tag_pattern(value: str) -> str:
     )
     if bad:
         raise ValueError(
-            f"{value!r} is not a release tag pattern; expected a tag name with '*' for the"
+            f"{excerpt(value)} is not a release tag pattern; expected a tag name with '*' for the"
             " version (letters, digits, '.', '-', '_', '@', '+', '/', '*', '?', as git allows"
             " them), such as 'v*', '*' or 'widgets@*'"
         )
@@ -221,7 +294,7 @@ def _secret_name(value: str) -> str:
         or value.upper().startswith("GITHUB_")
     ):
         raise ValueError(
-            f"{value!r} is not an Actions secret name; expected letters, digits and '_', not"
+            f"{excerpt(value)} is not an Actions secret name; expected letters, digits and '_', not"
             " starting with a digit or 'GITHUB_', such as 'REGISTRY_TOKEN'"
         )
     return value
@@ -259,7 +332,8 @@ def _repo_path(value: str) -> str:
         or any(ord(c) < 32 or ord(c) == 127 for c in value)
     ):
         raise ValueError(
-            f"{value!r} is not a path inside the repository; expected a relative path with '/'"
+            f"{excerpt(value)}"
+            f" is not a path inside the repository; expected a relative path with '/'"
             " separators and no '..', such as '.' or 'docker/app'"
         )
     return value

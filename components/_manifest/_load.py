@@ -18,11 +18,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarfloat import ScalarFloat
 
-from .._core._errors import ConfigError, ManifestError, ManifestIssue
-from .._core._fields import Loc, YamlFloat, yaml_text
+from .._core._errors import MAX_ISSUES, ConfigError, ManifestError, ManifestIssue
+from .._core._fields import Loc, YamlFloat, control_problem, excerpt, yaml_text
 from .._core._spec import OrgSpec
 from ._document import Manifest, _resolve
-from ._read import load_yaml, read_manifest_text
+from ._read import load_yaml, manifest_name, read_manifest_text
 from ._repository import Repository, RepositoryDefaults
 
 if typing.TYPE_CHECKING:
@@ -186,27 +186,80 @@ def _message(error: Mapping[str, Any]) -> str:
     return f"{error['msg']} (got {_describe(value)})"
 
 
-def _expressions(node: object, loc: Loc) -> list[tuple[Loc, str]]:
-    """Manifest text never reaches a workflow expression: refuse ``${{`` anywhere."""
-    if isinstance(node, Mapping):
-        return [p for k, v in node.items() for p in _expressions(v, (*loc, str(k)))]
-    if isinstance(node, list):
-        return [p for i, v in enumerate(node) for p in _expressions(v, (*loc, i))]
-    if isinstance(node, str) and "${{" in node:
-        return [
+def _text(value: str, loc: Loc, problems: list[tuple[Loc, str]]) -> None:
+    control = control_problem(value)
+    if control is not None:
+        problems.append((loc, control))
+    elif "${{" in value:
+        problems.append(
             (
                 loc,
-                f"{node!r} holds '${{{{', which GitHub Actions would evaluate as an expression;"
-                " remove it (manifest values are never expressions)",
+                f"{excerpt(value)} holds '${{{{', which GitHub Actions would evaluate as an"
+                " expression; remove it (manifest values are never expressions)",
             )
-        ]
-    return []
+        )
 
 
-def _issues(source: str, tree: object, problems: list[tuple[Loc, str]]) -> ManifestError:
-    return ManifestError(
-        [ManifestIssue(source, _line(tree, loc), _dotted(loc), msg) for loc, msg in problems]
+def _expressions(data: object) -> list[tuple[Loc, str]]:
+    """Manifest text never reaches a workflow expression (``${{``) nor holds a control
+    character (a newline would end a generated comment): every key and string is checked.
+    Each shared (aliased) node is checked once."""
+    problems: list[tuple[Loc, str]] = []
+    seen: set[int] = set()
+    stack: list[tuple[object, Loc]] = [(data, ())]
+    while stack:
+        node, loc = stack.pop()
+        if isinstance(node, (Mapping, list)):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+        if isinstance(node, Mapping):
+            for k, v in node.items():
+                if isinstance(k, str):
+                    _text(k, (*loc, k), problems)
+                stack.append((v, (*loc, str(k))))
+        elif isinstance(node, list):
+            stack.extend((v, (*loc, i)) for i, v in enumerate(node))
+        elif isinstance(node, str):
+            _text(node, loc, problems)
+    return problems
+
+
+def _repeated_repositories(tree: CommentedMap) -> list[tuple[Loc, str]]:
+    """A repository listed again through an alias: refused before its copies are read."""
+    repos = tree.get("repositories")
+    if not isinstance(repos, list):
+        return []
+    first: dict[int, int] = {}
+    problems: list[tuple[Loc, str]] = []
+    for index, repo in enumerate(repos):
+        if isinstance(repo, Mapping):
+            earlier = first.setdefault(id(repo), index)
+            if earlier != index:
+                problems.append(
+                    (
+                        ("repositories", index),
+                        f"is an alias of repositories[{earlier}]; list each repository once",
+                    )
+                )
+    return problems
+
+
+Problem = tuple[Loc, "str | Mapping[str, Any]"]
+
+
+def _issues(source: str, tree: object, problems: list[Problem]) -> ManifestError:
+    """The first ``MAX_ISSUES`` problems in file order, each worded (only those), and how
+    many more there are."""
+    placed = sorted(
+        ((_line(tree, loc) or 0, _dotted(loc), i) for i, (loc, _) in enumerate(problems)),
     )
+    shown = []
+    for line, path, i in placed[:MAX_ISSUES]:
+        message = problems[i][1]
+        text = message if isinstance(message, str) else _message(message)
+        shown.append(ManifestIssue(source, line or None, path, text))
+    return ManifestError(shown, more=max(0, len(problems) - MAX_ISSUES))
 
 
 def parse_manifest(text: str, source: str) -> OrgSpec:
@@ -224,12 +277,22 @@ def parse_manifest(text: str, source: str) -> OrgSpec:
                 )
             ]
         )
+    repeated = _repeated_repositories(tree)
+    if repeated:
+        raise _issues(source, tree, list(repeated))
     data = _plain(tree)
-    problems = _expressions(data, ())
+    problems: list[Problem] = list(_expressions(data))
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
-        problems += [(tuple(e["loc"]), _message(e)) for e in exc.errors(include_url=False)]
+        # A value with a control character is reported once, by that rule.
+        refused = {loc for loc, _ in problems}
+        problems += [
+            (loc, e)
+            for e in exc.errors(include_url=False)
+            if (loc := tuple(e["loc"])) not in refused
+            and (loc[:-1] not in refused or e["type"] != "extra_forbidden")
+        ]
         raise _issues(source, tree, problems) from None
     spec, more = _resolve(manifest, source)
     problems += more
@@ -241,6 +304,7 @@ def parse_manifest(text: str, source: str) -> OrgSpec:
 def load_manifest(path: str | Path, source: str | None = None) -> OrgSpec:
     """Read and validate the manifest file at ``path``."""
     name = source if source is not None else str(path)
+    manifest_name(path)  # a path generated files could not quote is refused first
     return parse_manifest(read_manifest_text(path, name), name)
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from .._core._fields import Loc, RepoName, SecretName, _Block, _full_match, _number_version
+from .._core._fields import Loc, RepoName, SecretName, _Block, _full_match, _number_version, excerpt
 from .._core._spec import (
     APP_MEMBERS,
     APP_ORG_ADMINISTRATION,
@@ -44,7 +44,7 @@ def _cron(value: str) -> str:
     fields = value.split(" ")
     if len(fields) != 5 or not all(_CRON_FIELD.fullmatch(f) for f in fields):
         raise ValueError(
-            f"{value!r} is not a cron schedule; expected five fields separated by single"
+            f"{excerpt(value)} is not a cron schedule; expected five fields separated by single"
             " spaces (minute hour day month weekday, UTC), such as '17 6 * * 1-5'"
         )
     return value
@@ -54,7 +54,7 @@ def _version(pattern: re.Pattern[str], example: str) -> typing.Callable[[object]
     def check(value: object) -> object:
         _number_version(value)
         if isinstance(value, str) and not pattern.fullmatch(value):
-            raise ValueError(f"{value!r} is not a version; expected one such as '{example}'")
+            raise ValueError(f"{excerpt(value)} is not a version; expected one such as '{example}'")
         return value
 
     return check
@@ -65,7 +65,7 @@ def _drift_capable(value: str) -> str:
     since = ".".join(map(str, DRIFT_EXIT_SINCE))
     if tuple(int(part) for part in value.split(".")) < DRIFT_EXIT_SINCE:
         raise ValueError(
-            f"{value!r} is older than {since}, the first Pulumi CLI whose `preview"
+            f"{excerpt(value)} is older than {since}, the first Pulumi CLI whose `preview"
             " --expect-no-changes` exits with 7 when it finds changes (the drift check tells"
             f" drift from a failed preview by it); use {since} or later"
         )

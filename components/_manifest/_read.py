@@ -11,6 +11,7 @@ generated files give the manifest (:func:`manifest_name`).
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,12 +22,18 @@ from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .._core._errors import ManifestError, ManifestIssue
+from .._core._fields import control_problem
 
 # 10 MB holds some 50,000 repositories; a manifest nests 6 levels deep; 2,000,000 values are
 # 40 for each of those 50,000 repositories.
 MAX_BYTES = 10_000_000
 MAX_DEPTH = 20
 MAX_VALUES = 2_000_000
+# A manifest line is short (a description is at most 350 characters); YAML's scanner reads a
+# megabyte-long line slowly, so a longer one is refused before it is read.
+MAX_LINE = 20_000
+_LONG_LINE = re.compile(f"[^\\n]{{{MAX_LINE + 1}}}")
+_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S*)", re.MULTILINE)
 
 
 def _reader() -> YAML:
@@ -54,7 +61,14 @@ def manifest_name(path: str | Path) -> str:
     the root of the git repository that holds it, or its file name when none does."""
     full = Path(path).resolve()
     root = git_root(full)
-    return full.relative_to(root).as_posix() if root is not None else full.name
+    name = full.relative_to(root).as_posix() if root is not None else full.name
+    problem = control_problem(name)
+    if problem is not None:
+        where = repr(str(path))  # quoted: the path itself must not break the message's line
+        raise _refuse(
+            where, None, f"the manifest's path {problem.replace('remove it', 'rename it')}"
+        )
+    return name
 
 
 def read_manifest_text(path: str | Path, source: str) -> str:
@@ -238,6 +252,22 @@ def load_yaml(text: str, source: str) -> object:
         raise _refuse(source, None, f"is larger than {MAX_BYTES:,} characters; split it")
     if "\0" in text:
         raise _refuse(source, None, "holds NUL characters, not YAML text; fix the file")
+    long = _LONG_LINE.search(text)
+    if long is not None:
+        raise _refuse(
+            source,
+            text.count("\n", 0, long.start()) + 1,
+            f"has a line longer than {MAX_LINE:,} characters; a manifest line is far shorter"
+            " (write long lists one item per line)",
+        )
+    for directive in _DIRECTIVE.finditer(text):
+        if directive.group(1) != "1.2":
+            raise _refuse(
+                source,
+                text.count("\n", 0, directive.start()) + 1,
+                f"declares %YAML {directive.group(1)}; ghpublish reads YAML 1.2 (where 0x14 and"
+                " 1_0 are text), remove the directive",
+            )
     try:
         tree = _reader().load(text)
     except MarkedYAMLError as exc:

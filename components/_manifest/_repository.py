@@ -26,6 +26,7 @@ from .._core._fields import (
     _full_match,
     _pick,
     also_invalid,
+    excerpt,
     yaml_text,
 )
 from .._core._spec import (
@@ -57,12 +58,23 @@ _action_pattern = _full_match(
 )
 
 
+# The largest ID the Pulumi engine carries exactly (its numbers are doubles); a GitHub ID
+# is a positive 64-bit integer, far below this today.
+MAX_ID = 2**53 - 1
+
+
 def _reviewer_id(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(
             f"{yaml_text(value)} is not a GitHub ID; expected the numeric ID of a team or user,"
             " such as 1234567 (`gh api orgs/<owner>/teams/<slug> --jq .id`,"
             " `gh api users/<login> --jq .id`)"
+        )
+    if value > MAX_ID:
+        raise ValueError(
+            f"{excerpt(value)} is not a GitHub ID; GitHub IDs are positive 64-bit integers and"
+            f" ghpublish passes them to the provider exactly up to {MAX_ID:,} (2^53 - 1);"
+            " copy the ID from `gh api`"
         )
     return value
 

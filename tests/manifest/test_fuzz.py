@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from components import ManifestError, parse_manifest
+from components._core._fields import _ASSIGNMENT, _SHELL_RESERVED, control_problem
 from components._core._workflow import expressions
 from components._ecosystems.container._block import PLATFORMS, PULUMI_PLATFORMS
 from tools.mock_engine import run_program
@@ -120,7 +121,8 @@ free_text = st.lists(
 
 
 def _no_control(text: str) -> bool:
-    return not any(ord(c) < 32 or ord(c) == 127 for c in text)
+    """No control character (C0, C1, line separators, bidi): the manifest refuses them."""
+    return control_problem(text) is None
 
 
 descriptions = free_text.filter(lambda t: _no_control(t) and "${{" not in t).map(
@@ -144,16 +146,17 @@ repo_names = st.one_of(
     st.text(alphabet=ALNUM + "._-", min_size=1, max_size=100),
 ).filter(_repo_name_ok)
 
-# Words of a command: anything but what makes it shell (operators, `$`, backticks, newline).
+# Words of a command: anything but what makes it shell (operators, `$`, backticks, control
+# characters, a leading reserved word or VAR=value).
 command_words = st.lists(
-    st.one_of(st.sampled_from([w for w in NASTY if w not in ("\n", "\r\n")]), st.text(max_size=8))
-    .filter(lambda w: w and "$" not in w and "`" not in w and "\n" not in w)
+    st.one_of(st.sampled_from(NASTY), st.text(max_size=8))
+    .filter(lambda w: w and "$" not in w and "`" not in w and _no_control(w))
     # A word that IS a shell operator is refused even quoted (a conservative rule).
     .filter(lambda w: w.strip() not in {"&&", "||", ";", "|", "&", ">", ">>", "<", "<<", "(", ")"})
     .filter(lambda w: not set(w) <= set(" \t\r\x0b\x0c")),
     min_size=1,
     max_size=4,
-)
+).filter(lambda words: words[0] not in _SHELL_RESERVED and not _ASSIGNMENT.match(words[0]))
 commands = command_words.map(shlex.join)
 
 node_versions = st.sampled_from(["24", 22, "20.11", "20.11.1", "lts/*", "lts/iron"])

@@ -191,7 +191,8 @@ BAD: list[tuple[str, str, list[str]]] = [
         "repository-name-too-long",
         "owner: acme\nrepositories:\n  - name: " + "a" * 101 + "\n",
         [
-            "publishing.yaml:3: repositories[0].name: '" + "a" * 101 + "' is not a"
+            # A value is quoted as an excerpt of its first 80 characters.
+            "publishing.yaml:3: repositories[0].name: '" + "a" * 80 + "'… is not a"
             " repository name GitHub accepts; expected 1 to 100 letters, digits, '.', '-' or"
             " '_', not '.' or '..' and not ending in '.git'"
         ],
@@ -240,8 +241,9 @@ BAD: list[tuple[str, str, list[str]]] = [
         "description-multiline",
         'owner: acme\nrepositories:\n  - name: a\n    description: "one\\ntwo"\n',
         [
-            "publishing.yaml:4: repositories[0].description: 'one\\ntwo' is not a description"
-            " GitHub accepts; expected one line of at most 350 characters"
+            "publishing.yaml:4: repositories[0].description: 'one\\ntwo' holds U+000A (a"
+            " control character), a control character that would change how the generated"
+            " files read; remove it"
         ],
     ),
     (

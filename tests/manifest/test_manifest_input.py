@@ -60,7 +60,8 @@ def test_a_chain_of_aliases_deeper_than_the_bound_is_refused() -> None:
 def test_deep_nesting_is_refused_while_reading() -> None:
     # ruamel's scanner looks up to 1,024 characters ahead for a key: some 0.6 s here, whatever
     # the depth; block nesting (`- - - …`) is refused in milliseconds.
-    problems, elapsed, _ = refusal("owner: acme\nrepositories: " + "[" * 50_000 + "]" * 50_000)
+    # 5,000 deep on one line of 10,000 characters (a line over 20,000 is refused unread).
+    problems, elapsed, _ = refusal("owner: acme\nrepositories: " + "[" * 5_000 + "]" * 5_000)
     assert problems == [
         "publishing.yaml:2: (top level): nests deeper than 20 levels (a manifest needs 6);"
         " flatten the lists and mappings"
@@ -184,8 +185,9 @@ def test_every_problem_within_one_field_is_reported() -> None:
               reviewers: {teams: [release-engineers, 1, 2], users: [3, 4, 5, 6]}
         """
     ) == [
-        "publishing.yaml:5: repositories[0].container.build_args.GOOD: 'two\\nlines' holds a"
-        " line break or control character; expected one line",
+        "publishing.yaml:5: repositories[0].container.build_args.GOOD: 'two\\nlines' holds"
+        " U+000A (a control character), a control character that would change how the"
+        " generated files read; remove it",
         "publishing.yaml:5: repositories[0].container.build_args.bad-name: 'bad-name' is not a"
         " build argument name; expected letters, digits and '_', not starting with a digit,"
         " such as 'APP_VERSION'",

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 import pulumi_docker_build as docker_build
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from ..._core._fields import _BUILTIN, Branch, Loc, RepoPath, SecretName, _Block, _full_match, _pick
+from ..._core._fields import (
+    _BUILTIN,
+    Branch,
+    Loc,
+    RepoPath,
+    SecretName,
+    _Block,
+    _full_match,
+    _pick,
+    excerpt,
+)
 from ._spec import DEFAULT_PLATFORMS, GHCR, ContainerSpec, PulumiBuildSpec
 
 if TYPE_CHECKING:
@@ -51,7 +61,8 @@ def _image_name(value: str) -> str:
             else ""
         )
         raise ValueError(
-            f"{value!r} is not an image name; expected lowercase letters and digits separated"
+            f"{excerpt(value)}"
+            f" is not an image name; expected lowercase letters and digits separated"
             f" by '.', '_', '__' or '-', with '/' between path parts, such as 'widgets'{hint}"
         )
     return value
@@ -62,7 +73,7 @@ def _platform(value: str) -> str:
         close = difflib.get_close_matches(value, PLATFORMS, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ValueError(
-            f"{value!r} is not a platform the image can be built for; {hint}expected one of:"
+            f"{excerpt(value)} is not a platform the image can be built for; {hint}expected one of:"
             f" {', '.join(PLATFORMS)}"
         )
     return value
@@ -72,7 +83,8 @@ def _registry_host(value: str) -> str:
     port = value.rpartition(":")[2] if ":" in value else ""
     if len(value) > 253 or not _REGISTRY.fullmatch(value) or (port and not 0 < int(port) < 65536):
         raise ValueError(
-            f"{value!r} is not a registry host; expected a lowercase host name with an optional"
+            f"{excerpt(value)}"
+            f" is not a registry host; expected a lowercase host name with an optional"
             " port and no scheme or path, such as 'ghcr.io' or 'containers.example.com:5000'"
         )
     return value
@@ -81,7 +93,7 @@ def _registry_host(value: str) -> str:
 def _local_path(value: str) -> str:
     if not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValueError(
-            f"{value!r} is not a directory path; expected a directory relative to the Pulumi"
+            f"{excerpt(value)} is not a directory path; expected a directory relative to the Pulumi"
             " program, such as '../widgets'"
         )
     return value

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import AfterValidator, Field
 
 from ..._core._ecosystem import Ecosystem, spec_settings
-from ..._core._fields import Loc, _command, command_rule
+from ..._core._fields import Loc, _command, command_rule, excerpt
 from ..._core._java import JAVA_LTS, JavaBlock, setup_java
 from ..._core._release import release_keys, release_workflow, version_check
 from ..._core._spec import RepositorySpec, Visibility
@@ -60,7 +60,8 @@ def _publish_command(value: str) -> str:
     argv = _command(value, GRADLE_PUBLISH)
     if argv[0] not in _GRADLE or not any(word.startswith("publish") for word in argv[1:]):
         raise ValueError(
-            f"{value!r} runs no Gradle publish task; expected './gradlew' (or 'gradle') with a"
+            f"{excerpt(value)}"
+            f" runs no Gradle publish task; expected './gradlew' (or 'gradle') with a"
             " 'publish' task of maven-publish, such as './gradlew publish'"
         )
     return value

@@ -134,8 +134,11 @@ def _resolve_maven(
         java_version=keys.pick("java_version", JAVA_LTS),
         distribution=keys.pick("distribution", "temurin"),
         directory=directory,
-        test_command=_command(
-            keys.pick("test_command", f"mvn --batch-mode --file {pom} verify"), MAVEN_STEPS
+        # The default names the pom as one word, whatever characters its directory holds.
+        test_command=(
+            _command(keys.pick("test_command"), MAVEN_STEPS)
+            if keys.pick("test_command") is not None
+            else ("mvn", "--batch-mode", "--file", pom, "verify")
         ),
         release_types=keys.release_types,
         visibility=keys.visibility("maven", repo, defaults, index, name),  # type: ignore[arg-type]

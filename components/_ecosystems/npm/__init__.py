@@ -37,6 +37,7 @@ from ..._core._fields import (
     _full_match,
     _number_version,
     _pick,
+    excerpt,
 )
 from ..._core._spec import RELEASE_ENVIRONMENT, RepositorySpec, Visibility
 from ..._core._steps import READ_CODE, checkout, header, per_ref_concurrency
@@ -96,7 +97,7 @@ def _node_version(value: object) -> object:
         value = str(value)
     if isinstance(value, str) and not _NODE.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not a Node.js version; expected a version such as '24' or '24.11'"
+            f"{excerpt(value)} is not a Node.js version; expected a version such as '24' or '24.11'"
             " or an alias such as 'lts/*'"
         )
     return value
@@ -109,7 +110,8 @@ def dist_tag(value: str) -> str:
     """A dist-tag npm accepts for prereleases: not `latest`, not a version range."""
     if not _DIST_TAG.fullmatch(value) or value == "latest" or re.match(r"v\d", value):
         raise ValueError(
-            f"{value!r} is not a prerelease dist-tag; expected a lowercase name starting with a"
+            f"{excerpt(value)}"
+            f" is not a prerelease dist-tag; expected a lowercase name starting with a"
             " letter (letters, digits, '.', '-', '_'), not 'latest' and not a version range"
             " such as 'v1', such as 'next' or 'beta'"
         )

@@ -22,7 +22,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from ..._core._catalog import pin
 from ..._core._ecosystem import Ecosystem, spec_settings
-from ..._core._fields import Loc, RepoPath, _command, _full_match, command_rule
+from ..._core._fields import Loc, RepoPath, _command, _full_match, command_rule, excerpt
 from ..._core._release import (
     NO_TRUSTED_PUBLISHING,
     PackageBlock,
@@ -54,12 +54,14 @@ _GEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 def _ruby_version(value: object) -> object:
     if isinstance(value, float):
         raise ValueError(
-            f"{value!r} is a number in YAML (3.10 reads as 3.1); quote the Ruby version, such"
+            f"{excerpt(value)}"
+            f" is a number in YAML (3.10 reads as 3.1); quote the Ruby version, such"
             f" as '{RUBY_STABLE}'"
         )
     if isinstance(value, str) and not _RUBY.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not a Ruby version; expected one such as '{RUBY_STABLE}' or '3.3.6'"
+            f"{excerpt(value)}"
+            f" is not a Ruby version; expected one such as '{RUBY_STABLE}' or '3.3.6'"
         )
     return value
 
