@@ -1205,22 +1205,39 @@ def list_repo_rulesets(call: Call) -> Answer:
 def create_repo_ruleset(call: Call) -> Answer:
     repo = _repo(call)
     _ruleset_gate(call, _plan_of_repo(call, repo), repo["private"], False, call.body)
-    prefix = f"/repos/{repo['full_name']}/rulesets"
+    return _create_ruleset(call, f"/repos/{repo['full_name']}/rulesets")
+
+
+def _create_ruleset(call: Call, prefix: str) -> Answer:
+    """A new ruleset under ``prefix`` (a repository's or an org's), its name unique there."""
     _unique_name(call, prefix, call.body["name"])
-    ident = call.store.next_id()
-    path = f"{prefix}/{ident}"
+    path = f"{prefix}/{call.store.next_id()}"
     value = call.store.put(path, {k: call.body[k] for k in RULESET_FIELDS if k in call.body})
     call.store.fill(path)
     return Answer(201, value, {"Location": value["_links"]["self"]["href"]})
 
 
-def _repo_ruleset(call: Call) -> tuple[dict[str, Any], str, dict[str, Any]]:
-    repo = _repo(call)
-    path = f"/repos/{repo['full_name']}/rulesets/{call.params['ruleset_id']}"
+def _held_ruleset(call: Call, prefix: str) -> tuple[str, dict[str, Any]]:
+    """The ruleset ``ruleset_id`` under ``prefix``: its path and object (404 without one)."""
+    path = f"{prefix}/{call.params['ruleset_id']}"
     found = call.store.get(path)
     if found is None:
         raise not_found()
-    return repo, path, found
+    return path, found
+
+
+def _update_ruleset(call: Call, prefix: str, path: str, found: dict[str, Any]) -> Answer:
+    """The ruleset at ``path`` with the request's fields, its name still unique."""
+    if "name" in call.body:
+        _unique_name(call, prefix, call.body["name"], call.store.canonical(path))
+    found.update({k: call.body[k] for k in RULESET_FIELDS if k in call.body})
+    found["updated_at"] = call.store.clock
+    return Answer(200, found)
+
+
+def _repo_ruleset(call: Call) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    repo = _repo(call)
+    return repo, *_held_ruleset(call, f"/repos/{repo['full_name']}/rulesets")
 
 
 @route("GET", "/repos/{owner}/{repo}/rulesets/{ruleset_id}")
@@ -1240,16 +1257,7 @@ def get_repo_ruleset(call: Call) -> Answer:
 def update_repo_ruleset(call: Call) -> Answer:
     repo, path, found = _repo_ruleset(call)
     _ruleset_gate(call, _plan_of_repo(call, repo), repo["private"], False, {**found, **call.body})
-    if "name" in call.body:
-        _unique_name(
-            call,
-            f"/repos/{repo['full_name']}/rulesets",
-            call.body["name"],
-            call.store.canonical(path),
-        )
-    found.update({k: call.body[k] for k in RULESET_FIELDS if k in call.body})
-    found["updated_at"] = call.store.clock
-    return Answer(200, found)
+    return _update_ruleset(call, f"/repos/{repo['full_name']}/rulesets", path, found)
 
 
 @route("DELETE", "/repos/{owner}/{repo}/rulesets/{ruleset_id}")
@@ -1273,22 +1281,12 @@ def list_org_rulesets(call: Call) -> Answer:
 def create_org_ruleset(call: Call) -> Answer:
     org = _org(call)
     _ruleset_gate(call, org["plan"]["name"], False, True, call.body)
-    prefix = f"/orgs/{org['login']}/rulesets"
-    _unique_name(call, prefix, call.body["name"])
-    ident = call.store.next_id()
-    path = f"{prefix}/{ident}"
-    value = call.store.put(path, {k: call.body[k] for k in RULESET_FIELDS if k in call.body})
-    call.store.fill(path)
-    return Answer(201, value, {"Location": value["_links"]["self"]["href"]})
+    return _create_ruleset(call, f"/orgs/{org['login']}/rulesets")
 
 
 def _org_ruleset(call: Call) -> tuple[dict[str, Any], str, dict[str, Any]]:
     org = _org(call)
-    path = f"/orgs/{org['login']}/rulesets/{call.params['ruleset_id']}"
-    found = call.store.get(path)
-    if found is None:
-        raise not_found()
-    return org, path, found
+    return org, *_held_ruleset(call, f"/orgs/{org['login']}/rulesets")
 
 
 @route("GET", "/orgs/{org}/rulesets/{ruleset_id}")
@@ -1300,13 +1298,7 @@ def get_org_ruleset(call: Call) -> Answer:
 def update_org_ruleset(call: Call) -> Answer:
     org, path, found = _org_ruleset(call)
     _ruleset_gate(call, org["plan"]["name"], False, True, {**found, **call.body})
-    if "name" in call.body:
-        _unique_name(
-            call, f"/orgs/{org['login']}/rulesets", call.body["name"], call.store.canonical(path)
-        )
-    found.update({k: call.body[k] for k in RULESET_FIELDS if k in call.body})
-    found["updated_at"] = call.store.clock
-    return Answer(200, found)
+    return _update_ruleset(call, f"/orgs/{org['login']}/rulesets", path, found)
 
 
 @route("DELETE", "/orgs/{org}/rulesets/{ruleset_id}")
