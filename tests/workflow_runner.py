@@ -22,6 +22,22 @@ For the npm release workflow against a real npm registry (Verdaccio, tests/real/
   appears (inputs, `env:`, scripts). npm's default registry is an address where nothing
   listens: nothing ever leaves loopback.
 
+Beyond npm, for every ecosystem's workflow:
+
+- `hosts` maps each GitHub Packages address a workflow names (`https://maven.pkg.github.com`,
+  `https://rubygems.pkg.github.com`, ...) to a loopback address, replaced wherever it appears,
+  as the npm registry's is;
+- job `outputs:` are evaluated when the job ends and read as `needs.<job>.outputs`; the
+  `runner` context has `temp`, `os` and `arch`;
+- `actions/upload-artifact` v7.0.0 and `actions/download-artifact` v8.0.1 keep artifacts for
+  the run (an existing name is refused unless `overwrite`; a download of a name never
+  uploaded fails), as their sources do for one workflow run (src/upload/upload-artifact.ts,
+  src/download-artifact.ts); :meth:`WorkflowRunner.rerun_failed` re-runs the failed jobs and
+  those that need them, the others' results, outputs and artifacts kept, as GitHub's "Re-run
+  failed jobs" does (`GITHUB_RUN_ATTEMPT` 2);
+- more actions are emulated by :meth:`WorkflowRunner.emulate` (an ecosystem's test module
+  adds setup-java, setup-dotnet, ...), each at the commit of its pin.
+
 Whatever it cannot emulate (an action, input, key or expression it does not know, an action
 at another commit) raises :class:`HarnessError`: the test fails instead of passing blindly.
 """
@@ -44,9 +60,12 @@ from expressions import ExpressionError, Open, condition, interpolate, to_string
 
 __all__ = [
     "GITHUB_NPM_REGISTRY",
+    "ActionFailedError",
+    "Emulation",
     "Event",
     "HarnessError",
     "JobResult",
+    "JobState",
     "RunResult",
     "StepResult",
     "WorkflowRunner",
@@ -55,6 +74,8 @@ __all__ = [
 ]
 
 GITHUB_NPM_REGISTRY = "https://npm.pkg.github.com"
+# An action's emulation: (its inputs, the step's environment, the job) -> its log.
+Emulation = Callable[[Mapping[str, str], dict[str, str], "JobState"], str]
 # npm's default registry in the emulated runner: a loopback port where nothing listens.
 UNREACHABLE_REGISTRY = "http://127.0.0.1:9/"
 STEP_TIMEOUT = 180.0
@@ -71,12 +92,19 @@ _JOB_KEYS = {
     "outputs",
 }
 _STEP_KEYS = {"name", "id", "if", "uses", "with", "env", "run", "shell", "working-directory"}
+# The pins of actions/upload-artifact and actions/download-artifact emulated here.
+UPLOAD_ARTIFACT = "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f"
+DOWNLOAD_ARTIFACT = "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c"
 _SHELLS = {None: ["bash", "-e"], "bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail"]}
 _ANNOTATION = re.compile(r"^::(error|warning|notice)(?: [^:]*)?::(.*)$", re.MULTILINE)
 
 
 class HarnessError(AssertionError):
     """The workflow uses something this harness does not emulate: the test must fail."""
+
+
+class ActionFailedError(Exception):
+    """An emulated action fails its step, as the action would (its message is logged)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +163,7 @@ class JobResult:
     id: str
     status: str  # success | failure | skipped
     steps: list[StepResult] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def output(self) -> str:
@@ -161,6 +190,9 @@ class RunResult:
     jobs: dict[str, JobResult] = field(default_factory=dict)
     concurrency_group: str | None = None
     cancel_in_progress: bool = False
+    # The run's artifacts by name (a directory each) and its attempt (2 after a re-run).
+    artifacts: dict[str, Path] = field(default_factory=dict)
+    attempt: int = 1
 
     def __getitem__(self, job_id: str) -> JobResult:
         return self.jobs[job_id]
@@ -211,12 +243,18 @@ class WorkflowRunner:
         workdir: Path,
         github_token: str | None = None,
         environments: Mapping[str, str] | None = None,
+        hosts: Mapping[str, str] | None = None,
     ) -> None:
         """`tokens`: the registry token per `packages` permission (`write`, `read`, `none`);
         `github_token`, when given, is `secrets.GITHUB_TOKEN` in every job (a wrong token);
         `environments`: the tag pattern each environment's deployment policy admits (the
-        only policy kind ghpublish makes: no branch deploys)."""
+        only policy kind ghpublish makes: no branch deploys); `hosts`: GitHub addresses and
+        the loopback address standing for each."""
         self.environments = dict(environments or {})
+        self.hosts = {GITHUB_NPM_REGISTRY: registry.rstrip("/"), **(hosts or {})}
+        for address in self.hosts.values():
+            if not address.startswith(("http://127.0.0.1:", "127.0.0.1:")):
+                raise HarnessError(f"a test address must be on 127.0.0.1: {address}")
         self.workflow = _load(workflow)
         self.owner, self.name = repository.split("/")
         self.repository = repository
@@ -227,7 +265,7 @@ class WorkflowRunner:
         self.tokens = dict(tokens)
         self.github_token = github_token
         self.workdir = workdir
-        self.actions: dict[str, tuple[str, set[str], Callable[..., str]]] = {
+        self.actions: dict[str, tuple[str, set[str], Emulation]] = {
             # action: (the commit emulated, the inputs emulated, the emulation)
             "actions/checkout": (
                 "3d3c42e5aac5ba805825da76410c181273ba90b1",
@@ -239,7 +277,23 @@ class WorkflowRunner:
                 {"node-version", "registry-url", "scope", "package-manager-cache"},
                 self._setup_node,
             ),
+            "actions/upload-artifact": (
+                UPLOAD_ARTIFACT,
+                {"name", "path", "if-no-files-found", "overwrite"},
+                self._upload_artifact,
+            ),
+            "actions/download-artifact": (
+                DOWNLOAD_ARTIFACT,
+                {"name", "path"},
+                self._download_artifact,
+            ),
         }
+        self._artifacts: dict[str, Path] = {}
+
+    def emulate(self, action: str, commit: str, inputs: set[str], emulation: Emulation) -> None:
+        """Emulate `action` at `commit` (its pin) for the inputs given: `emulation(inputs, env,
+        state)` does what that commit's source does and returns its log."""
+        self.actions[action] = (commit, inputs, emulation)
 
     # -- triggering ------------------------------------------------------------------------
     def triggers(self, event: Event) -> bool:
@@ -344,9 +398,34 @@ class WorkflowRunner:
         group = self.concurrency(event)
         if group is not None:
             result.concurrency_group, result.cancel_in_progress = group
+        self._artifacts = result.artifacts
         jobs: dict[str, Any] = self.workflow.get("jobs") or {}
         for job_id in self._order(jobs):
             result.jobs[job_id] = self._job(job_id, jobs[job_id], event, result)
+        return result
+
+    def rerun_failed(self, previous: RunResult, event: Event) -> RunResult:
+        """GitHub's "Re-run failed jobs": the failed jobs and every job needing one run again
+        (attempt 2); the others keep their results, outputs and the artifacts they uploaded."""
+        jobs: dict[str, Any] = self.workflow.get("jobs") or {}
+        again: set[str] = set()
+        for job_id in self._order(jobs):
+            failed = previous.jobs[job_id].status == "failure"
+            if failed or any(n in again for n in self._needs(jobs[job_id])):
+                again.add(job_id)
+        result = RunResult(
+            triggered=True,
+            concurrency_group=previous.concurrency_group,
+            cancel_in_progress=previous.cancel_in_progress,
+            artifacts=dict(previous.artifacts),
+            attempt=previous.attempt + 1,
+        )
+        self._artifacts = result.artifacts
+        for job_id in self._order(jobs):
+            if job_id in again:
+                result.jobs[job_id] = self._job(job_id, jobs[job_id], event, result, "-rerun")
+            else:
+                result.jobs[job_id] = previous.jobs[job_id]
         return result
 
     def _order(self, jobs: Mapping[str, Any]) -> list[str]:
@@ -366,11 +445,13 @@ class WorkflowRunner:
         needs = job.get("needs") or []
         return [needs] if isinstance(needs, str) else list(needs)
 
-    def _job(self, job_id: str, job: Mapping[str, Any], event: Event, run: RunResult) -> JobResult:
+    def _job(
+        self, job_id: str, job: Mapping[str, Any], event: Event, run: RunResult, again: str = ""
+    ) -> JobResult:
         unknown = set(job) - _JOB_KEYS
         if unknown:
             raise HarnessError(f"job {job_id}: keys {sorted(unknown)} not emulated")
-        root = self.workdir / job_id
+        root = self.workdir / f"{job_id}{again}"
         workspace, home, temp = root / "workspace", root / "home", root / "temp"
         for path in (workspace, home, temp):
             path.mkdir(parents=True)
@@ -380,8 +461,12 @@ class WorkflowRunner:
             "secrets": {"GITHUB_TOKEN": self._token(job)},
             "inputs": {},
             "env": env_workflow,
-            "needs": {n: {"result": run.jobs[n].status, "outputs": {}} for n in self._needs(job)},
+            "needs": {
+                n: {"result": run.jobs[n].status, "outputs": run.jobs[n].outputs}
+                for n in self._needs(job)
+            },
             "steps": {},
+            "runner": {"temp": str(temp), "os": "Linux", "arch": "X64"},
         }
         if any(run.jobs[n].status != "success" for n in self._needs(job)):
             return JobResult(job_id, "skipped")
@@ -398,7 +483,7 @@ class WorkflowRunner:
             path.touch()
         event_path = temp / "event.json"
         event_path.write_text(json.dumps(contexts["github"]["event"], sort_keys=True))
-        state = _JobState(
+        state = JobState(
             env={
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "HOME": str(home),
@@ -409,7 +494,7 @@ class WorkflowRunner:
                 "GITHUB_JOB": job_id,
                 "GITHUB_RUN_ID": "1000000001",
                 "GITHUB_RUN_NUMBER": "1",
-                "GITHUB_RUN_ATTEMPT": "1",
+                "GITHUB_RUN_ATTEMPT": str(run.attempt),
                 "GITHUB_ACTOR": "release-engineer",
                 "GITHUB_TRIGGERING_ACTOR": "release-engineer",
                 "GITHUB_REPOSITORY": self.repository,
@@ -454,6 +539,12 @@ class WorkflowRunner:
             result.steps.append(outcome)
             if outcome.status == "failure":
                 result.status = "failure"
+        if result.status == "success":
+            try:
+                outputs = job.get("outputs") or {}
+                result.outputs = {k: self._text(v, contexts) for k, v in outputs.items()}
+            except ExpressionError as exc:
+                raise HarnessError(f"job {job_id}: outputs: {exc}") from exc
         return result
 
     def _global_npmrc(self, root: Path) -> Path:
@@ -464,7 +555,9 @@ class WorkflowRunner:
     def _text(self, value: Any, contexts: Mapping[str, Any]) -> str:
         """A workflow value with its expressions evaluated and the registry address replaced."""
         text = interpolate(to_string(value), contexts)
-        return text.replace(GITHUB_NPM_REGISTRY, self.registry.rstrip("/"))
+        for address, test_address in self.hosts.items():
+            text = text.replace(address, test_address)
+        return text
 
     def _step(
         self,
@@ -472,7 +565,7 @@ class WorkflowRunner:
         index: int,
         step: Mapping[str, Any],
         contexts: dict[str, Any],
-        state: _JobState,
+        state: JobState,
     ) -> StepResult:
         where = f"job {job_id}, step {index + 1} ({step.get('name', '')})"
         unknown = set(step) - _STEP_KEYS
@@ -487,8 +580,10 @@ class WorkflowRunner:
             env = {**state.env, **state.exported, **step_env}
             env["PATH"] = ":".join([*state.path, env["PATH"]])
             if "uses" in step:
-                output = self._uses(where, step, contexts, env, state)
-                status = "success"
+                try:
+                    output, status = self._uses(where, step, contexts, env, state), "success"
+                except ActionFailedError as failure:
+                    output, status = f"::error::{failure}", "failure"
             else:
                 status, output = self._run(where, step, contexts, env, state)
         except ExpressionError as exc:
@@ -502,7 +597,7 @@ class WorkflowRunner:
         step: Mapping[str, Any],
         contexts: Mapping[str, Any],
         env: dict[str, str],
-        state: _JobState,
+        state: JobState,
     ) -> str:
         action, _, ref = str(step["uses"]).partition("@")
         if action not in self.actions:
@@ -525,7 +620,7 @@ class WorkflowRunner:
         step: Mapping[str, Any],
         contexts: Mapping[str, Any],
         env: dict[str, str],
-        state: _JobState,
+        state: JobState,
     ) -> tuple[str, str]:
         shell = step.get("shell")
         if shell not in _SHELLS:
@@ -548,7 +643,46 @@ class WorkflowRunner:
         return ("success" if proc.returncode == 0 else "failure"), output
 
     # -- actions ------------------------------------------------------------------------------
-    def _checkout(self, inputs: Mapping[str, str], env: dict[str, str], state: _JobState) -> str:
+    def _upload_artifact(
+        self, inputs: Mapping[str, str], env: dict[str, str], state: JobState
+    ) -> str:
+        # v7.0.0: one path (a file or a directory; no wildcards here), hidden files left out.
+        name = inputs.get("name") or "artifact"
+        if name in self._artifacts and inputs.get("overwrite", "false") != "true":
+            raise ActionFailedError(f"an artifact named {name} already exists for this run")
+        source = Path(inputs["path"])
+        if any(c in inputs["path"] for c in "*?[\n"):
+            raise HarnessError(f"upload-artifact path {inputs['path']!r} not emulated")
+        files = (
+            [source] if source.is_file()
+            else sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else []
+        )  # fmt: skip
+        files = [p for p in files if not any(part.startswith(".") for part in p.parts[-1:])]
+        if not files:
+            if inputs.get("if-no-files-found", "warn") == "error":
+                raise ActionFailedError(f"No files were found with the provided path: {source}")
+            return f"no files found at {source}: nothing uploaded"
+        stored = self.workdir / "artifacts" / uuid.uuid4().hex / name
+        base = source if source.is_dir() else source.parent
+        for path in files:
+            (stored / path.relative_to(base)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, stored / path.relative_to(base))
+        self._artifacts[name] = stored
+        return f"uploaded {len(files)} file(s) as {name}"
+
+    def _download_artifact(
+        self, inputs: Mapping[str, str], env: dict[str, str], state: JobState
+    ) -> str:
+        name = inputs.get("name")
+        if not name:
+            raise HarnessError("download-artifact without a name is not emulated")
+        if name not in self._artifacts:
+            raise ActionFailedError(f"Artifact '{name}' not found")
+        target = Path(inputs.get("path") or state.workspace)
+        shutil.copytree(self._artifacts[name], target, dirs_exist_ok=True)
+        return f"downloaded {name} into {target}"
+
+    def _checkout(self, inputs: Mapping[str, str], env: dict[str, str], state: JobState) -> str:
         if inputs.get("persist-credentials", "true") != "false":
             raise HarnessError("checkout without persist-credentials: false is not emulated")
         shutil.copytree(self.fixture, state.workspace, dirs_exist_ok=True)
@@ -557,7 +691,7 @@ class WorkflowRunner:
                 raise HarnessError(f"fixture file {path.name} names npm.pkg.github.com")
         return f"copied {self.fixture.name} into the workspace"
 
-    def _setup_node(self, inputs: Mapping[str, str], env: dict[str, str], state: _JobState) -> str:
+    def _setup_node(self, inputs: Mapping[str, str], env: dict[str, str], state: JobState) -> str:
         log = []
         wanted = inputs.get("node-version", "")
         local = subprocess.run(
@@ -586,7 +720,7 @@ class WorkflowRunner:
         return bool(pattern.match(str(package.get("packageManager", ""))))
 
     def _configure_authentication(
-        self, registry_url: str, inputs: Mapping[str, str], env: dict[str, str], state: _JobState
+        self, registry_url: str, inputs: Mapping[str, str], env: dict[str, str], state: JobState
     ) -> str:
         # `registry_url` has had npm.pkg.github.com replaced by the test registry already;
         # the scope fallback looks at what the workflow asked for.
@@ -613,7 +747,9 @@ class WorkflowRunner:
 
 
 @dataclass
-class _JobState:
+class JobState:
+    """One running job: its environment, directories and what its steps exported."""
+
     env: dict[str, str]
     workspace: Path
     temp: Path

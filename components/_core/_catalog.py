@@ -98,6 +98,11 @@ CATALOG: dict[str, ActionPin] = {
             _APP_TOKEN_INPUTS,
         ),
         _pin(
+            "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1",
+            "artifact-ids digest-mismatch github-token merge-multiple name path pattern"
+            " repository run-id skip-decompress",
+        ),
+        _pin(
             "actions/setup-dotnet@a98b56852c35b8e3190ac28c8c2271da59106c68 # v6.0.0",
             "architecture cache cache-dependency-path config-file dotnet-channel dotnet-quality"
             " dotnet-version global-json-file owner source-url workloads",
@@ -120,6 +125,11 @@ CATALOG: dict[str, ActionPin] = {
             "allow-prereleases architecture cache cache-dependency-path check-latest"
             " freethreaded pip-version python-version python-version-file token"
             " update-environment",
+        ),
+        _pin(
+            "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0",
+            "archive compression-level if-no-files-found include-hidden-files name overwrite"
+            " path retention-days",
         ),
         _pin(
             "docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a # v7.3.0",

@@ -264,13 +264,13 @@ def command_rule(steps: tuple[str, str]) -> Any:
     return Annotated[str, AfterValidator(check)]
 
 
-_TAG_PATTERN = re.compile(r"[A-Za-z0-9._@+/*?-]{1,100}")
+_TAG_PATTERN = re.compile(r"[A-Za-z0-9._@+/-]*\*[A-Za-z0-9._@+/-]*")
 
 
 def _tag_pattern(value: str) -> str:
     bad = (
         not _TAG_PATTERN.fullmatch(value)
-        or "*" not in value
+        or len(value) > 100
         or value.startswith(("-", "/", ".", "refs/"))
         or value.endswith(("/", ".", ".lock"))
         or ".." in value
@@ -279,9 +279,9 @@ def _tag_pattern(value: str) -> str:
     )
     if bad:
         raise ValueError(
-            f"{excerpt(value)} is not a release tag pattern; expected a tag name with '*' for the"
-            " version (letters, digits, '.', '-', '_', '@', '+', '/', '*', '?', as git allows"
-            " them), such as 'v*', '*' or 'widgets@*'"
+            f"{excerpt(value)} is not a release tag pattern; expected a tag name with one '*'"
+            " standing for the version (letters, digits, '.', '-', '_', '@', '+', '/', as git"
+            " allows them), such as 'v*', 'release-*', 'widgets@*', 'v*-stable' or 'release/*'"
         )
     return value
 

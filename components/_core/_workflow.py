@@ -98,7 +98,8 @@ class Job:
     steps: Sequence[Step]
     permissions: Sequence[Permission] = ()
     needs: Sequence[str] = ()
-    runs_on: str = "ubuntu-latest"
+    # The runner image, pinned: its tools (Ruby, Maven, .NET) are what the steps rely on.
+    runs_on: str = "ubuntu-24.04"
     timeout_minutes: int = 15
     environment: str | None = None
     if_: str | None = None

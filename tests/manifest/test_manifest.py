@@ -105,14 +105,17 @@ def test_a_bad_prerelease_tag_is_refused(tag: str) -> None:
 
 
 _TAG_PATTERN_EXPECTED = (
-    "is not a release tag pattern; expected a tag name with '*' for the version (letters,"
-    " digits, '.', '-', '_', '@', '+', '/', '*', '?', as git allows them), such as 'v*', '*'"
-    " or 'widgets@*'"
+    "is not a release tag pattern; expected a tag name with one '*' standing for the version"
+    " (letters, digits, '.', '-', '_', '@', '+', '/', as git allows them), such as 'v*',"
+    " 'release-*', 'widgets@*', 'v*-stable' or 'release/*'"
 )
 
 
 @pytest.mark.parametrize(
-    "pattern", ["v1.0.0", "refs/tags/v*", "v *", "v*..*", "-v*", "v*/", "[0-9]*", "v*~1"]
+    "pattern", [
+        "v1.0.0", "refs/tags/v*", "v *", "v*..*", "-v*", "v*/", "[0-9]*", "v*~1", "v?.*",
+        "v*.*", "**",
+    ],
 )
 def test_a_bad_release_tag_pattern_is_refused(pattern: str) -> None:
     text = f"owner: acme\ndefaults:\n  release_tag_pattern: '{pattern}'\nrepositories: []\n"
