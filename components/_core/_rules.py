@@ -266,7 +266,8 @@ def _publishes(step: StepFacts) -> bool:
 _PUBLISH_COMMANDS = (
     r"\b(npm|pnpm|yarn)\s+(npm\s+)?publish\b",
     r"\b(docker|podman)\s+(image\s+)?push\b|\bdocker\s+buildx\s+build\b[^\n]*--push\b",
-    r"\b(mvn|mvnw)\b[^\n]*\sdeploy\b",
+    # `deploy`, or the goals `deploy:deploy` and `<plugin>:deploy-file` of the deploy plugin.
+    r"\b(mvn|mvnw)\b[^\n]*[\s:]deploy\b",
     r"\b(gradle|gradlew)\b[^\n]*\spublish\w*",
     r"\bdotnet\s+nuget\s+push\b|\bnuget\s+push\b",
     r"\bgem\s+push\b",

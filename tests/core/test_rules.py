@@ -221,6 +221,9 @@ def test_workflow_paths(path: str, expected: bool) -> None:
     [
         ("mvn --batch-mode --file pom.xml deploy -DskipTests", True),
         ("./mvnw deploy", True),
+        ('mvn -B "org.apache.maven.plugins:maven-deploy-plugin:3.1.4:deploy-file" -Durl=x', True),
+        ("mvn deploy:deploy-file -Dfile=a.jar", True),
+        ("mvn -Dmaven-deploy-plugin.version=3 verify", False),
         ("mvn --batch-mode verify", False),
         ("./gradlew --init-script x.gradle publish", True),
         ("gradle publishAllPublicationsToGitHubPackagesRepository", True),

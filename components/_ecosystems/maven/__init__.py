@@ -9,10 +9,14 @@ packages with Maven"), in our words:
   `server-password` (`GITHUB_ACTOR` and `GITHUB_TOKEN` by default). `GITHUB_TOKEN`
   publishes the repository's packages with `packages: write`, and installs the owner's
   packages the repository may read with `packages: read`.
-- The pom's `distributionManagement` names the deploy target; the publish job gives it on
-  the command line instead (`-DaltDeploymentRepository=github::default::<url>`, a form both
-  the 2.x and 3.x deploy plugins read), so the package always lands in, and is linked to,
-  the repository it is built from.
+- The pom's `distributionManagement` names the deploy target; the package job stages the
+  build in `$RELEASE_DIR` instead (`-DaltDeploymentRepository=staging::default::file://...`,
+  and `altReleaseDeploymentRepository` alike: the legacy `id::layout::url` form, which the
+  2.x deploy plugins require and the 3.x ones read with a warning), checks the pom of the
+  project's own coordinates is there, and the publish job pushes it to the repository's own
+  registry, where the package is linked to the repository it is built from.
+- The steps that run Maven in the test and package jobs read the owner's packages (a parent
+  pom, a BOM) with `GITHUB_TOKEN` (`packages: read`) through setup-java's server `github`.
 - groupId and artifactId identify the package; a version with a qualifier
   (`1.2.0-rc.1`) is how Maven marks a prerelease: it must come from a GitHub prerelease.
 """
@@ -23,6 +27,7 @@ __all__ = [
     "JAVA_DISTRIBUTIONS",
     "JAVA_LTS",
     "MAVEN",
+    "MAVEN_REGISTRY",
     "JavaBlock",
     "MavenSpec",
     "maven_release",
@@ -43,19 +48,24 @@ from ..._core._fields import (
     _full_match,
     command_rule,
 )
-from ..._core._java import JAVA_DISTRIBUTIONS, JAVA_LTS, MAVEN_SERVER, JavaBlock, setup_java
-from ..._core._release import (
-    release_keys,
-    release_workflow,
-    version_check,
+from ..._core._java import (
+    JAVA_DISTRIBUTIONS,
+    JAVA_LTS,
+    MAVEN_REGISTRY,
+    STAGED_VERSION,
+    JavaBlock,
+    push_staged,
+    read_token,
+    setup_java,
+    staged_check,
 )
+from ..._core._release import RELEASE_DIR, release_keys, release_workflow, version_check
 from ..._core._spec import RepositorySpec, Visibility
 from ..._core._workflow import Step, Workflow, shell_join
 
 if TYPE_CHECKING:
     from ..._core._ecosystem import Entry
 
-MAVEN_REGISTRY = "https://maven.pkg.github.com"
 MAVEN_PATH = ".github/workflows/release-maven.yml"
 MAVEN_STEPS = (
     "mvn --batch-mode verify",
@@ -165,6 +175,7 @@ def _check_package(maven: MavenSpec, repo: RepositorySpec, source: str) -> Step:
             "POM": maven.pom,
             "PACKAGE": maven.package or "",
             "MANIFEST_KEY": f"maven.package of the repository '{repo.name}' in {source}",
+            **_READ,
         },
         run="\n".join(
             [
@@ -181,48 +192,72 @@ def _check_package(maven: MavenSpec, repo: RepositorySpec, source: str) -> Step:
     )
 
 
+# Maven reads the owner's packages (a parent pom, a BOM) with the job's token, through the
+# server `github` of setup-java's settings.xml.
+_READ = read_token("GITHUB_TOKEN")
+# The legacy `id::layout::url` form: the 2.x deploy plugins (Maven 3.8's default binding)
+# read no other, the 3.x ones read it with a warning.
+_STAGING = "staging::default::file://$RELEASE_DIR"
+
+
+def _stage(maven: MavenSpec) -> Step:
+    """Build and deploy into `$RELEASE_DIR` (a file repository), then make sure the project's
+    own pom is there: a deploy target the pom's plugin configuration sets would win over the
+    command line."""
+    return Step(
+        name="Stage the release in a Maven repository layout",
+        env={"POM": maven.pom, "RELEASE_DIR": RELEASE_DIR, "VERSION": STAGED_VERSION, **_READ},
+        run="\n".join(
+            [
+                f'staging="{_STAGING}"',
+                'mvn --batch-mode --file "$POM" deploy -DskipTests'
+                ' "-DaltDeploymentRepository=$staging" "-DaltReleaseDeploymentRepository=$staging"',
+                f'group="$({_evaluate("project.groupId")})"',
+                f'artifact="$({_evaluate("project.artifactId")})"',
+                'own="$RELEASE_DIR/${group//.//}/$artifact/$VERSION/$artifact-$VERSION.pom"',
+                'if [ ! -f "$own" ]; then',
+                '  echo "::error file=$POM::the build staged no pom of'
+                " $group:$artifact:$VERSION in $RELEASE_DIR: a deploy target or skip in the"
+                " pom's maven-deploy-plugin configuration overrides the staging repository;"
+                ' remove it (the publish job deploys to GitHub Packages)"',
+                "  exit 1",
+                "fi",
+                "",
+            ]
+        ),
+    )
+
+
 def maven_release(repo: RepositorySpec, source: str) -> Workflow:
-    """Test on pull requests; on a release, test, check the tag and deploy to the
-    repository's own Maven registry."""
+    """Test on pull requests; on a release, test, check the tag, stage the build without
+    write access, then push the staged files to the repository's own Maven registry."""
     maven: MavenSpec | None = repo.block("maven")
     if maven is None:
         raise ValueError(f"{repo.name} publishes no Maven package")
-    target = f"{MAVEN_REGISTRY}/{repo.owner}/{repo.name}".lower()
-    token = {"GITHUB_TOKEN": "${{ github.token }}"}
-    verify = [
+    package = [
         version_check(
-            _evaluate("project.version"), "*-*", what="pom's", where="POM", env={"POM": maven.pom}
-        )
+            _evaluate("project.version"),
+            "*-*",
+            pattern=repo.release_tag_pattern,
+            what="pom's",
+            where="POM",
+            env={"POM": maven.pom, **_READ},
+        ),
+        _stage(maven),
+        staged_check("the build staged no pom in $RELEASE_DIR; nothing is published", maven.pom),
     ]
     if maven.package is not None:
-        verify.insert(0, _check_package(maven, repo, source))
-    deploy = shell_join(
-        [
-            "mvn",
-            "--batch-mode",
-            "--file",
-            maven.pom,
-            "deploy",
-            "-DskipTests",
-            f"-DaltDeploymentRepository={MAVEN_SERVER}::default::{target}",
-        ]
-    )
+        package.insert(0, _check_package(maven, repo, source))
     return release_workflow(
         repo,
         source,
         title="Release Maven package",
         check="maven test",
         release_types=maven.release_types,
-        setup=lambda publish: (setup_java(maven.java_version, maven.distribution, server=True),),
-        test=(Step(name="Test", run=shell_join(maven.test_command), env=token),),
-        verify=verify,
-        publish=(
-            Step(
-                name="Deploy",
-                run=deploy,
-                env={"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"},
-            ),
-        ),
+        setup=(setup_java(maven.java_version, maven.distribution, server=True),),
+        test=(Step(name="Test", run=shell_join(maven.test_command), env=_READ),),
+        package=package,
+        publish=push_staged(repo, maven.java_version, maven.distribution),
         group="release-maven",
     )
 

@@ -1,5 +1,6 @@
-"""Gradle: the `gradle` block and its workflow (no Gradle on this machine: the commands are
-checked by golden files, zizmor, the workflow schema and the policy pack's rules)."""
+"""Gradle: the `gradle` block and its workflow (no current Gradle on this machine: the
+commands are checked by golden files, zizmor, the workflow schema and the policy pack's rules;
+tests/real/test_gradle_real.py runs the workflow with a stand-in `gradlew` and real Maven)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from components._core._catalog import pin
 from components._core._rules import check_workflow
 from components._core._workflow import render
 from components._ecosystems.gradle import gradle_release
+from components._ecosystems.maven import maven_release
 
 MANIFEST = """
 owner: Acme-Widgets
@@ -25,7 +27,7 @@ repositories:
     gradle:
       distribution: corretto
       test_command: ./gradlew check --stacktrace
-      publish_command: ./gradlew publishAllPublicationsToGitHubPackagesRepository
+      publish_command: ./gradlew --stacktrace :lib:publishMavenJavaPublicationToStagingRepository
   - name: docs
     gradle: false
 """
@@ -39,13 +41,17 @@ def test_every_default_and_key_by_key_merge() -> None:
         "temurin",
     )
     assert core.block("gradle").test_command == ("./gradlew", "build")
-    assert core.block("gradle").publish_command == ("./gradlew", "publish")
+    assert core.block("gradle").publish_command == (
+        "./gradlew",
+        "publishAllPublicationsToStagingRepository",
+    )
     assert core.block("gradle").release_types == ("published", "prereleased")
     assert tools.block("gradle").distribution == "corretto"
     assert tools.block("gradle").test_command == ("./gradlew", "check", "--stacktrace")
     assert tools.block("gradle").publish_command == (
         "./gradlew",
-        "publishAllPublicationsToGitHubPackagesRepository",
+        "--stacktrace",
+        ":lib:publishMavenJavaPublicationToStagingRepository",
     )
     assert docs.block("gradle") is None
     only = parse("owner: a\nrepositories: [{name: b, gradle: {}}]").repositories[0].block("gradle")
@@ -86,20 +92,26 @@ def test_every_default_and_key_by_key_merge() -> None:
             "    gradle: {publish_command: ./gradlew publish || true}\n",
             "publishing.yaml:4: repositories[0].gradle.publish_command: './gradlew publish ||"
             " true' is not a single command (shell syntax is not run, every word is quoted);"
-            " name the publish task, such as"
-            " './gradlew publishAllPublicationsToGitHubPackagesRepository'",
+            " name the task publishing to the repository 'staging', such as"
+            " './gradlew publishAllPublicationsToStagingRepository'",
         ),
-        (
-            "owner: a\nrepositories:\n  - name: b\n    gradle: {publish_command: ./gradlew build}\n",
-            "publishing.yaml:4: repositories[0].gradle.publish_command: './gradlew build' runs"
-            " no Gradle publish task; expected './gradlew' (or 'gradle') with a 'publish' task"
-            " of maven-publish, such as './gradlew publish'",
-        ),
-        (
-            "owner: a\nrepositories:\n  - name: b\n    gradle: {publish_command: make publish}\n",
-            "publishing.yaml:4: repositories[0].gradle.publish_command: 'make publish' runs"
-            " no Gradle publish task; expected './gradlew' (or 'gradle') with a 'publish' task"
-            " of maven-publish, such as './gradlew publish'",
+        *(
+            (
+                f"owner: a\nrepositories:\n  - name: b\n    gradle: {{publish_command: {cmd}}}\n",
+                f"publishing.yaml:4: repositories[0].gradle.publish_command: '{cmd}' is not a"
+                " Gradle command publishing to the repository 'staging' only; the package job"
+                " stages the publications there and the publish job pushes them: expected"
+                " './gradlew' (or 'gradle') with maven-publish tasks such as"
+                " './gradlew publishAllPublicationsToStagingRepository'",
+            )
+            for cmd in (
+                "./gradlew build",
+                "make publish",
+                # The old default: it publishes to the build's own repositories (with write).
+                "./gradlew publish",
+                "./gradlew publishAllPublicationsToGitHubPackagesRepository",
+                "./gradlew publishAllPublicationsToStagingRepository publish",
+            )
         ),
         (
             "owner: a\nrepositories:\n  - name: b\n    gradle: {package: 'a:b'}\n",
@@ -129,13 +141,14 @@ def _text(index: int = 1) -> str:
 
 def test_test_job_reads_packages_and_publish_job_alone_writes_them() -> None:
     workflow = yaml.safe_load(_text())
-    test, publish = workflow["jobs"]["test"], workflow["jobs"]["publish"]
+    test, package, publish = (workflow["jobs"][j] for j in ("test", "package", "publish"))
     assert workflow["permissions"] == {}
     assert test["permissions"] == {"contents": "read", "packages": "read"}
     assert "environment" not in test and "if" not in test
-    assert publish["permissions"] == {"contents": "read", "packages": "write"}
-    assert (publish["environment"], publish["needs"]) == ("release", ["test"])
-    assert publish["if"] == "github.event_name == 'release'"
+    assert package["permissions"] == {"contents": "read", "packages": "read"}
+    assert (package["needs"], package["if"]) == (["test"], "github.event_name == 'release'")
+    assert publish["permissions"] == {"packages": "write"}
+    assert (publish["environment"], publish["needs"]) == ("release", ["package"])
     assert workflow[True] == {
         "pull_request": {"branches": ["main"]},
         "release": {"types": ["published", "prereleased"]},
@@ -144,47 +157,101 @@ def test_test_job_reads_packages_and_publish_job_alone_writes_them() -> None:
     assert "# publish the package to GitHub Packages" in _text()
 
 
-def test_publishes_with_the_token_the_build_reads_and_no_gradle_action() -> None:
+READ = {
+    "USERNAME": "${{ github.actor }}",
+    "TOKEN": "${{ github.token }}",
+    "GITHUB_TOKEN": "${{ github.token }}",
+}
+
+
+def test_gradle_runs_with_the_read_token_and_no_gradle_action() -> None:
     text = _text()
     jobs = yaml.safe_load(text)["jobs"]
-    for job in jobs.values():
-        setup = job["steps"][1]
+    for job in ("test", "package"):
+        setup = jobs[job]["steps"][1]
         assert setup["uses"] == pin("actions/setup-java").uses
-        # No dependency cache, no settings.xml server: the build names its repository.
+        # No dependency cache, no settings.xml server: Gradle reads none.
         assert setup["with"] == {"distribution": "corretto", "java-version": "21"}
     assert "gradle/actions" not in text and "setup-gradle" not in text
     assert jobs["test"]["steps"][-1] == {
         "name": "Test",
         "run": "./gradlew check --stacktrace",
-        "env": {"GITHUB_TOKEN": "${{ github.token }}"},
+        "env": READ,
     }
-    steps = jobs["publish"]["steps"]
+    steps = jobs["package"]["steps"]
     assert [s["name"] for s in steps] == [
         "Check out",
         "Set up Java",
         "Check the release tag against the version",
-        "Publish",
+        "Stage the publications in a Maven repository layout",
+        "Check the staged files",
+        "Record the release artifact's digest",
+        "Upload the release artifact",
     ]
-    check, publish = steps[2], steps[3]
+    check, stage = steps[2], steps[3]
     assert check["run"].startswith(
         "version=\"$(set -o pipefail; ./gradlew --quiet properties | sed -n 's/^version: //p')\"\n"
     )
     assert 'case "$version" in *-*) pre=true' in check["run"]  # a qualifier: prerelease
-    assert check["env"]["TAG"] == "${{ github.event.release.tag_name }}"
-    assert publish == {
-        "name": "Publish",
-        "run": "./gradlew publishAllPublicationsToGitHubPackagesRepository",
-        "env": {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"},
+    assert check["env"] == {
+        "BUILD": "build.gradle",
+        **READ,
+        "TAG_PREFIX": "v",
+        "TAG": "${{ github.event.release.tag_name }}",
+        "PRERELEASE": "${{ github.event.release.prerelease }}",
     }
+    assert stage["env"] == {"RELEASE_DIR": "${{ runner.temp }}/release", **READ}
+    assert stage["run"] == (
+        'init="$RUNNER_TEMP/ghpublish-staging.gradle"\n'
+        "cat > \"$init\" <<'GRADLE'\n"
+        "// ghpublish: publish every publication to $RELEASE_DIR (a Maven repository layout)\n"
+        "allprojects {\n"
+        "    plugins.withId('maven-publish') {\n"
+        "        publishing.repositories.maven {\n"
+        "            name = 'staging'\n"
+        "            url = uri(System.getenv('RELEASE_DIR'))\n"
+        "        }\n"
+        "    }\n"
+        "}\n"
+        "GRADLE\n"
+        './gradlew --init-script "$init" --stacktrace'
+        " :lib:publishMavenJavaPublicationToStagingRepository\n"
+    )
+    assert "secrets.GITHUB_TOKEN" not in yaml.safe_dump([jobs["test"], jobs["package"]])
+
+
+def test_the_publish_job_pushes_as_mavens_does() -> None:
+    gradle = yaml.safe_load(_text(0))["jobs"]["publish"]
+    maven = yaml.safe_load(
+        render(
+            maven_release(
+                parse("owner: Acme-Widgets\nrepositories: [{name: core, maven: {}}]")
+                .repositories[0],
+                "publishing.yaml",
+            )
+        )
+    )["jobs"]["publish"]
+    assert [s["name"] for s in gradle["steps"]] == [
+        "Download the release artifact",
+        "Check the release artifact's digest",
+        "Set up Java",
+        "Deploy the staged files to GitHub Packages",
+        "Check that GitHub Packages serves the version",
+    ]
+    for mine, theirs in zip(gradle["steps"], maven["steps"], strict=True):
+        if mine["name"] == "Set up Java":  # the block's own Java
+            assert mine["with"] == {**theirs["with"], "java-version": "21"}
+        else:
+            assert mine == theirs
 
 
 def test_the_policy_pack_recognises_the_publish_command() -> None:
-    # The write permission is justified by the publish step, default and custom task alike.
+    # The write permission is justified by the push of the publish job.
     assert check_workflow(_text(0)) == []
     assert check_workflow(_text(1)) == []
-    # Without the publish step, `packages: write` is unjustified.
+    # Without the push, `packages: write` is unjustified.
     jobs = yaml.safe_load(_text(0))
-    jobs["jobs"]["publish"]["steps"] = jobs["jobs"]["publish"]["steps"][:-1]
+    del jobs["jobs"]["publish"]["steps"][3]
     assert [f.rule for f in check_workflow(yaml.safe_dump(jobs))] == ["unjustified-write"]
 
 
@@ -197,8 +264,19 @@ def test_workflows_are_lint_clean(tmp_path: Path) -> None:
     ("tag", "prerelease", "code", "message"),
     [
         ("v1.2.0-rc.1", "true", 0, ""),
-        ("widgets@1.2.0-rc.1", "true", 0, ""),
-        ("v1.2.0", "true", 1, "the release tag 'v1.2.0' is not the project's version '1.2.0-rc.1'"),
+        (
+            "widgets@1.2.0-rc.1",
+            "true",
+            1,
+            "the release tag 'widgets@1.2.0-rc.1' does not match the release tag pattern 'v*'",
+        ),
+        (
+            "v1.2.0",
+            "true",
+            1,
+            "the release tag 'v1.2.0' is version '1.2.0' but the project's version is"
+            " '1.2.0-rc.1'",
+        ),
         ("v1.2.0-rc.1", "false", 1, "version '1.2.0-rc.1' is a prerelease, but the GitHub"),
         (None, "false", 3, ""),  # Gradle fails: the step fails with it
     ],
@@ -215,8 +293,14 @@ def test_the_release_tag_check_reads_the_version_gradle_prints(
     body = 'echo "group: com.acme"; echo "version: 1.2.0-rc.1"' if tag else "exit 3"
     gradlew.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
     gradlew.chmod(0o755)
-    check = yaml.safe_load(_text(0))["jobs"]["publish"]["steps"][2]
-    env = {**os.environ, **check["env"], "TAG": tag or "v1", "PRERELEASE": prerelease}
+    check = yaml.safe_load(_text(0))["jobs"]["package"]["steps"][2]
+    env = {
+        **os.environ,
+        **check["env"],
+        "TAG": tag or "v1",
+        "PRERELEASE": prerelease,
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+    }
     done = subprocess.run(
         ["bash", "-e", "-c", check["run"]], cwd=tmp_path, env=env, capture_output=True, text=True
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import errors, lint_texts, parse
 
 from components._core._catalog import pin
@@ -120,32 +121,87 @@ def test_bad_maven_block_is_refused_with_an_exact_message(text: str, expected: s
 
 
 def _workflow(manifest: str = MANIFEST, index: int = 1) -> dict:
-    import yaml
-
     repo = parse(manifest).repositories[index]
     return yaml.safe_load(render(maven_release(repo, "publishing.yaml")))
 
 
 def test_test_job_reads_packages_and_publish_job_alone_writes_them() -> None:
     workflow = _workflow()
-    test, publish = workflow["jobs"]["test"], workflow["jobs"]["publish"]
+    test, package, publish = (workflow["jobs"][j] for j in ("test", "package", "publish"))
     assert workflow["permissions"] == {}
     assert test["permissions"] == {"contents": "read", "packages": "read"}
     assert "environment" not in test and "if" not in test
-    assert publish["permissions"] == {"contents": "read", "packages": "write"}
-    assert publish["environment"] == "release"
-    assert publish["needs"] == ["test"]
-    assert publish["if"] == "github.event_name == 'release'"
+    # The package job builds without write access; the publish job writes and reads no code.
+    assert package["permissions"] == {"contents": "read", "packages": "read"}
+    assert (package["needs"], package["if"]) == (["test"], "github.event_name == 'release'")
+    assert publish["permissions"] == {"packages": "write"}
+    assert (publish["environment"], publish["needs"]) == ("release", ["package"])
     assert workflow[True] == {
         "pull_request": {"branches": ["main"]},
         "release": {"types": ["published", "prereleased"]},
     }
 
 
-def test_deploys_to_the_repositorys_own_registry_with_the_token() -> None:
+def test_every_step_running_maven_before_the_publish_job_reads_with_the_job_token() -> None:
+    jobs = _workflow()["jobs"]
+    maven_steps = [
+        step for job in ("test", "package") for step in jobs[job]["steps"]
+        if "mvn " in step.get("run", "")
+    ]  # fmt: skip
+    assert [s["name"] for s in maven_steps] == [
+        "Test",
+        "Check the package coordinates",
+        "Check the release tag against the version",
+        "Stage the release in a Maven repository layout",
+    ]
+    for step in maven_steps:  # a parent pom or a BOM of the owner's packages resolves
+        assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}", step["name"]
+    assert "secrets.GITHUB_TOKEN" not in yaml.safe_dump(jobs["test"]) + yaml.safe_dump(
+        jobs["package"]
+    )
+
+
+def test_the_package_job_stages_the_build_in_the_release_directory() -> None:
+    steps = _workflow()["jobs"]["package"]["steps"]
+    assert [s["name"] for s in steps] == [
+        "Check out",
+        "Set up Java",
+        "Check the package coordinates",
+        "Check the release tag against the version",
+        "Stage the release in a Maven repository layout",
+        "Check the staged files",
+        "Record the release artifact's digest",
+        "Upload the release artifact",
+    ]
+    stage = steps[4]
+    assert stage["env"] == {
+        "POM": "java/pom.xml",
+        "RELEASE_DIR": "${{ runner.temp }}/release",
+        "VERSION": "${{ steps.release.outputs.version }}",
+        "GITHUB_TOKEN": "${{ github.token }}",
+    }
+    assert stage["run"].splitlines()[:2] == [
+        'staging="staging::default::file://$RELEASE_DIR"',
+        'mvn --batch-mode --file "$POM" deploy -DskipTests "-DaltDeploymentRepository=$staging"'
+        ' "-DaltReleaseDeploymentRepository=$staging"',
+    ]
+    # Manifest values reach the checks through the environment only.
+    assert steps[2]["env"]["PACKAGE"] == "com.acme:tools"
+    assert "com.acme" not in steps[2]["run"]
+
+
+def test_the_publish_job_pushes_the_staged_files_with_the_write_token_only() -> None:
     steps = _workflow()["jobs"]["publish"]["steps"]
-    setup = steps[1]
+    assert [s["name"] for s in steps] == [
+        "Download the release artifact",
+        "Check the release artifact's digest",
+        "Set up Java",
+        "Deploy the staged files to GitHub Packages",
+        "Check that GitHub Packages serves the version",
+    ]
+    setup = steps[2]
     assert setup["uses"] == pin("actions/setup-java").uses
+    # setup-java writes the variables' names into settings.xml, never the token.
     assert setup["with"] == {
         "distribution": "corretto",
         "java-version": "21",
@@ -154,27 +210,24 @@ def test_deploys_to_the_repositorys_own_registry_with_the_token() -> None:
         "server-password": "GITHUB_TOKEN",
     }
     assert "cache" not in setup["with"]  # no dependency cache in a release job
-    names = [s["name"] for s in steps]
-    assert names == [
-        "Check out",
-        "Set up Java",
-        "Check the package coordinates",
-        "Check the release tag against the version",
-        "Deploy",
-    ]
-    deploy = steps[-1]
-    assert deploy["run"] == (
-        "mvn --batch-mode --file java/pom.xml deploy -DskipTests"
-        " -DaltDeploymentRepository=github::default::https://maven.pkg.github.com/acme-widgets/tools"
-    )
-    assert deploy["env"] == {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
-    # Manifest values reach the checks through the environment only.
-    assert steps[2]["env"]["PACKAGE"] == "com.acme:tools"
-    assert "com.acme" not in steps[2]["run"]
+    for step in steps[3:]:
+        assert step["env"] == {
+            "RELEASE_DIR": "${{ runner.temp }}/release",
+            "VERSION": "${{ needs.package.outputs.version }}",
+            "TARGET": "https://maven.pkg.github.com/acme-widgets/tools",
+            "GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}",
+        }
+    deploy = steps[3]["run"]
+    assert (
+        'mvn --batch-mode "org.apache.maven.plugins:maven-deploy-plugin:3.1.4:deploy-file"'
+        ' -DrepositoryId=github "-Durl=$TARGET"'
+    ) in deploy
+    assert "$GITHUB_TOKEN" not in deploy.replace('"$GITHUB_TOKEN" |', "")  # curl's stdin only
+    assert "secrets.GITHUB_TOKEN" not in yaml.safe_dump(steps[:3])
 
 
 def test_without_a_package_only_the_version_is_checked() -> None:
-    names = [s["name"] for s in _workflow(index=0)["jobs"]["publish"]["steps"]]
+    names = [s["name"] for s in _workflow(index=0)["jobs"]["package"]["steps"]]
     assert "Check the package coordinates" not in names
 
 
