@@ -457,7 +457,8 @@ class WorkflowRunner:
             path.mkdir(parents=True)
         env_workflow = {k: str(v) for k, v in (self.workflow.get("env") or {}).items()}
         contexts: dict[str, Any] = {
-            "github": self._github(event, job_id, workspace),
+            # `github.token` and `secrets.GITHUB_TOKEN` are the same token.
+            "github": {**self._github(event, job_id, workspace), "token": self._token(job)},
             "secrets": {"GITHUB_TOKEN": self._token(job)},
             "inputs": {},
             "env": env_workflow,

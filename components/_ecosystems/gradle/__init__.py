@@ -205,7 +205,7 @@ def gradle_release(repo: RepositorySpec, source: str) -> Workflow:
             ),
             _stage(gradle),
             staged_check(
-                "the build staged no publication in $RELEASE_DIR: a build file without a"
+                "the build staged no publication: a build file without a"
                 " maven-publish publication publishes nothing; declare one (publishing"
                 " { publications { ... } }) in the build file",
                 "build.gradle",

@@ -160,11 +160,42 @@ def _resolve_maven(
 # The release workflow.
 
 
-def _evaluate(expression: str) -> str:
+# The pom's coordinates in one Maven run: `project.id` is `<group>:<artifact>:<packaging>:
+# <version>`, written to a file (Maven's console may carry more than the answer). The help
+# plugin is pinned: the project does not choose what reads its pom.
+HELP_PLUGIN = "org.apache.maven.plugins:maven-help-plugin:3.5.2"
+_POM_STEP = "pom"
+# Maven reads the owner's packages (a parent pom, a BOM) with the job's token, through the
+# server `github` of setup-java's settings.xml.
+_READ = read_token("GITHUB_TOKEN")
+# The legacy `id::layout::url` form: the 2.x deploy plugins (Maven 3.8's default binding)
+# read no other, the 3.x ones read it with a warning.
+_STAGING = "staging::default::file://$RELEASE_DIR"
+
+
+def _pom(name: str) -> str:
+    return f"${{{{ steps.{_POM_STEP}.outputs.{name} }}}}"
+
+
+def _read_pom(maven: MavenSpec) -> Step:
     # The pom's path comes from the manifest: through the environment, never as code.
-    return (
-        f'mvn --batch-mode --quiet --file "$POM" help:evaluate -Dexpression={expression}'
-        " -DforceStdout"
+    return Step(
+        name="Read the pom's coordinates",
+        id=_POM_STEP,
+        env={"POM": maven.pom, **_READ},
+        run="\n".join(
+            [
+                'answer="$RUNNER_TEMP/project-id"',
+                f'mvn --batch-mode --quiet --file "$POM" "{HELP_PLUGIN}:evaluate"'
+                ' -Dexpression=project.id "-Doutput=$answer"',
+                'IFS=: read -r group artifact packaging version < "$answer" || true',
+                'echo "$group:$artifact:$packaging:$version"',
+                'echo "group=$group" >> "$GITHUB_OUTPUT"',
+                'echo "artifact=$artifact" >> "$GITHUB_OUTPUT"',
+                'echo "version=$version" >> "$GITHUB_OUTPUT"',
+                "",
+            ]
+        ),
     )
 
 
@@ -173,16 +204,14 @@ def _check_package(maven: MavenSpec, repo: RepositorySpec, source: str) -> Step:
         name="Check the package coordinates",
         env={
             "POM": maven.pom,
+            "DECLARED": f"{_pom('group')}:{_pom('artifact')}",
             "PACKAGE": maven.package or "",
             "MANIFEST_KEY": f"maven.package of the repository '{repo.name}' in {source}",
-            **_READ,
         },
         run="\n".join(
             [
-                f'group="$({_evaluate("project.groupId")})"',
-                f'artifact="$({_evaluate("project.artifactId")})"',
-                'if [ "$group:$artifact" != "$PACKAGE" ]; then',
-                "  echo \"::error file=$POM::the pom declares '$group:$artifact' but the"
+                'if [ "$DECLARED" != "$PACKAGE" ]; then',
+                "  echo \"::error file=$POM::the pom declares '$DECLARED' but the"
                 " manifest publishes '$PACKAGE'; change one of them ($MANIFEST_KEY)\"",
                 "  exit 1",
                 "fi",
@@ -192,32 +221,29 @@ def _check_package(maven: MavenSpec, repo: RepositorySpec, source: str) -> Step:
     )
 
 
-# Maven reads the owner's packages (a parent pom, a BOM) with the job's token, through the
-# server `github` of setup-java's settings.xml.
-_READ = read_token("GITHUB_TOKEN")
-# The legacy `id::layout::url` form: the 2.x deploy plugins (Maven 3.8's default binding)
-# read no other, the 3.x ones read it with a warning.
-_STAGING = "staging::default::file://$RELEASE_DIR"
-
-
 def _stage(maven: MavenSpec) -> Step:
     """Build and deploy into `$RELEASE_DIR` (a file repository), then make sure the project's
     own pom is there: a deploy target the pom's plugin configuration sets would win over the
     command line."""
     return Step(
         name="Stage the release in a Maven repository layout",
-        env={"POM": maven.pom, "RELEASE_DIR": RELEASE_DIR, "VERSION": STAGED_VERSION, **_READ},
+        env={
+            "POM": maven.pom,
+            "RELEASE_DIR": RELEASE_DIR,
+            "GROUP": _pom("group"),
+            "ARTIFACT": _pom("artifact"),
+            "VERSION": STAGED_VERSION,
+            **_READ,
+        },
         run="\n".join(
             [
                 f'staging="{_STAGING}"',
                 'mvn --batch-mode --file "$POM" deploy -DskipTests'
                 ' "-DaltDeploymentRepository=$staging" "-DaltReleaseDeploymentRepository=$staging"',
-                f'group="$({_evaluate("project.groupId")})"',
-                f'artifact="$({_evaluate("project.artifactId")})"',
-                'own="$RELEASE_DIR/${group//.//}/$artifact/$VERSION/$artifact-$VERSION.pom"',
+                'own="$RELEASE_DIR/${GROUP//.//}/$ARTIFACT/$VERSION/$ARTIFACT-$VERSION.pom"',
                 'if [ ! -f "$own" ]; then',
                 '  echo "::error file=$POM::the build staged no pom of'
-                " $group:$artifact:$VERSION in $RELEASE_DIR: a deploy target or skip in the"
+                " $GROUP:$ARTIFACT:$VERSION: a deploy target or skip in the"
                 " pom's maven-deploy-plugin configuration overrides the staging repository;"
                 ' remove it (the publish job deploys to GitHub Packages)"',
                 "  exit 1",
@@ -235,19 +261,20 @@ def maven_release(repo: RepositorySpec, source: str) -> Workflow:
     if maven is None:
         raise ValueError(f"{repo.name} publishes no Maven package")
     package = [
+        _read_pom(maven),
         version_check(
-            _evaluate("project.version"),
+            'printf %s "$POM_VERSION"',
             "*-*",
             pattern=repo.release_tag_pattern,
             what="pom's",
             where="POM",
-            env={"POM": maven.pom, **_READ},
+            env={"POM": maven.pom, "POM_VERSION": _pom("version")},
         ),
         _stage(maven),
-        staged_check("the build staged no pom in $RELEASE_DIR; nothing is published", maven.pom),
+        staged_check("the build staged no pom; nothing is published", maven.pom),
     ]
     if maven.package is not None:
-        package.insert(0, _check_package(maven, repo, source))
+        package.insert(1, _check_package(maven, repo, source))
     return release_workflow(
         repo,
         source,

@@ -225,8 +225,9 @@ def test_the_publish_job_pushes_as_mavens_does() -> None:
     maven = yaml.safe_load(
         render(
             maven_release(
-                parse("owner: Acme-Widgets\nrepositories: [{name: core, maven: {}}]")
-                .repositories[0],
+                parse("owner: Acme-Widgets\nrepositories: [{name: core, maven: {}}]").repositories[
+                    0
+                ],
                 "publishing.yaml",
             )
         )
@@ -274,8 +275,7 @@ def test_workflows_are_lint_clean(tmp_path: Path) -> None:
             "v1.2.0",
             "true",
             1,
-            "the release tag 'v1.2.0' is version '1.2.0' but the project's version is"
-            " '1.2.0-rc.1'",
+            "the release tag 'v1.2.0' is version '1.2.0' but the project's version is '1.2.0-rc.1'",
         ),
         ("v1.2.0-rc.1", "false", 1, "version '1.2.0-rc.1' is a prerelease, but the GitHub"),
         (None, "false", 3, ""),  # Gradle fails: the step fails with it
