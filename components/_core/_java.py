@@ -240,6 +240,10 @@ _LOOKUP = [
 # deploy-file per module (a directory of missing files), run outside any project: the main
 # file is the pom when it is missing, else the first missing file; the others go with
 # -Dfiles, -Dclassifiers and -Dtypes (classifier and extension read from the file's name).
+# `-Dpackaging=pom` with the staged pom as `-DpomFile` keeps deploy-file from adding a pom
+# of its own (the one a jar embeds, or a generated one): after a partial push the pom may
+# be served already, and a second upload is refused; `-Dextension` then names the main
+# file's extension.
 _PUSH = [
     "module_files() {",
     '  grep -Fx "$1/$2" <<< "$missing" || true',
@@ -253,6 +257,7 @@ _PUSH = [
     '  artifact="${dir%/*}"',
     '  group="${artifact%/*}"',
     '  artifact="${artifact##*/}"',
+    '  pom="$dir/$artifact-$VERSION.pom"',
     "  args=()",
     "  files=()",
     "  classifiers=()",
@@ -264,14 +269,15 @@ _PUSH = [
     '    case "$rest" in -*) classifier="${rest#-}" && classifier="${classifier%%.*}" ;; esac',
     '    extension="${rest#"${classifier:+-$classifier}".}"',
     '    if [ "${#args[@]}" = 0 ]; then',
-    '      args=("-Dfile=$RELEASE_DIR/$file" "-Dpackaging=$extension")',
+    '      args=("-Dfile=$RELEASE_DIR/$file" -Dpackaging=pom "-DpomFile=$RELEASE_DIR/$pom")',
+    '      if [ "$extension" != pom ]; then args+=("-Dextension=$extension"); fi',
     '      if [ -n "$classifier" ]; then args+=("-Dclassifier=$classifier"); fi',
     "    else",
     '      files+=("$RELEASE_DIR/$file")',
     '      classifiers+=("$classifier")',
     '      types+=("$extension")',
     "    fi",
-    '  done <<< "$(module_files "$dir" "$artifact-$VERSION.pom")"',
+    '  done <<< "$(module_files "$dir" "${pom##*/}")"',
     '  if [ "${#files[@]}" -gt 0 ]; then',
     '    args+=("-Dfiles=$(IFS=,; echo "${files[*]}")")',
     '    args+=("-Dclassifiers=$(IFS=,; echo "${classifiers[*]}")")',

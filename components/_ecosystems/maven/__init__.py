@@ -242,6 +242,7 @@ def _stage(maven: MavenSpec) -> Step:
                 ' "-DaltDeploymentRepository=$staging" "-DaltReleaseDeploymentRepository=$staging"',
                 'own="$RELEASE_DIR/${GROUP//.//}/$ARTIFACT/$VERSION/$ARTIFACT-$VERSION.pom"',
                 'if [ ! -f "$own" ]; then',
+                "  echo  # a line of its own, whatever Maven's console left on the last one",
                 '  echo "::error file=$POM::the build staged no pom of'
                 " $GROUP:$ARTIFACT:$VERSION: a deploy target or skip in the"
                 " pom's maven-deploy-plugin configuration overrides the staging repository;"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -150,8 +152,7 @@ def test_every_step_running_maven_before_the_publish_job_reads_with_the_job_toke
     ]  # fmt: skip
     assert [s["name"] for s in maven_steps] == [
         "Test",
-        "Check the package coordinates",
-        "Check the release tag against the version",
+        "Read the pom's coordinates",
         "Stage the release in a Maven repository layout",
     ]
     for step in maven_steps:  # a parent pom or a BOM of the owner's packages resolves
@@ -166,6 +167,7 @@ def test_the_package_job_stages_the_build_in_the_release_directory() -> None:
     assert [s["name"] for s in steps] == [
         "Check out",
         "Set up Java",
+        "Read the pom's coordinates",
         "Check the package coordinates",
         "Check the release tag against the version",
         "Stage the release in a Maven repository layout",
@@ -173,10 +175,22 @@ def test_the_package_job_stages_the_build_in_the_release_directory() -> None:
         "Record the release artifact's digest",
         "Upload the release artifact",
     ]
-    stage = steps[4]
+    read = steps[2]
+    assert read["env"] == {"POM": "java/pom.xml", "GITHUB_TOKEN": "${{ github.token }}"}
+    # The help plugin pinned; the answer read from a file, not from Maven's console.
+    assert read["run"].splitlines()[:2] == [
+        'answer="$RUNNER_TEMP/project-id"',
+        'mvn --batch-mode --quiet --file "$POM"'
+        ' "org.apache.maven.plugins:maven-help-plugin:3.5.2:evaluate"'
+        ' -Dexpression=project.id "-Doutput=$answer"',
+    ]
+    assert steps[4]["env"]["POM_VERSION"] == "${{ steps.pom.outputs.version }}"
+    stage = steps[5]
     assert stage["env"] == {
         "POM": "java/pom.xml",
         "RELEASE_DIR": "${{ runner.temp }}/release",
+        "GROUP": "${{ steps.pom.outputs.group }}",
+        "ARTIFACT": "${{ steps.pom.outputs.artifact }}",
         "VERSION": "${{ steps.release.outputs.version }}",
         "GITHUB_TOKEN": "${{ github.token }}",
     }
@@ -186,8 +200,8 @@ def test_the_package_job_stages_the_build_in_the_release_directory() -> None:
         ' "-DaltReleaseDeploymentRepository=$staging"',
     ]
     # Manifest values reach the checks through the environment only.
-    assert steps[2]["env"]["PACKAGE"] == "com.acme:tools"
-    assert "com.acme" not in steps[2]["run"]
+    assert steps[3]["env"]["PACKAGE"] == "com.acme:tools"
+    assert "com.acme" not in steps[3]["run"]
 
 
 def test_the_publish_job_pushes_the_staged_files_with_the_write_token_only() -> None:
@@ -235,3 +249,170 @@ def test_workflows_are_lint_clean(tmp_path: Path) -> None:
     repos = parse(MANIFEST).repositories[:2]
     texts = [render(maven_release(repo, "publishing.yaml")) for repo in repos]
     assert lint_texts(tmp_path, "release-maven.yml", texts) == []
+
+
+def _script(job: str, name: str) -> dict:
+    (step,) = [s for s in _workflow()["jobs"][job]["steps"] if s["name"] == name]
+    return step
+
+
+def _bash(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=cwd,
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _layout(root: Path, *paths: str) -> Path:
+    for path in paths:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(path)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("version", "paths", "errors"),
+    [
+        (
+            "1.2.3",
+            (
+                "com/acme/tools/maven-metadata.xml",
+                "com/acme/tools/1.2.3/tools-1.2.3.pom",
+                "com/acme/tools/1.2.3/tools-1.2.3-sources.jar.sha1",
+            ),
+            [],
+        ),
+        ("1.2.3", (), ["the build staged no pom; nothing is published"]),
+        (
+            "1.2.3",
+            ("com/acme/tools/1.2.3/tools-1.2.3.pom", "com/acme/tools/1.2.2/tools-1.2.2.jar"),
+            [
+                "the build staged 'com/acme/tools/1.2.2/tools-1.2.2.jar', which is no file of a"
+                " version 1.2.3 module; only version 1.2.3 is published"
+            ],
+        ),
+        (
+            "1.2.3",
+            ("com/acme/tools/1.2.3/tools-1.2.3.pom", "com/acme/tools/1.2.3/other-1.2.3.jar"),
+            [
+                "the build staged 'com/acme/tools/1.2.3/other-1.2.3.jar', which is no file of a"
+                " version 1.2.3 module; only version 1.2.3 is published"
+            ],
+        ),
+        (
+            "1.3.0-SNAPSHOT",
+            ("com/acme/tools/1.3.0-SNAPSHOT/tools-1.3.0-SNAPSHOT.pom",),
+            [
+                "version '1.3.0-SNAPSHOT' is a SNAPSHOT: a release publishes a fixed version;"
+                " nothing is published"
+            ],
+        ),
+    ],
+)
+def test_the_staged_files_are_the_versions_modules_only(
+    tmp_path: Path, version: str, paths: tuple[str, ...], errors: list[str]
+) -> None:
+    staged = _layout(tmp_path / "release", *paths)
+    step = _script("package", "Check the staged files")
+    done = _bash(
+        step["run"], tmp_path, RELEASE_DIR=str(staged), VERSION=version, BUILD_FILE="java/pom.xml"
+    )
+    assert done.returncode == (1 if errors else 0), done.stdout + done.stderr
+    found = [line.split("::", 2)[2] for line in done.stdout.splitlines() if "::error" in line]
+    assert found == errors
+
+
+def test_the_push_deploys_each_missing_file_with_its_classifier_and_extension(
+    tmp_path: Path,
+) -> None:
+    """The deploy step against a registry serving nothing, with stand-ins for curl (every
+    GET answers 404) and mvn (records its arguments)."""
+    module = "com/acme/tools/1.2.3"
+    staged = _layout(
+        tmp_path / "release",
+        *(
+            f"{module}/tools-1.2.3{name}"
+            for name in (
+                ".pom",
+                ".pom.sha1",
+                ".jar",
+                ".jar.md5",
+                "-sources.jar",
+                "-javadoc.jar",
+                ".module",
+                ".jar.asc",
+                "-linux-x86_64.tar.gz",
+            )
+        ),
+        "com/acme/tools/maven-metadata.xml",
+        "com/acme/tools-api/1.2.3/tools-api-1.2.3.pom",
+    )
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "curl").write_text("#!/bin/sh\ncat > /dev/null\nprintf 404\n")
+    (bin_dir / "mvn").write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$@" >> {tmp_path}/mvn.log\necho --- >> {tmp_path}/mvn.log\n'
+    )
+    for tool in ("curl", "mvn"):
+        (bin_dir / tool).chmod(0o755)
+    step = _script("publish", "Deploy the staged files to GitHub Packages")
+    done = _bash(
+        step["run"],
+        tmp_path,
+        PATH=f"{bin_dir}:{os.environ['PATH']}",
+        RELEASE_DIR=str(staged),
+        VERSION="1.2.3",
+        TARGET="https://maven.pkg.github.com/acme-widgets/tools",
+        GITHUB_ACTOR="octocat",
+        GITHUB_TOKEN="ghs_write",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = (tmp_path / "mvn.log").read_text().split("---\n")[:-1]
+    common = [
+        "--batch-mode",
+        "org.apache.maven.plugins:maven-deploy-plugin:3.1.4:deploy-file",
+        "-DrepositoryId=github",
+        "-Durl=https://maven.pkg.github.com/acme-widgets/tools",
+    ]
+    # Module by module (`tools-api` sorts first); a module's pom first when it is missing.
+    assert [run.splitlines() for run in runs] == [
+        [
+            *common,
+            "-DgroupId=com.acme",
+            "-DartifactId=tools-api",
+            "-Dversion=1.2.3",
+            "-DgeneratePom=false",
+            f"-Dfile={staged}/com/acme/tools-api/1.2.3/tools-api-1.2.3.pom",
+            "-Dpackaging=pom",
+            f"-DpomFile={staged}/com/acme/tools-api/1.2.3/tools-api-1.2.3.pom",
+        ],
+        [
+            *common,
+            "-DgroupId=com.acme",
+            "-DartifactId=tools",
+            "-Dversion=1.2.3",
+            "-DgeneratePom=false",
+            f"-Dfile={staged}/{module}/tools-1.2.3.pom",
+            "-Dpackaging=pom",
+            f"-DpomFile={staged}/{module}/tools-1.2.3.pom",
+            "-Dfiles="
+            + ",".join(
+                f"{staged}/{module}/tools-1.2.3{name}"
+                for name in (
+                    "-javadoc.jar",
+                    "-linux-x86_64.tar.gz",
+                    "-sources.jar",
+                    ".jar",
+                    ".module",
+                )
+            ),
+            "-Dclassifiers=javadoc,linux-x86_64,sources,,",
+            "-Dtypes=jar,tar.gz,jar,jar,module",
+        ],
+    ]
+    # The token reaches curl on its standard input, never its command line.
+    assert "ghs_write" not in (tmp_path / "mvn.log").read_text()
