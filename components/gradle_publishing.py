@@ -20,7 +20,8 @@ class GradleSettingsArgs(TypedDict):
     test_command: NotRequired[pulumi.Input[str]]
     """One command that builds and tests (default `./gradlew build`)."""
     publish_command: NotRequired[pulumi.Input[str]]
-    """One command that runs the publish task (default `./gradlew publish`)."""
+    """One command staging the publications in the repository `staging` the package job adds
+    (default `./gradlew publishAllPublicationsToStagingRepository`)."""
     release_types: NotRequired[pulumi.Input[list[str]]]
     """Release events that publish (default `["published"]`)."""
     visibility: NotRequired[pulumi.Input[str]]
@@ -37,7 +38,7 @@ class GradlePublishingArgs(TypedDict):
     branch: NotRequired[pulumi.Input[str]]
     """Branch the workflow is committed to (default `main`)."""
     gradle: NotRequired[pulumi.Input[GradleSettingsArgs]]
-    """The Gradle build: Java, test and publish commands (every key has a default)."""
+    """The Gradle build: Java, test and staging commands (every key has a default)."""
     manifest_path: NotRequired[pulumi.Input[str]]
     """Where the repository stands in the manifest, quoted in the file header."""
     manifest_source: NotRequired[pulumi.Input[str]]

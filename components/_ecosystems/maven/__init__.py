@@ -188,8 +188,9 @@ def _read_pom(maven: MavenSpec) -> Step:
                 'answer="$RUNNER_TEMP/project-id"',
                 f'mvn --batch-mode --quiet --file "$POM" "{HELP_PLUGIN}:evaluate"'
                 ' -Dexpression=project.id "-Doutput=$answer"',
-                'IFS=: read -r group artifact packaging version < "$answer" || true',
-                'echo "$group:$artifact:$packaging:$version"',
+                'id="$(cat "$answer")"',
+                'echo "$id"',
+                'IFS=: read -r group artifact packaging version <<< "$id"',
                 'echo "group=$group" >> "$GITHUB_OUTPUT"',
                 'echo "artifact=$artifact" >> "$GITHUB_OUTPUT"',
                 'echo "version=$version" >> "$GITHUB_OUTPUT"',
