@@ -73,7 +73,13 @@ class Gems:
         return f"ssh://github.com/{OWNER}/{self.repo}"
 
     def write(
-        self, version: str, *, link: str | None = None, check: str = "", marker: str = ""
+        self,
+        version: str,
+        *,
+        link: str | None = None,
+        check: str = "",
+        marker: str = "",
+        metadata: str = "",
     ) -> Path:
         """The repository at a commit: a gemspec, its library, a test, a Gemfile."""
         directory = self.root / f"{self.repo}-{version}-{uuid.uuid4().hex[:6]}"
@@ -88,7 +94,7 @@ class Gems:
             '  s.license = "MIT"\n'
             '  s.homepage = "https://example.invalid/widgets"\n'
             '  s.files = ["lib/widgets.rb"]\n'
-            f"  s.metadata = {{ 'github_repo' => {link or self.link!r} }}\n"
+            f"  s.metadata = {{ 'github_repo' => {link or self.link!r}{metadata} }}\n"
             "end\n"
         )
         (directory / "lib" / "widgets.rb").write_text(
@@ -322,6 +328,20 @@ def test_a_gem_linked_to_another_repository_publishes_nothing(
     assert registry.requests == []
 
 
+def test_a_gemspec_allowing_another_push_host_publishes_nothing(
+    registry: RubyGemsRegistry, gems: Gems
+) -> None:
+    checkout = gems.write("1.0.0", metadata=", 'allowed_push_host' => 'https://rubygems.org'")
+    result = gems.release(checkout, release_event("v1.0.0"))
+    assert result["package"].errors == [
+        "the gemspec's metadata['allowed_push_host'] is 'https://rubygems.org', so gem push"
+        f" would refuse {registry.url}/acme-widgets; set it to '{registry.url}/acme-widgets'"
+        " or remove it"
+    ]
+    assert result["publish"].status == "skipped"
+    assert registry.requests == []
+
+
 def test_a_token_without_write_publishes_nothing(registry: RubyGemsRegistry, gems: Gems) -> None:
     result = gems.release(
         gems.write("1.0.0"), release_event("v1.0.0"), github_token=registry.tokens["read"]
@@ -362,6 +382,23 @@ def test_a_rerun_of_a_failed_publish_pushes_nothing_twice(
     assert again["publish"].step("Push the gem").status == "skipped"
     assert len(registry.pushes()) == 1
     assert gems.published() == ["1.0.0"]
+
+
+def test_a_rerun_of_the_whole_workflow_builds_the_same_gem_and_pushes_nothing(
+    registry: RubyGemsRegistry, gems: Gems
+) -> None:
+    # "Re-run all jobs": the package job builds again from the same commit, dated by it
+    # (SOURCE_DATE_EPOCH), so the gem is byte for byte the one already published.
+    checkout = gems.write("1.0.0")
+    first = gems.release(checkout, release_event("v1.0.0"))
+    _succeeded(first)
+    again = gems.release(checkout, release_event("v1.0.0"))
+    _succeeded(again)
+    assert again["package"].outputs["digest"] == first["package"].outputs["digest"]
+    look_up = again["publish"].step("Look the version up in the registry")
+    assert look_up.output.startswith(f"::notice::{gems.name}-1.0.0.gem is already published")
+    assert again["publish"].step("Push the gem").status == "skipped"
+    assert len(registry.pushes()) == 1
 
 
 def test_a_version_already_served_with_other_content_is_refused(

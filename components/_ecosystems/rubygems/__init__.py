@@ -201,12 +201,26 @@ def _check_ruby(gem: RubyGemsSpec, key: str) -> Step:
     )
 
 
+def _host(repo: RepositorySpec) -> str:
+    return f"{RUBYGEMS_REGISTRY}/{repo.owner.lower()}"
+
+
 def _link_check(repo: RepositorySpec, gem: RubyGemsSpec, source: str) -> Step:
+    """The gemspec's `github_repo` link, `allowed_push_host` and (where the manifest names
+    it) its name, before anything is built."""
     checks = [
         f'repo="$({_gemspec("metadata[%q(github_repo)]")})"',
         'if [ "$(printf %s "$repo" | tr A-Z a-z)" != "$(printf %s "$LINK" | tr A-Z a-z)" ]; then',
         "  echo \"::error file=$GEMSPEC::the gemspec's metadata['github_repo'] is '$repo'; set it"
         " to '$LINK' so that the gem is linked to its repository and inherits its access\"",
+        "  exit 1",
+        "fi",
+        # gem push refuses a host other than the one allowed_push_host names (scheme and host).
+        f'allowed="$({_gemspec("metadata[%q(allowed_push_host)].to_s")})"',
+        'origin() { printf %s "$1" | cut -d/ -f1-3 | tr A-Z a-z; }',
+        'if [ -n "$allowed" ] && [ "$(origin "$allowed")" != "$(origin "$REGISTRY")" ]; then',
+        "  echo \"::error file=$GEMSPEC::the gemspec's metadata['allowed_push_host'] is"
+        " '$allowed', so gem push would refuse $REGISTRY; set it to '$REGISTRY' or remove it\"",
         "  exit 1",
         "fi",
     ]
@@ -225,8 +239,13 @@ def _link_check(repo: RepositorySpec, gem: RubyGemsSpec, source: str) -> Step:
             "MANIFEST_KEY": _MANIFEST_KEY.format(key="package", name=repo.name, source=source),
         }
     return Step(
-        name="Check the gem's repository link",
-        env={"GEMSPEC": gem.gemspec, "LINK": f"ssh://github.com/{repo.full_name}", **named},
+        name="Check the gemspec's metadata",
+        env={
+            "GEMSPEC": gem.gemspec,
+            "LINK": f"ssh://github.com/{repo.full_name}",
+            "REGISTRY": _host(repo),
+            **named,
+        },
         run="\n".join([*checks, ""]),
     )
 
@@ -337,7 +356,7 @@ def rubygems_release(repo: RepositorySpec, source: str) -> Workflow:
     gem: RubyGemsSpec | None = repo.block("rubygems")
     if gem is None:
         raise ValueError(f"{repo.name} publishes no gem")
-    host = f"{RUBYGEMS_REGISTRY}/{repo.owner.lower()}"
+    host = _host(repo)
     bundle = {"BUNDLE_PATH": BUNDLE_PATH}
     setup = (
         _check_ruby(gem, _MANIFEST_KEY.format(key="ruby_version", name=repo.name, source=source)),

@@ -163,7 +163,7 @@ def test_the_package_job_checks_the_link_and_tag_and_builds_into_the_release_dir
         "Check out",
         "Check the runner's Ruby",
         "Install dependencies",
-        "Check the gem's repository link",
+        "Check the gemspec's metadata",
         "Check the release tag against the version",
         "Build the gem",
         "Record the release artifact's digest",
@@ -172,6 +172,7 @@ def test_the_package_job_checks_the_link_and_tag_and_builds_into_the_release_dir
     link = steps[3]
     assert link["env"]["LINK"] == "ssh://github.com/Acme-Widgets/tools"
     assert link["env"]["GEMSPEC"] == "gem/acme-tools.gemspec"
+    assert link["env"]["REGISTRY"] == "https://rubygems.pkg.github.com/acme-widgets"
     assert "acme-tools" not in link["run"]  # manifest values through env only
     assert "*[a-zA-Z]*) pre=true" in steps[4]["run"]  # a letter makes a gem prerelease
     assert steps[4]["env"]["TAG_PREFIX"] == "v" and "TAG_SUFFIX" not in steps[4]["env"]
