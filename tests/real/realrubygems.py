@@ -5,9 +5,10 @@ the RubyGems registry"), on `http://127.0.0.1:PORT/<owner>` (the harness maps Gi
 address to it):
 
 - `gem push --host <registry>/<owner> <file>.gem` sends `POST /<owner>/api/v1/gems` with the
-  gem as the body and its key as the `Authorization` header verbatim (RubyGems'
-  lib/rubygems/gemcutter_utilities.rb and commands/push_command.rb); GitHub's key is
-  `Bearer <token>`. A token with `packages: write` pushes; a token with `packages: read` or
+  gem as the body and its key as the `Authorization` header verbatim (rubygems/rubygems,
+  lib/rubygems/gemcutter_utilities.rb at 004eadb0c55c64a6ce901977efba49f7c0a3e920: `api_key`
+  reads GEM_HOST_API_KEY first and `sign_in`, which writes credentials, returns when there is
+  a key; Debian's 3.3.15 does the same); GitHub's key is `Bearer <token>`. A token with `packages: write` pushes; a token with `packages: read` or
   without `packages` is refused (403), an unknown one too (401). A version already stored is
   refused (409): a version is published once.
 - The gem's `metadata["github_repo"]`, `ssh://github.com/<owner>/<repository>`, links it to

@@ -244,6 +244,10 @@ def test_a_release_builds_without_write_and_pushes_the_gem_once(
         "false",
     )
     assert stored.data == (result.artifacts["release"] / f"{gems.name}-1.0.0.gem").read_bytes()
+    # gem push took its key from GEM_HOST_API_KEY: no credentials file in the job's home.
+    assert gems.runner is not None
+    home = gems.runner.workdir / "publish" / "home"
+    assert home.is_dir() and not [p for p in home.rglob("*") if p.is_file()]
 
 
 @pytest.mark.parametrize(
