@@ -416,3 +416,20 @@ def test_a_failing_test_publishes_nothing(releases: Releases) -> None:
     assert result["test"].step("Test").status == "failure"
     assert (result["package"].status, result["publish"].status) == ("skipped", "skipped")
     assert published(releases) == []
+
+
+def test_a_version_pushed_between_the_lookup_and_the_push_fails_the_push(
+    releases: Releases,
+) -> None:
+    # Pushed meanwhile, and not listed yet when the publish job looks: the push answers 409,
+    # which fails the step (no --skip-duplicate), and the registry keeps the first package.
+    meanwhile = nupkg(PACKAGE, "1.2.0", LINK, marker="meanwhile")
+    assert releases.registry.push(meanwhile) == (201, "created")
+    releases.registry.hide_after_push = True
+    result = releases.release(releases.checkout("1.2.0"), release_event("v1.2.0"))
+    push = result["publish"].step("Push to GitHub Packages")
+    assert push.status == "failure"
+    assert "To skip already published packages, use the option --skip-duplicate" in push.output
+    assert "Response status code does not indicate success: 409 (Conflict)." in push.output
+    assert published(releases) == [(PACKAGE, "1.2.0", 201), (PACKAGE, "1.2.0", 409)]
+    assert releases.registry.nupkg(PACKAGE, "1.2.0") == meanwhile

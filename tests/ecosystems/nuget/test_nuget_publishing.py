@@ -12,6 +12,7 @@ from conftest import ROOT, errors, lint_texts, parse
 from realnuget import setup_dotnet_config
 
 from components._core._catalog import pin
+from components._core._rules import check_workflow
 from components._core._workflow import render
 from components._ecosystems.nuget import nuget_release
 
@@ -250,3 +251,4 @@ def test_workflows_are_lint_clean(tmp_path: Path) -> None:
     repos = parse(MANIFEST).repositories[:2]
     texts = [render(nuget_release(repo, "publishing.yaml")) for repo in repos]
     assert lint_texts(tmp_path, "release-nuget.yml", texts) == []
+    assert [check_workflow(text) for text in texts] == [[], []]
