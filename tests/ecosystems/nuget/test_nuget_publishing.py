@@ -205,6 +205,23 @@ def test_the_publish_job_checks_out_nothing_and_pushes_once() -> None:
     assert "--skip-duplicate" not in push["run"]  # a 409 fails; the lookup skips a re-run
 
 
+def test_setup_dotnet_writes_the_value_it_is_given_as_the_password() -> None:
+    """Issue 20's finding, as setup-dotnet v6.0.0 does it (src/authutil.ts): given the token,
+    it writes the token; the workflow gives it the reference. A repository's own
+    nuget.config listing the feed gets the credentials under its key instead of `Source`."""
+    written, keys = setup_dotnet_config(FEED, "Acme-Widgets", "ghs_token_value", None)
+    assert keys == ["Source"]
+    assert '<add key="ClearTextPassword" value="ghs_token_value" />' in written
+    assert f'<add key="defaultPushSource" value="{FEED}" />' in written
+    own = (
+        '<configuration><packageSources><clear /><add key="nuget" value="https://api.nuget.org/'
+        f'v3/index.json" /><add key="acme" value="{FEED}" /></packageSources></configuration>'
+    )
+    written, keys = setup_dotnet_config(FEED, "Acme-Widgets", "%NUGET_AUTH_TOKEN%", own)
+    assert keys == ["acme"] and "<packageSources>" not in written
+    assert "<acme>" in written
+
+
 def _nuget_workflows() -> list[dict]:
     manifests = [MANIFEST, (ROOT / "publishing.yaml").read_text()]
     repos = [r for text in manifests for r in parse(text).repositories if r.block("nuget")]
