@@ -327,13 +327,13 @@ def _build_steps(
         "file": container.dockerfile_path,
         "platforms": platforms,
         "push": False,
-        "labels": "${{ steps.meta.outputs.labels }}",
     }
+    if not release:
+        build["tags"] = "${{ steps.meta.outputs.tags }}"
+    build["labels"] = "${{ steps.meta.outputs.labels }}"
     if release:
         # Untagged: the publish job names the tags when it pushes.
         build["outputs"] = f"type=oci,dest={IMAGE_ARCHIVE}"
-    else:
-        build["tags"] = "${{ steps.meta.outputs.tags }}"
     if container.build_args:
         build["build-args"] = _lines([f"{k}={v}" for k, v in container.build_args])
     if container.target is not None:
