@@ -17,15 +17,18 @@ components/_core/_catalog.py):
   the first tag the main one, duplicates dropped, `flavor: latest=false`; the OCI labels of
   getOCIAnnotationsWithCustoms, the repository's from the event (no description or
   license here). Outputs `version`, `tags`, `tag-names`, `labels` (src/main.ts).
-- docker/setup-buildx-action 37fe631 (v4.3.0): records only. This machine has no buildx:
-  the real Engine's classic builder builds (below), not BuildKit.
+- docker/setup-buildx-action 37fe631 (v4.3.0) and docker/setup-qemu-action 96fe6ef (v4.2.0):
+  record only. This machine has no buildx: the real Engine's classic builder builds (below),
+  not BuildKit; nothing runs under QEMU.
 - docker/build-push-action 53b7df9 (v7.3.0), src/context.ts getArgs: `docker buildx build`
   with `--build-arg`, `--file`, `--label`, `--output`, `--platform`, `--tag`, `--target`.
   Here the real Engine builds the same inputs with `docker build` (classic builder), and for
   `outputs: type=oci,dest=FILE` skopeo writes that image as an OCI archive, which the
   BuildKit oci exporter would have written (no attestation manifests in it). Its parent
-  directory must exist (os.Create). Pushing from the build is not emulated: the workflow
-  never does it.
+  directory must exist (os.Create). For several platforms the archive becomes an OCI image
+  index of one image per platform, the same layers and a config naming the platform
+  (a stand-in for BuildKit's multi-platform output: nothing is built for the others).
+  Pushing from the build is not emulated: the workflow never does it.
 - docker/login-action 4907a6d (v4.1.0), src/docker.ts loginStandard: `docker login
   --password-stdin`, which checks the credentials against the registry's `/v2/` and writes
   `auths.<registry>.auth` into ``$HOME/.docker/config.json``.
@@ -61,6 +64,7 @@ from workflow_runner import ActionFailedError, HarnessError, JobState, WorkflowR
 
 METADATA_ACTION = "dc802804100637a589fabce1cb79ff13a1411302"
 SETUP_BUILDX = "37fe631027851001ddb9b187196cc803df7f5f0e"
+SETUP_QEMU = "96fe6ef7f33517b61c61be40b68a1882f3264fb8"
 BUILD_PUSH_ACTION = "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a"
 LOGIN_ACTION = "4907a6ddec9925e35a0a9e82d7399ccc52663121"
 ATTEST = "1e69f48acb82d1966a394da916b4c1698aa569d6"
@@ -265,6 +269,9 @@ class DockerActions:
             "actions/checkout", CHECKOUT, {"persist-credentials", "fetch-depth"}, self.checkout
         )
         runner.emulate(
+            "docker/setup-qemu-action", SETUP_QEMU, {"platforms", "cache-image"}, self.setup_qemu
+        )
+        runner.emulate(
             "docker/setup-buildx-action",
             SETUP_BUILDX,
             {"platforms", "cache-binary"},
@@ -321,6 +328,9 @@ class DockerActions:
                 _git(state.workspace, "tag", "--delete", *tags)
         return f"checked out {self.fixture.name} (fetch-depth {depth})"
 
+    def setup_qemu(self, inputs: Mapping[str, str], env: dict[str, str], state: JobState) -> str:
+        return "no QEMU here: nothing runs for the other platforms (see build-push-action)"
+
     def setup_buildx(self, inputs: Mapping[str, str], env: dict[str, str], state: JobState) -> str:
         return "no buildx on this machine: the Engine's classic builder builds"
 
@@ -374,8 +384,9 @@ class DockerActions:
     def build_push(self, inputs: Mapping[str, str], env: dict[str, str], state: JobState) -> str:
         if inputs.get("push", "false") != "false":
             raise HarnessError("build-push-action with push: true is not emulated")
-        if inputs.get("platforms", "linux/amd64") != "linux/amd64":
-            raise HarnessError("the classic builder builds linux/amd64 only")
+        platforms = inputs.get("platforms", "linux/amd64").split(",")
+        if platforms[0] != "linux/amd64" or (len(platforms) > 1 and "outputs" not in inputs):
+            raise HarnessError(f"platforms {platforms} not emulated")
         context = state.workspace / inputs.get("context", ".")
         labels = dict(label.partition("=")[::2] for label in _lines(inputs.get("labels", "")))
         args = dict(a.partition("=")[::2] for a in _lines(inputs.get("build-args", "")))
@@ -404,6 +415,8 @@ class DockerActions:
                 "copy", "--src-daemon-host", self.engine.docker_host,
                 f"docker-daemon:{image_id}", f"oci-archive:{dest}",
             )  # fmt: skip
+            if len(platforms) > 1:
+                _index_of_platforms(dest, platforms)
             raw = self.skopeo("inspect", "--raw", f"oci-archive:{dest}", text=False)
             outputs["digest"] = "sha256:" + _sha256(raw)
             log.append(f"wrote {dest} ({outputs['digest']})")
@@ -454,6 +467,53 @@ class DockerActions:
             {**inputs, "user": user, "token": self.ghcr.level(f"Basic {auths[key]['auth']}")}
         )
         return f"attested {name}@{digest} (recorded: no attestation API here)"
+
+
+def _index_of_platforms(archive: Path, platforms: list[str]) -> None:
+    """Turn the single image of an OCI archive into an image index of ``platforms``, as
+    BuildKit's multi-platform build writes it: here each platform's image has the same
+    layers and a config naming its platform (nothing ran for the others)."""
+    layout = archive.with_suffix(".layout")
+    layout.mkdir()
+    subprocess.run(["tar", "-xf", str(archive), "-C", str(layout)], check=True)
+    blobs = layout / "blobs" / "sha256"
+
+    def put(data: bytes) -> str:
+        digest = _sha256(data)
+        (blobs / digest).write_bytes(data)
+        return f"sha256:{digest}"
+
+    (entry,) = json.loads((layout / "index.json").read_text())["manifests"]
+    manifest = json.loads((blobs / entry["digest"].split(":")[1]).read_bytes())
+    config = json.loads((blobs / manifest["config"]["digest"].split(":")[1]).read_bytes())
+    descriptors = []
+    for platform in platforms:
+        os_name, architecture = platform.split("/")[:2]
+        config = {**config, "os": os_name, "architecture": architecture}
+        data = json.dumps(config).encode()
+        manifest["config"] = {**manifest["config"], "digest": put(data), "size": len(data)}
+        body = json.dumps(manifest).encode()
+        descriptors.append(
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": put(body),
+                "size": len(body),
+                "platform": {"os": os_name, "architecture": architecture},
+            }
+        )
+    index = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": descriptors,
+        }
+    ).encode()
+    top = {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": put(index)}
+    top["size"] = len(index)
+    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [top]}))
+    archive.unlink()
+    subprocess.run(["tar", "-cf", str(archive), "-C", str(layout), "."], check=True)
+    shutil.rmtree(layout)
 
 
 def _git(cwd: Path, *args: str) -> str:

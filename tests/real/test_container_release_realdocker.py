@@ -73,7 +73,14 @@ class Repository:
     """A repository with a `container` block: its git checkout (a commit per release, tagged)
     and the workflow ghpublish generates for it, run against the ghcr.io stand-in."""
 
-    def __init__(self, engine: Engine, ghcr: GhcrStandIn, root: Path, pattern: str = "v*"):
+    def __init__(
+        self,
+        engine: Engine,
+        ghcr: GhcrStandIn,
+        root: Path,
+        pattern: str = "v*",
+        container: str = "{}",
+    ) -> None:
         self.engine, self.ghcr, self.root = engine, ghcr, root
         self.name = f"widgets-{uuid.uuid4().hex[:8]}"
         self.image = f"acme-widgets/{self.name}"
@@ -84,7 +91,7 @@ class Repository:
               - name: {self.name}
                 visibility: public
                 release_tag_pattern: "{pattern}"
-                container: {{}}
+                container: {container}
             """
         ).repositories
         self.workflow = render(docker_publish(self.spec, "publishing.yaml"))
@@ -381,3 +388,19 @@ def test_a_pull_request_builds_and_pushes_nothing(
     assert result["build"].status == "success", result["build"].output
     assert [result[j].status for j in ("package", "publish", "attest")] == ["skipped"] * 3
     assert repo.served() == {} and ghcr.requests == []
+
+
+def test_a_multi_platform_image_is_pushed_as_built_with_its_digest(
+    engine: Engine, ghcr: GhcrStandIn, tmp_path: Path
+) -> None:
+    repo = Repository(engine, ghcr, tmp_path, container="{platforms: [linux/amd64, linux/arm64]}")
+    result = repo.release("v1.0.0")
+    digest = published(result)
+    # The index the package job built is the one served, under its own digest.
+    assert result["package"].step("Build the image into the release artifact").status == "success"
+    assert repo.served()["1.0.0"] == digest
+    index = engine.registry_client().manifest(repo.image, "1.0.0")
+    assert index["mediaType"] == "application/vnd.oci.image.index.v1+json"
+    assert [m["platform"]["architecture"] for m in index["manifests"]] == ["amd64", "arm64"]
+    arm64 = engine.registry_client().image_config(repo.image, "1.0.0", "linux/arm64")
+    assert arm64["architecture"] == "arm64"
