@@ -29,9 +29,10 @@ components/_core/_catalog.py):
   index of one image per platform, the same layers and a config naming the platform
   (a stand-in for BuildKit's multi-platform output: nothing is built for the others).
   Pushing from the build is not emulated: the workflow never does it.
-- docker/login-action 4907a6d (v4.1.0), src/docker.ts loginStandard: `docker login
-  --password-stdin`, which checks the credentials against the registry's `/v2/` and writes
-  `auths.<registry>.auth` into ``$HOME/.docker/config.json``.
+- docker/login-action 4907a6d (v4.1.0), src/docker.ts loginStandard and loginExec: a user
+  name and a password required, then `docker login --password-stdin --username USER
+  REGISTRY` (no scope: the default config directory), which checks the credentials against
+  the registry's `/v2/` and writes `auths.<registry>.auth` into ``$HOME/.docker/config.json``.
 - actions/attest 1e69f48 (v4.2.2), src/attest.ts: a recording stand-in (no Sigstore nor
   GitHub attestation API here). It reads the registry credentials where @sigstore/oci's
   getRegistryCredentials does (``os.homedir()/.docker/config.json``, the `auths` key naming
@@ -434,6 +435,8 @@ class DockerActions:
         registry, username, password = inputs["registry"], inputs["username"], inputs["password"]
         if registry != self.ghcr.address:
             raise HarnessError(f"login to {registry} not emulated")
+        if not username or not password:
+            raise ActionFailedError("Username required" if password else "Password required")
         status, _ = self.ghcr.get("/v2/", password)
         if status != 200:
             raise ActionFailedError(
