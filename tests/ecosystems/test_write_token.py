@@ -41,6 +41,9 @@ DISK: dict[str, str | None] = {
     # src/authutil.ts (setup-dotnet v6.0.0): with `source-url`, a nuget.config whose
     # ClearTextPassword is the token's value.
     "actions/setup-dotnet": "source-url",
+    # actions/attest v4.2.2 with push-to-registry: reads ~/.docker/config.json (@sigstore/oci
+    # getRegistryCredentials), writes no credential.
+    "actions/attest": None,
     # src/docker.ts (login-action v4.1.0): `docker login` stores the password in
     # ~/.docker/config.json.
     "docker/login-action": "password",
