@@ -10,7 +10,9 @@ Facts from GitHub's docs ("Working with the RubyGems registry"), in our words:
 - RubyGems treats a version containing a letter (`1.2.0.rc1`, `1.2.0.pre`) as a prerelease.
 
 The workflow runs the runner image's own Ruby (ubuntu-24.04 ships Ruby 3.2.3 and RubyGems
-3.4.20: actions/runner-images, images/ubuntu/Ubuntu2404-Readme.md) and no setup action:
+3.4.20: actions/runner-images, images/ubuntu/Ubuntu2404-Readme.md; Ubuntu's `ruby-full`, and
+Bundler as a dependency of the image's fastlane gem: images/ubuntu/scripts/build/
+install-ruby.sh, toolsets/toolset-2404.json) and no setup action:
 ruby/setup-ruby's owner is not a GitHub Marketplace verified creator, and a private
 repository of an owner below Enterprise Cloud cannot allow it (GitHub applies
 allowed-actions patterns to public repositories only there). Every action the workflow runs
@@ -195,6 +197,7 @@ def _check_ruby(gem: RubyGemsSpec, key: str) -> Step:
                 "esac",
                 "ruby --version",
                 "gem --version",
+                "bundle --version",
                 "",
             ]
         ),
