@@ -16,7 +16,7 @@ class RubyGemsSettingsArgs(TypedDict):
     package: NotRequired[pulumi.Input[str]]
     """The gem's name the gemspec must declare (default: not checked)."""
     ruby_version: NotRequired[pulumi.Input[str]]
-    """Ruby version (default the current stable, `4.0`)."""
+    """The runner image's Ruby, checked before anything runs (`3.2`, ubuntu-24.04's)."""
     gemspec: NotRequired[pulumi.Input[str]]
     """The gemspec built (default `<repository>.gemspec`)."""
     test_command: NotRequired[pulumi.Input[str]]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real Docker Engine + real OCI registry for tests, on loopback only.
 #
-#   scripts/docker-env.sh install            apt-get install docker.io docker-registry apache2-utils (if missing)
+#   scripts/docker-env.sh install            apt-get install docker.io docker-registry apache2-utils skopeo (if missing)
 #   scripts/docker-env.sh start STATE_DIR    start dockerd + registry, write STATE_DIR/env
 #   scripts/docker-env.sh stop STATE_DIR     stop both (never fails)
 #   scripts/docker-env.sh status STATE_DIR   exit 0 when both answer
@@ -14,7 +14,7 @@
 # removed from both daemons' environment so nothing is routed anywhere but loopback.
 set -euo pipefail
 
-PACKAGES=(docker.io docker-registry apache2-utils)
+PACKAGES=(docker.io docker-registry apache2-utils skopeo)
 REGISTRY_USER=ghpublish
 START_TIMEOUT=${GHPUBLISH_DOCKER_START_TIMEOUT:-60}
 STOP_TIMEOUT=${GHPUBLISH_DOCKER_STOP_TIMEOUT:-20}

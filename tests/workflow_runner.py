@@ -244,12 +244,15 @@ class WorkflowRunner:
         github_token: str | None = None,
         environments: Mapping[str, str] | None = None,
         hosts: Mapping[str, str] | None = None,
+        runner_env: Mapping[str, str] | None = None,
     ) -> None:
         """`tokens`: the registry token per `packages` permission (`write`, `read`, `none`);
         `github_token`, when given, is `secrets.GITHUB_TOKEN` in every job (a wrong token);
         `environments`: the tag pattern each environment's deployment policy admits (the
         only policy kind ghpublish makes: no branch deploys); `hosts`: GitHub addresses and
-        the loopback address standing for each."""
+        the loopback address standing for each; `runner_env`: variables the runner machine
+        sets for every job (such as where its tools find the CA of a loopback stand-in)."""
+        self.runner_env = dict(runner_env or {})
         self.environments = dict(environments or {})
         self.hosts = {GITHUB_NPM_REGISTRY: registry.rstrip("/"), **(hosts or {})}
         for address in self.hosts.values():
@@ -423,7 +426,9 @@ class WorkflowRunner:
         self._artifacts = result.artifacts
         for job_id in self._order(jobs):
             if job_id in again:
-                result.jobs[job_id] = self._job(job_id, jobs[job_id], event, result, "-rerun")
+                result.jobs[job_id] = self._job(
+                    job_id, jobs[job_id], event, result, f"-attempt{result.attempt}"
+                )
             else:
                 result.jobs[job_id] = previous.jobs[job_id]
         return result
@@ -522,6 +527,7 @@ class WorkflowRunner:
                 "RUNNER_ENVIRONMENT": "github-hosted",
                 # The runner's npm: its default registry is out of reach, nothing else is set.
                 "NPM_CONFIG_GLOBALCONFIG": str(self._global_npmrc(root)),
+                **self.runner_env,
                 **env_workflow,
             },
             workspace=workspace,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from components._core._spec import OrgSpec
+from components._core._spec import STANDARD_VERSION, OrgSpec
 from components._manifest import staggered_schedule
 from tools.cli import EXIT_INVALID
 from tools.cli import run as run_cli
@@ -36,6 +36,7 @@ DEFAULT_REQUESTS_PER_HOUR = 5_000
 CONTENT_PER_MINUTE = 80
 CONTENT_PER_HOUR = 500
 CONFIG_KEY = "ghpublish:apiRequestsPerHour"
+FILE_TYPE = "github:index/repositoryFile:RepositoryFile"
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,8 @@ class Estimate:
     by_type: dict[str, Totals] = field(default_factory=dict)
     repositories: dict[str, Totals] = field(default_factory=dict)
     shared: Totals = field(default_factory=Totals)
+    # Per repository, its managed files alone: what an update of the standard rewrites.
+    files: dict[str, Totals] = field(default_factory=dict)
     # Resource name → the repository it belongs to ("" for what the stack shares).
     owners: dict[str, str] = field(default_factory=dict)
     top: str = "org"
@@ -205,6 +208,8 @@ def estimate(run: Run, stack: str, per_hour: int) -> Estimate:
             result.by_type.setdefault(r.type, Totals()).add(c)
             mine = result.repositories.setdefault(repository, Totals()) if repository else None
             (mine or result.shared).add(c)
+            if r.type == FILE_TYPE:
+                result.files.setdefault(repository, Totals()).add(c)
         elif repository:
             result.repositories.setdefault(repository, Totals())
     return result
@@ -290,19 +295,22 @@ def _cover_shared(names: list[str], owners: dict[str, str]) -> list[str]:
     return targets
 
 
-def waves(est: Estimate) -> list[Wave]:
+def waves(est: Estimate, files_only: bool = False) -> list[Wave]:
     """Repositories in name order, packed into waves that each fit one hour: the token's
     requests and the content-creation limit. The first wave also creates what the stack
-    shares (the org standards); every wave configures the provider again."""
+    shares (the org standards); every wave configures the provider again. ``files_only``:
+    the waves of an update of the standard, which rewrites the managed files alone."""
     provider = COSTS["pulumi:providers:github"]
     names = sorted(est.owners)
     always = _cover_shared(names, est.owners)
     result: list[Wave] = []
     current: list[str] = []
     totals = Totals()
-    totals.create, totals.writes = est.shared.create, est.shared.writes
-    for repo in sorted(est.repositories):
-        t = est.repositories[repo]
+    if not files_only:
+        totals.create, totals.writes = est.shared.create, est.shared.writes
+    per_repository = est.files if files_only else est.repositories
+    for repo in sorted(per_repository):
+        t = per_repository[repo]
         over = (
             totals.create + t.create > est.per_hour or totals.writes + t.writes > CONTENT_PER_HOUR
         )
@@ -388,19 +396,34 @@ def report(est: Estimate, stack_flag: str = "") -> list[str]:
             f" repositories (each with its own token), or raise {CONFIG_KEY} for a token with"
             " a larger limit (a GitHub App on Enterprise Cloud has 15,000)."
         )
+    what = f"first pulumi up: {_n(total.create)} requests, {_n(total.writes)} writes"
+    lines.extend(_schedule(est, what, total, False, stack_flag))
+    files = Totals()
+    for t in est.files.values():
+        files.add(COSTS[FILE_TYPE], t.count)
+    if files.count:
+        what = (
+            f"standard update (to publishing standard v{STANDARD_VERSION}): every managed file"
+            f" rewritten once, {_n(files.count)} files (a commit each), {_n(files.create)}"
+            f" requests, {_n(files.writes)} writes"
+        )
+        lines.extend(_schedule(est, what, files, True, stack_flag))
+    return lines
+
+
+def _schedule(
+    est: Estimate, what: str, total: Totals, files_only: bool, stack_flag: str
+) -> list[str]:
+    """``what`` fits one hour, or the waves that apply it an hour at a time."""
     hours = max(total.create / est.per_hour, total.writes / CONTENT_PER_HOUR)
     if total.create <= est.per_hour and total.writes <= CONTENT_PER_HOUR:
-        lines.append(
-            f"first pulumi up: {_n(total.create)} requests, {_n(total.writes)} writes: fits one"
-            " hour"
-        )
-        return lines
-    planned = waves(est)
-    lines.append(
-        f"first pulumi up: {_n(total.create)} requests, {_n(total.writes)} writes: more than"
-        f" one hour allows (about {hours:.1f} hours); apply it in {len(planned)} waves, one"
-        " an hour, each within the token's requests and the content-creation limit:"
-    )
+        return [f"{what}: fits one hour"]
+    planned = waves(est, files_only)
+    lines = [
+        f"{what}: more than one hour allows (about {hours:.1f} hours); apply it in"
+        f" {len(planned)} waves, one an hour, each within the token's requests and the"
+        " content-creation limit:"
+    ]
     for index, wave in enumerate(planned, 1):
         first, last = (
             (wave.repositories[0], wave.repositories[-1]) if wave.repositories else ("", "")
@@ -412,7 +435,8 @@ def report(est: Estimate, stack_flag: str = "") -> list[str]:
         )
         targets = " ".join(f"--target '{t}'" for t in wave.targets)
         lines.append(f"    pulumi up{stack_flag} {targets}")
-    lines.append("  then a plain `pulumi up` (nothing left to create) and the drift checks.")
+    last = "nothing left to create" if not files_only else "nothing left to rewrite"
+    lines.append(f"  then a plain `pulumi up` ({last}) and the drift checks.")
     return lines
 
 

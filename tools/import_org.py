@@ -556,16 +556,7 @@ class Importer:
         if gemspecs:
             found = self._gem(entry, name, gemspecs)
             if found is not None:
-                if visibility != "public" and self.plan != "enterprise":
-                    entry.held["rubygems"] = (
-                        found,
-                        f"its {visibility} repository cannot run ruby/setup-ruby on plan"
-                        f" {self.plan} (GitHub applies action patterns to public repositories"
-                        " only): make it public (visibility: public) or set plan: enterprise,"
-                        " then turn this on",
-                    )
-                else:
-                    blocks["rubygems"] = found
+                blocks["rubygems"] = found
         # A container image: the root Dockerfile, else the shallowest.
         dockerfiles = sorted(
             (f for f in files if re.fullmatch(r"(?:.*/)?Dockerfile", f)), key=_depth

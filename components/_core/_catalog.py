@@ -165,11 +165,6 @@ CATALOG: dict[str, ActionPin] = {
             " pulumi-version-file refresh remove replace secrets-provider stack-name"
             " suppress-outputs suppress-progress target target-dependents upsert work-dir",
         ),
-        _pin(
-            "ruby/setup-ruby@0dafeac902942906541bc140009cdbf32665b601 # v1.315.0",
-            "bundler bundler-cache cache-version ruby-version rubygems self-hosted token"
-            " windows-toolchain working-directory",
-        ),
     )
 }
 

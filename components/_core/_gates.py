@@ -99,9 +99,9 @@ GATES: dict[str, Gate] = {
         setting="allowed-actions patterns (`patterns_allowed`: `actions.allow`, the workflows'"
         " third-party actions)",
         available="public repositories on every plan; private and internal ones on `enterprise`",
-        elsewhere="`actions.allow` is a manifest error, and so is a block running an action of"
-        " no verified creator (`rubygems`); other third-party actions are admitted with"
-        " `verified_allowed`",
+        elsewhere="`actions.allow` is a manifest error, and so would be a block running an"
+        " action of no verified creator (none does); the catalog's third-party actions are"
+        " admitted with `verified_allowed`",
         source="https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-"
         "features/enabling-features-for-your-repository/managing-github-actions-settings-for-a-"
         "repository",

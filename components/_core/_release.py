@@ -41,8 +41,8 @@ from ._catalog import pin
 from ._ecosystem import package_visibility
 from ._fields import RELEASE_TYPES, Loc, ReleaseType, _Block, _pick
 from ._spec import RELEASE_ENVIRONMENT, RepositorySpec
-from ._steps import READ_CODE, checkout, header
-from ._workflow import Concurrency, Job, Permission, Step, Workflow
+from ._steps import READ_CODE, checkout, header, per_ref_concurrency
+from ._workflow import Job, Permission, Step, Workflow
 
 if TYPE_CHECKING:
     from ._ecosystem import Entry
@@ -322,7 +322,7 @@ def release_workflow(
             "pull_request": {"branches": [repo.default_branch]},
             "release": {"types": list(release_types)},
         },
-        concurrency=Concurrency(f"{group}-${{{{ github.ref }}}}", cancel_in_progress=False),
+        concurrency=per_ref_concurrency(group),
         jobs=(test_job, package_job, publish_job),
         header=header(repo, source),
     )

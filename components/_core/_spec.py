@@ -33,7 +33,7 @@ from typing import Any, Literal
 from ._gates import allows
 
 # The version of the publishing standard the generated files follow.
-STANDARD_VERSION = "1"
+STANDARD_VERSION = "2"
 
 Visibility = Literal["public", "private", "internal"]
 # The owner's GitHub plan: what GitHub allows depends on it (internal visibility, artifact

@@ -13,7 +13,8 @@ README's "What the plan allows" is generated from it); each rule here names its 
 - `action_patterns`: allowed-actions patterns reach public repositories on every plan,
   private and internal ones on Enterprise Cloud only; elsewhere a repository runs
   third-party actions only as a Marketplace verified creator's (`verified_allowed`). A block
-  whose workflow runs an action of another owner (ruby/setup-ruby) is refused there.
+  whose workflow runs an action of another owner is refused there (no workflow runs one
+  today: the RubyGems workflow runs the runner image's Ruby, not ruby/setup-ruby).
 `repository_rulesets` and `attestations` adapt instead (no tag ruleset, no attestation).
 """
 

@@ -143,8 +143,8 @@ def test_release_tag_pattern_drives_the_environment_ruleset_and_workflows(run_ma
         ruleset = one(run, RULESET, f"org-{repo}-standards-tag-ruleset").plain_inputs
         assert ruleset["conditions"]["refName"]["includes"] == [f"refs/tags/{pattern}"]
     docker = yaml.safe_load(files(run)["acme/app/.github/workflows/docker-publish.yml"])
-    patterns = [s["env"]["TAG_PATTERN"] for s in docker["jobs"]["publish"]["steps"] if "env" in s]
-    assert patterns == ["app@*"]
+    (release,) = [s for s in docker["jobs"]["package"]["steps"] if s.get("id") == "release"]
+    assert (release["env"]["TAG_PREFIX"], release["env"].get("TAG_SUFFIX", "")) == ("app@", "")
 
 
 def test_a_repository_that_publishes_nothing_has_no_environment(run_manifest) -> None:
@@ -182,7 +182,7 @@ def test_every_publishing_job_runs_in_the_release_environment(run_manifest) -> N
                 assert job.get("environment") == "release", rel
             else:
                 assert "environment" not in job, rel
-    assert publishing == 2  # npm and container
+    assert publishing == 3  # npm; the container's push and its attestation
 
 
 def _per_repository(run: Run) -> dict[str, list[str]]:

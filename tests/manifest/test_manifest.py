@@ -112,9 +112,19 @@ _TAG_PATTERN_EXPECTED = (
 
 
 @pytest.mark.parametrize(
-    "pattern", [
-        "v1.0.0", "refs/tags/v*", "v *", "v*..*", "-v*", "v*/", "[0-9]*", "v*~1", "v?.*",
-        "v*.*", "**",
+    "pattern",
+    [
+        "v1.0.0",
+        "refs/tags/v*",
+        "v *",
+        "v*..*",
+        "-v*",
+        "v*/",
+        "[0-9]*",
+        "v*~1",
+        "v?.*",
+        "v*.*",
+        "**",
     ],
 )
 def test_a_bad_release_tag_pattern_is_refused(pattern: str) -> None:

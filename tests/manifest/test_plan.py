@@ -141,18 +141,29 @@ def test_patterns_a_private_repository_cannot_use_are_refused() -> None:
     parse("plan: enterprise\n" + text)
 
 
-def test_a_third_party_action_of_no_verified_creator_is_refused_where_patterns_do_not_reach() -> (
-    None
-):
+def test_a_third_party_action_of_no_verified_creator_is_refused_where_patterns_do_not_reach(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Private repositories outside Enterprise Cloud run third-party actions only as verified
-    # creators'. ruby/setup-ruby's owner is not known to be one: the rubygems block that runs
-    # it is refused there (tests/ecosystems/rubygems/test_rubygems_publishing.py has the exact message), and
-    # every other owner of the catalog must be a verified creator.
+    # creators'. Every third-party owner of the catalog is one; the RubyGems workflow runs the
+    # runner image's Ruby (no ruby/setup-ruby), so a private gem is accepted on team.
     owners = {name.split("/")[0] for name in CATALOG} - {"actions", "github"}
-    assert owners - VERIFIED_CREATORS == {"ruby"}
+    assert owners <= VERIFIED_CREATORS
     private = "owner: a\nrepositories:\n  - {name: b, rubygems: {}}\n"
-    (problem,) = errors(private)
-    assert "repositories[0].rubygems: the rubygems workflow runs ruby/setup-ruby" in problem
+    parse(private)
+    # A workflow that ran an action of another owner would be refused there.
+    monkeypatch.setattr(
+        "components._manifest._plan.workflow_actions",
+        lambda workflows: ["actions/checkout@0", "acme/setup-thing@0"],
+    )
+    assert errors(private) == [
+        "publishing.yaml:3: repositories[0].rubygems: the rubygems workflow runs"
+        " acme/setup-thing, whose owner is not a GitHub Marketplace verified creator: GitHub"
+        " allows it by pattern, and applies patterns to public repositories only on plan"
+        " 'team', and this repository's visibility is private; make the repository public"
+        " (visibility: public), or set plan: enterprise if the owner is on GitHub Enterprise"
+        " Cloud"
+    ]
     parse(private.replace("{name: b,", "{name: b, visibility: public,"))
 
 

@@ -71,10 +71,11 @@ class Packages:
         test: str = "node test.js",
         index: str = "module.exports = () => 'ok';\n",
         test_js: str = "require('assert').strictEqual(require('./')(), 'ok');\n",
+        variant: str = "",
     ) -> Path:
         """A package directory as its repository holds it (with a lockfile when it has
         dependencies, made by `npm install --package-lock-only` as a developer would)."""
-        directory = self.root / f"{base}-{version}"
+        directory = self.root / f"{base}-{version}{variant}"
         directory.mkdir(parents=True)
         package = {
             "name": self.name(base),
@@ -123,9 +124,21 @@ class Packages:
         github_token: str | None = None,
     ) -> RunResult:
         """Run the workflow ghpublish generates for the repository `base` on `event`."""
+        return self.runner(base, checkout, npm=npm, keys=keys, github_token=github_token).run(event)
+
+    def runner(
+        self,
+        base: str,
+        checkout: Path,
+        *,
+        npm: str = "{}",
+        keys: str = "",
+        github_token: str | None = None,
+    ) -> WorkflowRunner:
+        """The harness running the workflow ghpublish generates for the repository `base`."""
         repo = self.repo(base)
         spec = repository_spec(repo, npm, keys)
-        runner = WorkflowRunner(
+        return WorkflowRunner(
             render(npm_release(spec, "publishing.yaml")),
             repository=f"{OWNER}/{repo}",
             checkout=checkout,
@@ -136,7 +149,6 @@ class Packages:
             # The environment's deployment policy RepositoryStandards creates.
             environments={RELEASE_ENVIRONMENT: spec.release_tag_pattern},
         )
-        return runner.run(event)
 
 
 @pytest.fixture
@@ -179,9 +191,10 @@ def test_a_package_depending_on_a_private_package_of_the_owner_installs_tests_an
         test_js="require('assert').strictEqual(require('./')(), 'core+widgets');\n",
     )
     result = packages.release("widgets", checkout, release_event("v2.0.0"))
-    for job in ("test", "publish"):
+    for job in ("test", "package"):
         assert result[job].status == "success", result[job].output
         assert "added 1 package" in result[job].step("Install dependencies").output
+    assert result["publish"].status == "success", result["publish"].output
     assert result["test"].step("Test").status == "success"
     published = registry.packument(packages.name("widgets"))
     assert published is not None and published["dist-tags"] == {"latest": "2.0.0"}
@@ -220,11 +233,12 @@ def test_a_tag_that_is_not_the_package_version_fails_before_anything_is_publishe
     checkout = packages.write("widgets", "1.0.0")
     result = packages.release("widgets", checkout, release_event("v1.0.1"))
     assert result["test"].status == "success"
-    assert result["publish"].step("Check the release tag against the package version").status == (
+    assert result["package"].step("Check the release tag against the package version").status == (
         "failure"
     )
-    assert [s.status for s in result["publish"].steps[-2:]] == ["skipped", "skipped"]
-    assert result["publish"].errors == [
+    assert result["package"].step("Pack").status == "skipped"
+    assert result["publish"].status == "skipped"
+    assert result["package"].errors == [
         "the release tag 'v1.0.1' is version '1.0.1' but package.json's version is '1.0.0';"
         " nothing is published: release the tag 'v1.0.0' or set the version in package.json"
     ]
@@ -246,16 +260,16 @@ def test_a_release_tag_pattern_names_the_version_after_its_start(
     assert registry.dist_tags(packages.name("widgets")) == {"latest": "3.1.0"}
 
 
-def test_a_release_tag_outside_the_pattern_is_refused_by_the_environment(
+def test_a_release_tag_outside_the_pattern_is_refused_before_anything_is_built(
     registry: NpmRegistry, packages: Packages
 ) -> None:
     checkout = packages.write("widgets", "1.0.0")
     result = packages.release("widgets", checkout, release_event("1.0.0"))  # pattern v*
     assert result["test"].status == "success"
-    assert result["publish"].status == "failure"
-    assert result["publish"].output.endswith(
-        'Tag "1.0.0" is not allowed to deploy to release due to environment protection rules.'
-    )
+    assert result["package"].errors == [
+        "the release tag '1.0.0' does not match the release tag pattern 'v*'; nothing is published"
+    ]
+    assert result["publish"].status == "skipped"
     assert registry.packument(packages.name("widgets")) is None
     # The same tag under the pattern `*` (no `v`) publishes.
     result = packages.release(
@@ -321,11 +335,11 @@ def test_a_package_json_naming_another_repository_fails_before_publishing(
     other = f"github:{OWNER}/{packages.repo('widgets')}-themes"
     checkout = packages.write("widgets", "1.0.0", repository=other)
     result = packages.release("widgets", checkout, release_event("v1.0.0"))
-    check = result["publish"].step("Check the package name and repository")
+    check = result["package"].step("Check the package name and repository")
     assert check.status == "failure"
-    assert result["publish"].step("Publish").status == "skipped"
+    assert result["publish"].status == "skipped"
     full = f"{OWNER}/{packages.repo('widgets')}"
-    assert result["publish"].errors == [
+    assert result["package"].errors == [
         f"package.json's repository field does not name {full}; set it to 'github:{full}' so"
         " that the package is linked to the repository and inherits its access"
     ]
@@ -339,3 +353,115 @@ def test_the_workflow_does_not_run_for_a_release_type_it_does_not_name(
     result = packages.release("widgets", checkout, release_event("v1.0.0", action="created"))
     assert not result.triggered
     assert registry.packument(packages.name("widgets")) is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "tag", "other"),
+    [
+        ("release-*", "release-2.1.0", "v2.1.0"),
+        ("{repo}@*", "{repo}@2.1.0", "2.1.0"),
+        ("v*-stable", "v2.1.0-stable", "v2.1.0"),
+        ("release/*", "release/2.1.0", "release-2.1.0"),
+    ],
+)
+def test_every_tag_pattern_form_publishes_its_release_once_and_refuses_the_others(
+    registry: NpmRegistry, packages: Packages, pattern: str, tag: str, other: str
+) -> None:
+    repo = packages.repo("widgets")
+    pattern, tag, other = (x.format(repo=repo) for x in (pattern, tag, other))
+    checkout = packages.write("widgets", "2.1.0")
+    keys = f", release_tag_pattern: '{pattern}'"
+    refused = packages.release("widgets", checkout, release_event(other), keys=keys)
+    assert refused["package"].errors == [
+        f"the release tag '{other}' does not match the release tag pattern '{pattern}';"
+        " nothing is published"
+    ]
+    assert refused["publish"].status == "skipped"
+    assert registry.packument(packages.name("widgets")) is None
+    result = packages.release("widgets", checkout, release_event(tag), keys=keys)
+    assert result["publish"].status == "success", result["publish"].output
+    published = registry.packument(packages.name("widgets"))
+    assert published is not None and list(published["versions"]) == ["2.1.0"]
+    assert published["dist-tags"] == {"latest": "2.1.0"}
+
+
+def test_a_stable_version_released_as_a_prerelease_goes_under_the_prerelease_dist_tag(
+    registry: NpmRegistry, packages: Packages
+) -> None:
+    packages.publish(packages.write("widgets", "1.0.0"))
+    result = packages.release(
+        "widgets", packages.write("widgets", "1.1.0"), release_event("v1.1.0", prerelease=True)
+    )
+    assert result["publish"].status == "success", result["publish"].output
+    assert registry.dist_tags(packages.name("widgets")) == {"latest": "1.0.0", "next": "1.1.0"}
+
+
+def test_a_backport_leaves_latest_on_the_highest_release(
+    registry: NpmRegistry, packages: Packages
+) -> None:
+    packages.publish(packages.write("widgets", "1.5.0"))
+    result = packages.release(
+        "widgets", packages.write("widgets", "1.4.3"), release_event("v1.4.3")
+    )
+    assert result["publish"].status == "success", result["publish"].output
+    assert "publishing 1.4.3 under the dist-tag latest-1.4" in result["package"].output
+    assert registry.dist_tags(packages.name("widgets")) == {
+        "latest": "1.5.0",
+        "latest-1.4": "1.4.3",
+    }
+
+
+def test_a_token_without_write_publishes_nothing(registry: NpmRegistry, packages: Packages) -> None:
+    checkout = packages.write("widgets", "1.0.0")
+    result = packages.release(
+        "widgets", checkout, release_event("v1.0.0"), github_token=registry.tokens["read"]
+    )
+    assert result["package"].status == "success", result["package"].output
+    publish = result["publish"].step("Publish")
+    assert publish.status == "failure" and "E403" in publish.output, publish.output
+    assert registry.packument(packages.name("widgets")) is None
+
+
+def test_a_rerun_of_a_failed_publish_publishes_once(
+    registry: NpmRegistry, packages: Packages
+) -> None:
+    checkout = packages.write("widgets", "1.0.0")
+    runner = packages.runner("widgets", checkout, github_token=registry.tokens["read"])
+    event = release_event("v1.0.0")
+    failed = runner.run(event)
+    assert failed["publish"].status == "failure"
+    assert registry.packument(packages.name("widgets")) is None
+    # The token fixed (packages: write granted), "Re-run failed jobs": the package job's
+    # artifact is pushed, nothing is rebuilt.
+    runner.github_token = None
+    rerun = runner.rerun_failed(failed, event)
+    assert rerun.attempt == 2 and rerun["package"] is failed["package"]
+    assert rerun["publish"].status == "success", rerun["publish"].output
+    # A publish that failed after its push (say, the registry was slow to serve it): its
+    # re-run finds the version served from the same artifact and pushes nothing.
+    rerun["publish"].status = "failure"
+    again = runner.rerun_failed(rerun, event)
+    assert again["publish"].status == "success", again["publish"].output
+    assert again["publish"].step("Publish").status == "skipped"
+    name = packages.name("widgets")
+    assert f"{name}@1.0.0 is already published from this artifact" in again["publish"].output
+    published = registry.packument(name)
+    assert published is not None and list(published["versions"]) == ["1.0.0"]
+
+
+def test_a_version_published_from_other_content_is_an_error_not_a_skip(
+    registry: NpmRegistry, packages: Packages
+) -> None:
+    packages.publish(
+        packages.write("widgets", "1.0.0", index="module.exports = () => 1;\n", variant="-other")
+    )
+    result = packages.release(
+        "widgets", packages.write("widgets", "1.0.0"), release_event("v1.0.0")
+    )
+    lookup = result["publish"].step("Look the version up in the registry")
+    assert lookup.status == "failure"
+    name = packages.name("widgets")
+    (error,) = result["publish"].errors
+    assert error.startswith(f"{name}@1.0.0 is already published with other content (sha512-")
+    assert error.endswith("); nothing is published: release a new version")
+    assert result["publish"].step("Publish").status == "skipped"

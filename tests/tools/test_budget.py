@@ -204,3 +204,32 @@ def test_without_org_standards_the_repository_carries_its_own_settings(
     full = est.repositories["full"]
     assert (full.count, full.refresh, full.create, full.writes) == (8, 12, 29, 11)
     assert est.shared.count == 1  # the provider
+
+
+def test_an_update_of_the_standard_is_priced_by_its_file_rewrites(
+    run_manifest: RunManifest,
+) -> None:
+    est = estimate(run_manifest(WAVES), "s", 5_000)
+    assert sum(t.count for t in est.files.values()) == 7  # one release workflow a repository
+    assert report(est)[-1] == (
+        f"standard update (to publishing standard v{budget.STANDARD_VERSION}): every managed"
+        " file rewritten once, 7 files (a commit each), 42 requests, 7 writes: fits one hour"
+    )
+    # Past the content-creation limit, it is applied in waves of at most 500 rewrites.
+    big = run_manifest(
+        "owner: acme\nrepositories:\n"
+        + "".join(f"  - {{name: r{i:03}, npm: {{}}, nuget: {{}}}}\n" for i in range(300))
+    )
+    lines = report(estimate(big, "s", 50_000))
+    start = next(i for i, line in enumerate(lines) if line.startswith("standard update"))
+    assert lines[start] == (
+        f"standard update (to publishing standard v{budget.STANDARD_VERSION}): every managed"
+        " file rewritten once, 600 files (a commit each), 3,600 requests, 600 writes: more than"
+        " one hour allows (about 1.2 hours); apply it in 2 waves, one an hour, each within the"
+        " token's requests and the content-creation limit:"
+    )
+    assert (
+        lines[start + 1]
+        == "  wave 1/2: 250 repositories (r000 .. r249), 3,000 requests, 500 writes"
+    )
+    assert lines[-1] == "  then a plain `pulumi up` (nothing left to rewrite) and the drift checks."

@@ -39,9 +39,18 @@ from ..._core._fields import (
     _pick,
     excerpt,
 )
-from ..._core._spec import RELEASE_ENVIRONMENT, RepositorySpec, Visibility
-from ..._core._steps import READ_CODE, checkout, header, per_ref_concurrency
-from ..._core._workflow import Job, Permission, Step, Workflow, shell_join
+from ..._core._release import (
+    NO_TRUSTED_PUBLISHING,
+    RELEASE_DIR,
+    RELEASE_STEP,
+    TAG_VERSION,
+    VERSION,
+    release_tag_env,
+    release_workflow,
+    tag_parts,
+)
+from ..._core._spec import RepositorySpec, Visibility
+from ..._core._workflow import Step, Workflow, shell_join
 
 if TYPE_CHECKING:
     from ..._core._ecosystem import Entry
@@ -240,7 +249,6 @@ def _setup_node(npm: NpmSpec) -> Step:
 
 # The job's GITHUB_TOKEN, for the steps that read or publish the owner's packages only.
 _NODE_AUTH_TOKEN = {"NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
-READ_PACKAGES = Permission("packages", "read", "install the owner's packages from GitHub Packages")
 
 
 # package.json's `repository`, in every form npm accepts (`github:o/r`, `o/r`, an https,
@@ -299,116 +307,170 @@ def _check_package_name(npm: NpmSpec, repo: RepositorySpec, source: str) -> Step
     )
 
 
-# The id of the step that compares the release tag with package.json's version.
-RELEASE_STEP = "release"
-
-
 def tag_prefix(pattern: str) -> str:
     """The literal start of a release tag pattern: what precedes the version (`v` of `v*`,
     `widgets@` of `widgets@*`)."""
-    return re.split(r"[*?]", pattern, maxsplit=1)[0]
+    return tag_parts(pattern)[0]
+
+
+# The version's dist-tag, decided without write access: a prerelease (by the release's flag
+# or by the version's `-`) gets the prerelease dist-tag, never `latest` (npm 11 refuses a
+# prerelease without --tag; older npm would make it `latest`); a stable version older than
+# the `latest` the registry serves (a backport, 1.4.3 after 1.5.0) gets `latest-<major>.<minor>`
+# and leaves `latest` where it is.
+_CHOOSE_DIST_TAG = (
+    "dist_tag=latest",
+    'case "${version%%+*}" in *-*) pre=true ;; *) pre="$PRERELEASE" ;; esac',
+    'if [ "$pre" = true ]; then',
+    '  dist_tag="$PRERELEASE_TAG"',
+    "else",
+    '  latest="$(npm view "$PACKAGE" dist-tags.latest 2>/dev/null || true)"',
+    '  highest="$(printf \'%s\\n%s\\n\' "$latest" "$version" | sort -V | tail -n 1)"',
+    '  if [ -n "$latest" ] && [ "$highest" != "$version" ]; then',
+    '    minor="${version%.*}"',
+    '    dist_tag="latest-$minor"',
+    "  fi",
+    "fi",
+    'echo "::notice::publishing $version under the dist-tag $dist_tag"',
+    'echo "version=$version" >> "$GITHUB_OUTPUT"',
+    'echo "prerelease=$pre" >> "$GITHUB_OUTPUT"',
+    'echo "dist_tag=$dist_tag" >> "$GITHUB_OUTPUT"',
+)
 
 
 def _check_release(npm: NpmSpec, repo: RepositorySpec) -> Step:
-    # The version is the tag without the pattern's literal start and without a leading `v`
-    # (`v1.2.3`, `1.2.3`, `widgets@1.2.3` for `widgets@*`). A prerelease, by the release's
-    # flag or by the version's `-`, gets the prerelease dist-tag: `latest` never moves to it
-    # (npm 11 refuses a prerelease without --tag; older npm would make it `latest`).
+    # The version is the tag without the pattern's prefix and suffix and without a leading
+    # `v` (`v1.2.3`, `1.2.3`, `widgets@1.2.3` for `widgets@*`, `v1.2.3-stable` for
+    # `v*-stable`).
     return Step(
         name="Check the release tag against the package version",
         id=RELEASE_STEP,
         env={
-            "TAG_PREFIX": tag_prefix(repo.release_tag_pattern),
-            "PRERELEASE": "${{ github.event.release.prerelease }}",
+            **release_tag_env(repo.release_tag_pattern),
+            "PACKAGE": npm.package,
             "PRERELEASE_TAG": npm.prerelease_tag,
+            **_NODE_AUTH_TOKEN,
         },
         run="\n".join(
             [
-                'tag="$GITHUB_REF_NAME"',
-                'version="${tag#"$TAG_PREFIX"}"',
-                'version="${version#v}"',
-                'package_version="$(node -p \'require("./package.json").version\')"',
-                'if [ "$version" != "$package_version" ]; then',
-                "  echo \"::error file=package.json::the release tag '$tag' is version '$version'"
-                " but package.json's version is '$package_version'; nothing is published:"
-                " release the tag '$TAG_PREFIX$package_version' or set the version in"
-                ' package.json"',
+                *TAG_VERSION,
+                'version="$(node -p \'require("./package.json").version\')"',
+                'if [ "$tag_version" != "$version" ]; then',
+                "  echo \"::error file=package.json::the release tag '$TAG' is version"
+                " '$tag_version' but package.json's version is '$version'; nothing is"
+                " published: release the tag '$TAG_PREFIX$version$TAG_SUFFIX' or set the"
+                ' version in package.json"',
                 "  exit 1",
                 "fi",
-                "dist_tag=latest",
-                'case "${package_version%%+*}" in *-*) dist_tag="$PRERELEASE_TAG" ;; esac',
-                'if [ "$PRERELEASE" = true ]; then dist_tag="$PRERELEASE_TAG"; fi',
-                'echo "::notice::publishing $package_version under the dist-tag $dist_tag"',
-                'echo "dist_tag=$dist_tag" >> "$GITHUB_OUTPUT"',
+                *_CHOOSE_DIST_TAG,
                 "",
             ]
         ),
     )
 
 
+_PACK = "\n".join(
+    [
+        'mkdir -p "$RELEASE_DIR"',
+        'npm pack --pack-destination "$RELEASE_DIR"',
+        "",
+    ]
+)
+# The tarball's integrity as npm records it (`sha512-<base64>`), computed by node.
+_INTEGRITY = (
+    'tarball="$(find "$RELEASE_DIR" -maxdepth 1 -name \'*.tgz\')"',
+    'integrity="$(node -e \'const c = require("crypto"), fs = require("fs");'
+    ' process.stdout.write("sha512-" + c.createHash("sha512")'
+    '.update(fs.readFileSync(process.argv[1])).digest("base64"))\' "$tarball")"',
+)
+# Publish the tarball the package job built, once: a version the registry already serves
+# with the same integrity (a re-run after a failure past the push) is not pushed again; with
+# another integrity, it is an error.
+_LOOKUP = "\n".join(
+    [
+        *_INTEGRITY,
+        'served="$(npm view "$PACKAGE@$VERSION" dist.integrity 2>/dev/null || true)"',
+        'if [ "$served" = "$integrity" ]; then',
+        '  echo "::notice::$PACKAGE@$VERSION is already published from this artifact"',
+        'elif [ -n "$served" ]; then',
+        '  echo "::error::$PACKAGE@$VERSION is already published with other content'
+        ' ($served); nothing is published: release a new version"',
+        "  exit 1",
+        "fi",
+        'echo "tarball=$tarball" >> "$GITHUB_OUTPUT"',
+        'echo "published=$([ -n "$served" ] && echo true || echo false)" >> "$GITHUB_OUTPUT"',
+        "",
+    ]
+)
+_VERIFY = "\n".join(
+    [
+        *_INTEGRITY,
+        'served="$(npm view "$PACKAGE@$VERSION" dist.integrity)"',
+        'if [ "$served" != "$integrity" ]; then',
+        '  echo "::error::the registry does not serve $PACKAGE@$VERSION as published'
+        " (integrity '$served', expected '$integrity')\"",
+        "  exit 1",
+        "fi",
+        'echo "::notice::the registry serves $PACKAGE@$VERSION"',
+        "",
+    ]
+)
+
+
 def npm_release(repo: RepositorySpec, source: str) -> Workflow:
-    """On a pull request to the default branch: test. On a release: test, then publish
-    the npm package to GitHub Packages from the `release` environment."""
+    """On a pull request to the default branch: test. On a release: test; build the
+    tarball without write access; publish it to GitHub Packages from the `release`
+    environment, in a job that runs no code of the project."""
     npm = repo.npm
     if npm is None:
         raise ValueError(f"{repo.name} publishes no npm package")
     # Dependencies may be the owner's own packages on GitHub Packages: installing reads them
-    # with the job's token (dependencies' install scripts see it too: `npm ci
+    # with the job's read token (dependencies' install scripts see it too: `npm ci
     # --ignore-scripts` as install_command keeps it from them).
     install = Step(
         name="Install dependencies", run=shell_join(npm.install_command), env=_NODE_AUTH_TOKEN
     )
-    test = Job(
-        id="test",
-        name=NPM_TEST_CHECK,
-        permissions=(READ_CODE, READ_PACKAGES),
-        steps=(
-            checkout(),
-            _setup_node(npm),
-            install,
-            Step(name="Test", run=shell_join(npm.test_command)),
-        ),
-    )
-    publish = Job(
-        id="publish",
-        name="Publish to GitHub Packages",
-        needs=("test",),
-        # Pull requests run the tests only; releases publish, in the protected environment.
-        if_="github.event_name == 'release'",
-        environment=RELEASE_ENVIRONMENT,
-        permissions=(
-            READ_CODE,
-            Permission("packages", "write", "publish the package to GitHub Packages"),
-        ),
-        steps=(
-            checkout(),
-            _setup_node(npm),
+    published = {
+        "PACKAGE": npm.package,
+        "VERSION": VERSION,
+        "RELEASE_DIR": RELEASE_DIR,
+        **_NODE_AUTH_TOKEN,
+    }
+    return release_workflow(
+        repo,
+        source,
+        title="Release package",
+        check=NPM_TEST_CHECK,
+        release_types=npm.release_types,
+        setup=(_setup_node(npm),),
+        test=(install, Step(name="Test", run=shell_join(npm.test_command))),
+        package=(
             _check_package_name(npm, repo, source),
             _check_release(npm, repo),
             install,
+            Step(name="Pack", run=_PACK, env={"RELEASE_DIR": RELEASE_DIR}),
+        ),
+        publish=(
+            _setup_node(npm),
+            Step(
+                name="Look the version up in the registry", id="served", run=_LOOKUP, env=published
+            ),
+            # `npm publish <tarball>` runs no lifecycle script; --ignore-scripts says so.
             Step(
                 name="Publish",
-                run='npm publish --tag "$DIST_TAG"',
+                if_="steps.served.outputs.published == 'false'",
+                run='npm publish "$TARBALL" --tag "$DIST_TAG" --ignore-scripts',
                 env={
                     **_NODE_AUTH_TOKEN,
-                    "DIST_TAG": f"${{{{ steps.{RELEASE_STEP}.outputs.dist_tag }}}}",
+                    "TARBALL": "${{ steps.served.outputs.tarball }}",
+                    "DIST_TAG": "${{ needs.package.outputs.dist_tag }}",
                 },
-                ignore={
-                    "use-trusted-publishing": "GitHub Packages has no trusted publishing;"
-                    " GITHUB_TOKEN is its short-lived credential"
-                },
+                ignore=NO_TRUSTED_PUBLISHING,
             ),
+            Step(name="Check the registry serves the release", run=_VERIFY, env=published),
         ),
-    )
-    return Workflow(
-        name="Release package",
-        on={
-            "pull_request": {"branches": [repo.default_branch]},
-            "release": {"types": list(npm.release_types)},
-        },
-        concurrency=per_ref_concurrency("release-package"),
-        jobs=(test, publish),
-        header=header(repo, source),
+        group="release-package",
+        outputs={"dist_tag": f"${{{{ steps.{RELEASE_STEP}.outputs.dist_tag }}}}"},
     )
 
 

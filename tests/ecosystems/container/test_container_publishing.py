@@ -69,7 +69,9 @@ def test_one_release_publishes_once() -> None:
         "release": {"types": ["published"]},
     }
     assert wf["permissions"] == {}
-    assert wf["jobs"]["publish"]["if"] == "github.event_name == 'release'"
+    assert list(wf["jobs"]) == ["build", "package", "publish"]
+    assert wf["jobs"]["package"]["if"] == "github.event_name == 'release'"
+    assert wf["jobs"]["publish"]["needs"] == ["package"]
     # Superseded pull-request builds are cancelled; release runs never are.
     assert wf["concurrency"] == {
         "group": "docker-publish-${{ github.ref }}",
@@ -91,29 +93,31 @@ def test_pull_requests_build_without_pushing_or_credentials() -> None:
     assert "secrets." not in yaml.safe_dump(build)
 
 
-def test_release_job_logs_in_with_github_token_and_pushes() -> None:
-    publish = workflow()["jobs"]["publish"]
-    # A private repository on the default plan (team): no attestation, no OIDC.
-    assert publish["permissions"] == {"contents": "read", "packages": "write"}
-    assert actions(publish) == [
+def test_the_package_job_builds_into_the_release_artifact_without_write_access() -> None:
+    package = workflow()["jobs"]["package"]
+    assert package["permissions"] == {"contents": "read"}
+    assert "environment" not in package
+    assert actions(package) == [
         "actions/checkout",
         "docker/setup-buildx-action",
-        "docker/login-action",
         "docker/metadata-action",
         "docker/build-push-action",
+        "actions/upload-artifact",
     ]
-    assert step(publish, "actions/checkout")["with"] == {"persist-credentials": False}
-    assert step(publish, "docker/login-action")["with"] == {
-        "registry": "ghcr.io",
-        "username": "${{ github.actor }}",
-        "password": "${{ secrets.GITHUB_TOKEN }}",
+    # Every tag: the release step compares the version with the other releases.
+    assert step(package, "actions/checkout")["with"] == {
+        "persist-credentials": False,
+        "fetch-depth": 0,
     }
-    meta = step(publish, "docker/metadata-action")
+    meta = step(package, "docker/metadata-action")
     assert meta["id"] == "meta"
     assert meta["with"]["images"] == "ghcr.io/acme-widgets/api-server"
     assert meta["with"]["tags"].splitlines() == [
         "type=semver,pattern={{version}},value=${{ steps.release.outputs.version }}",
-        "type=semver,pattern={{major}}.{{minor}},value=${{ steps.release.outputs.version }}",
+        "type=semver,pattern={{major}}.{{minor}},value=${{ steps.release.outputs.version }}"
+        ",enable=${{ steps.release.outputs.minor }}",
+        "type=semver,pattern={{major}},value=${{ steps.release.outputs.version }}"
+        ",enable=${{ steps.release.outputs.major }}",
         "type=sha",
         "type=raw,value=latest,enable=${{ steps.release.outputs.latest }}",
     ]
@@ -122,21 +126,54 @@ def test_release_job_logs_in_with_github_token_and_pushes() -> None:
     assert meta["with"]["labels"] == (
         "org.opencontainers.image.source=https://github.com/Acme-Widgets/API-Server\n"
     )
-    build = step(publish, "docker/build-push-action")
-    assert build["with"] == {
+    # Nothing is pushed from here: BuildKit writes an OCI archive, untagged.
+    assert step(package, "docker/build-push-action")["with"] == {
         "context": "services/api",
         "file": "services/api/build/Dockerfile",
         "platforms": "linux/amd64",
-        "push": True,
-        "tags": "${{ steps.meta.outputs.tags }}",
+        "push": False,
         "labels": "${{ steps.meta.outputs.labels }}",
+        "outputs": "type=oci,dest=${{ runner.temp }}/release/image.tar",
         "build-args": "APP_NAME=api\nGREETING=hello world\n",
         "target": "runtime",
     }
-    release = [s for s in publish["steps"] if s.get("id") == RELEASE_STEP]
-    assert len(release) == 1 and release[0]["env"]["TAG_PATTERN"] == "v*"
-    names = [s["name"] for s in publish["steps"]]
-    assert names.index(release[0]["name"]) < names.index("Compute tags and labels")
+    names = [s["name"] for s in package["steps"]]
+    release = [s for s in package["steps"] if s.get("id") == RELEASE_STEP]
+    assert len(release) == 1 and names.index(release[0]["name"]) == 1
+    assert release[0]["env"]["TAG_PREFIX"] == "v"
+    assert package["outputs"] == {
+        "version": "${{ steps.release.outputs.version }}",
+        "tags": "${{ steps.meta.outputs.tag-names }}",
+        "digest": "${{ steps.artifact.outputs.digest }}",
+    }
+    assert "secrets." not in yaml.safe_dump(package)
+
+
+def test_the_publish_job_holds_the_write_token_and_runs_no_project_code() -> None:
+    publish = workflow()["jobs"]["publish"]
+    assert publish["environment"] == "release"
+    assert publish["permissions"] == {"packages": "write"}
+    # No checkout, no setup action: the artifact and the runner image's skopeo.
+    assert actions(publish) == ["actions/download-artifact"]
+    assert [s["name"] for s in publish["steps"]] == [
+        "Download the release artifact",
+        "Check the release artifact's digest",
+        "Push the image to ghcr.io",
+    ]
+    push = publish["steps"][-1]
+    assert push["env"] == {
+        "RELEASE_DIR": "${{ runner.temp }}/release",
+        "REGISTRY": "ghcr.io",
+        "IMAGE": "ghcr.io/acme-widgets/api-server",
+        "VERSION": "${{ needs.package.outputs.version }}",
+        "TAGS": "${{ needs.package.outputs.tags }}",
+        "REGISTRY_USER": "${{ github.actor }}",
+        "REGISTRY_TOKEN": "${{ secrets.GITHUB_TOKEN }}",
+    }
+    # The token is in that step's environment only.
+    assert yaml.safe_dump(publish).count("secrets.") == 1
+    assert "skopeo copy --all --preserve-digests" in push["run"]
+    assert publish["outputs"] == {"digest": "${{ steps.push.outputs.digest }}"}
 
 
 def _repo(visibility: str, plan: str) -> RepositorySpec:
@@ -170,79 +207,96 @@ def _attesting(visibility: str, plan: str) -> dict[str, Any]:
 def test_attestations_only_where_github_offers_them(
     visibility: str, plan: str, attest: bool
 ) -> None:
-    publish = _attesting(visibility, plan)["jobs"]["publish"]
-    assert ("actions/attest" in actions(publish)) is attest
-    perms = publish["permissions"]
-    assert ("id-token" in perms, "attestations" in perms) == (attest, attest)
-    assert ("artifact-metadata" in perms) is attest
+    jobs = _attesting(visibility, plan)["jobs"]
+    assert ("attest" in jobs) is attest
+    # The publish job never holds the attestation's permissions.
+    assert jobs["publish"]["permissions"] == {"packages": "write"}
     if attest:
-        assert perms["artifact-metadata"] == "write"
-        assert step(publish, "actions/attest")["with"] == {
+        job = jobs["attest"]
+        assert job["needs"] == ["package", "publish"] and job["environment"] == "release"
+        assert job["permissions"] == {
+            "artifact-metadata": "write",
+            "attestations": "write",
+            "id-token": "write",
+            "packages": "write",
+        }
+        # actions/attest reads the registry credentials from ~/.docker/config.json only.
+        assert actions(job) == ["docker/login-action", "actions/attest"]
+        assert step(job, "docker/login-action")["with"] == {
+            "registry": "ghcr.io",
+            "username": "${{ github.actor }}",
+            "password": "${{ secrets.GITHUB_TOKEN }}",
+        }
+        assert step(job, "actions/attest")["with"] == {
             "subject-name": "ghcr.io/acme-widgets/api-server",
-            "subject-digest": "${{ steps.push.outputs.digest }}",
+            "subject-digest": "${{ needs.publish.outputs.digest }}",
             "push-to-registry": True,
-            "subject-version": "${{ steps.release.outputs.version }}",
+            "subject-version": "${{ needs.package.outputs.version }}",
         }
 
 
 def test_a_personal_account_attests_without_a_storage_record() -> None:
     # Storage records exist for organization-owned repositories only (actions/attest).
-    publish = _attesting("public", "pro")["jobs"]["publish"]
-    assert "artifact-metadata" not in publish["permissions"]
-    assert step(publish, "actions/attest")["with"]["create-storage-record"] is False
+    attest = _attesting("public", "pro")["jobs"]["attest"]
+    assert "artifact-metadata" not in attest["permissions"]
+    assert step(attest, "actions/attest")["with"]["create-storage-record"] is False
 
 
-def test_every_permission_has_its_reason_and_only_the_pushing_job_writes() -> None:
+def test_every_permission_has_its_reason_and_only_the_pushing_jobs_write() -> None:
     text = render(docker_publish(_repo("private", "enterprise"), "p.yaml"))
-    reasons = dict(re.findall(r"^\s+([a-z-]+): (?:read|write)\s+# (.+)$", text, re.M))
-    assert reasons["packages"] == "push the image to the container registry"
-    assert reasons["id-token"] == "sign the provenance attestation (Sigstore OIDC)"
-    assert reasons["attestations"] == "store the provenance attestation"
-    assert reasons["artifact-metadata"] == "record where the attested image is stored"
+    reasons = re.findall(r"^\s+([a-z-]+): (?:read|write)\s+# (.+)$", text, re.M)
+    assert sorted(set(reasons)) == [
+        ("artifact-metadata", "record where the attested image is stored"),
+        ("attestations", "store the provenance attestation"),
+        ("contents", "check out the repository"),
+        ("id-token", "sign the provenance attestation (Sigstore OIDC)"),
+        ("packages", "push the attestation to the container registry"),
+        ("packages", "push the image to the container registry"),
+    ]
     grants = re.findall(r"^\s+[a-z-]+: (?:read|write)\b.*$", text, re.M)
     assert all("#" in line for line in grants)
-    assert text.count(": write") == 4
+    assert text.count(": write") == 5
 
 
 # ---------------------------------------------------------------------------
-# The release step, run with bash against a stand-in `gh` that lists the releases.
-
-_FAKE_GH = """#!/bin/sh
-[ -n "$GH_FAIL" ] && { echo "HTTP 502" >&2; exit 1; }
-printf '%s' "$RELEASES"
-"""
+# The release step, run with bash in a git repository holding the release tags.
 
 
 def _run_release(
-    tmp_path: Path, tag: str, releases: list[str], prerelease: bool = False, **env: str
+    tmp_path: Path, tag: str, tags: list[str], prerelease: bool = False, pattern: str = "v*"
 ) -> tuple[int, dict[str, str], str]:
-    publish = workflow()["jobs"]["publish"]
-    (release,) = [s for s in publish["steps"] if s.get("id") == RELEASE_STEP]
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    gh = bin_dir / "gh"
-    gh.write_text(_FAKE_GH)
-    gh.chmod(0o755)
+    spec = parse_manifest(
+        MANIFEST.format(platforms="[linux/amd64]").replace(
+            "default_branch: trunk", f'default_branch: trunk\n    release_tag_pattern: "{pattern}"'
+        ),
+        "publishing.yaml",
+    )
+    package = yaml.safe_load(render(docker_publish(spec.repositories[0], "p.yaml")))["jobs"][
+        "package"
+    ]
+    (release,) = [s for s in package["steps"] if s.get("id") == RELEASE_STEP]
+    repo = tmp_path / "repo"
+    if not repo.exists():
+        git = ["git", "-C", str(repo), "-c", "user.name=d", "-c", "user.email=d@example.com"]
+        subprocess.run(["git", "init", "-q", str(repo)], check=True)
+        subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "c"], check=True)
+        for name in tags:
+            subprocess.run([*git, "tag", name], check=True)
     output = tmp_path / "output"
     output.write_text("")
     values = {
-        "GH_TOKEN": "t",
+        "TAG": tag,
         "PRERELEASE": "true" if prerelease else "false",
-        "TAG_PATTERN": release["env"]["TAG_PATTERN"],
-        **env,
+        "RELEASE_DIR": str(tmp_path / "release"),
+        "TAG_PREFIX": release["env"]["TAG_PREFIX"],
+        "TAG_SUFFIX": release["env"].get("TAG_SUFFIX", ""),
     }
     # Every env value is either one of the stand-ins above or plain text from the model.
     assert set(release["env"]) <= set(values)
     proc = subprocess.run(
         ["bash", "-e", "-c", release["run"]],
-        env={
-            "PATH": f"{bin_dir}:{os.environ['PATH']}",
-            "GITHUB_REF_NAME": tag,
-            "GITHUB_REPOSITORY": "Acme-Widgets/API-Server",
-            "GITHUB_OUTPUT": str(output),
-            "RELEASES": "".join(f"{r}\n" for r in releases),
-            **values,
-        },
+        cwd=repo,
+        env={"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), **values},
         capture_output=True,
         text=True,
         check=False,
@@ -251,50 +305,118 @@ def _run_release(
     return proc.returncode, outputs, proc.stdout + proc.stderr
 
 
+def _moves(version: str, latest: str, major: str, minor: str) -> dict[str, str]:
+    return {"version": version, "latest": latest, "major": major, "minor": minor}
+
+
 @pytest.mark.parametrize(
-    ("tag", "releases", "prerelease", "expected"),
+    ("tag", "tags", "prerelease", "expected"),
     [
-        # The highest stable release is `latest`, also past 1.9 (versions, not strings).
-        ("v1.10.0", ["v1.9.0", "v1.10.0"], False, {"version": "1.10.0", "latest": "true"}),
-        # A backport does not move `latest` back.
-        ("v1.9.1", ["v1.10.0", "v1.9.1", "v1.9.0"], False, {"version": "1.9.1", "latest": "false"}),
-        # A pre-release version, or a release marked pre-release, never is `latest`.
-        ("v2.0.0-rc.1", ["v1.10.0"], True, {"version": "2.0.0-rc.1", "latest": "false"}),
-        ("v2.0.0", ["v1.10.0"], True, {"version": "2.0.0", "latest": "false"}),
-        # The release itself counts even before the listing shows it.
-        ("v1.0.0", [], False, {"version": "1.0.0", "latest": "true"}),
-        # Build metadata is not part of the order.
-        ("v1.2.0+build.5", ["v1.1.0"], False, {"version": "1.2.0+build.5", "latest": "true"}),
+        # The highest release takes everything, also past 1.9 (versions, not strings).
+        ("v1.10.0", ["v1.9.0", "v1.10.0"], False, _moves("1.10.0", "true", "true", "true")),
+        # A backport of 1.9 after 1.10: `1.9` only.
+        (
+            "v1.9.1",
+            ["v1.10.0", "v1.9.0", "v1.9.1"],
+            False,
+            _moves("1.9.1", "false", "false", "true"),
+        ),
+        # 1.4.3 after 1.4.5: `1.4` stays on 1.4.5.
+        ("v1.4.3", ["v1.4.5", "v1.4.3"], False, _moves("1.4.3", "false", "false", "false")),
+        # The highest 1.x after 2.0.0: `1` and `1.5`, not `latest`.
+        ("v1.5.0", ["v2.0.0", "v1.4.0", "v1.5.0"], False, _moves("1.5.0", "false", "true", "true")),
+        # A prerelease version, or a release marked prerelease, moves nothing.
+        ("v2.0.0-rc.1", ["v1.10.0"], True, _moves("2.0.0-rc.1", "false", "false", "false")),
+        ("v2.0.0-rc.1", ["v1.10.0"], False, _moves("2.0.0-rc.1", "false", "false", "false")),
+        ("v2.0.0", ["v1.10.0"], True, _moves("2.0.0", "false", "false", "false")),
+        # The release itself counts even before its tag is fetched.
+        ("v1.0.0", [], False, _moves("1.0.0", "true", "true", "true")),
+        # No `0` tag: a 0.x version promises nothing across minor versions.
+        ("v0.3.0", ["v0.2.0"], False, _moves("0.3.0", "true", "false", "true")),
+        # Build metadata is not part of the order nor of the image tag.
+        ("v1.2.0+build.5", ["v1.1.0"], False, _moves("1.2.0", "true", "true", "true")),
+        # Prerelease tags hold nothing back.
+        ("v1.2.0", ["v1.3.0-rc.1"], False, _moves("1.2.0", "true", "true", "true")),
     ],
 )
-def test_release_step_tags_latest_only_for_the_highest_release(
-    tmp_path: Path, tag: str, releases: list[str], prerelease: bool, expected: dict[str, str]
+def test_release_step_moves_tags_only_for_the_highest_release_they_cover(
+    tmp_path: Path, tag: str, tags: list[str], prerelease: bool, expected: dict[str, str]
 ) -> None:
-    code, outputs, log = _run_release(tmp_path, tag, releases, prerelease)
+    code, outputs, log = _run_release(tmp_path, tag, tags, prerelease)
     assert code == 0, log
     assert outputs == expected
+    assert (tmp_path / "release").is_dir()
 
 
-def test_release_step_counts_only_tags_of_the_pattern(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("pattern", "tag", "tags"),
+    [
+        ("release-*", "release-1.2.0", ["release-1.1.0", "v9.0.0"]),
+        ("widgets@*", "widgets@1.2.0", ["widgets@1.1.0", "gadgets@9.0.0"]),
+        ("widgets@*", "widgets@v1.2.0", ["widgets@v1.1.0", "gadgets@9.0.0"]),
+        ("v*-stable", "v1.2.0-stable", ["v1.1.0-stable", "v9.0.0"]),
+        ("release/*", "release/1.2.0", ["release/1.1.0", "release-9.0.0"]),
+    ],
+)
+def test_release_step_reads_every_tag_pattern_and_counts_only_its_tags(
+    tmp_path: Path, pattern: str, tag: str, tags: list[str]
+) -> None:
     # Another package's releases in the same repository do not hold `latest` back.
-    code, outputs, log = _run_release(
-        tmp_path, "api@1.2.0", ["web@9.0.0", "api@1.1.0"], TAG_PATTERN="api@*"
-    )
-    assert (code, outputs) == (0, {"version": "1.2.0", "latest": "true"}), log
-    code, outputs, _ = _run_release(tmp_path, "api@1.2.0", ["web@9.0.0"], TAG_PATTERN="*")
-    assert outputs["latest"] == "false"
+    code, outputs, log = _run_release(tmp_path, tag, tags, pattern=pattern)
+    assert (code, outputs) == (0, _moves("1.2.0", "true", "true", "true")), log
 
 
-def test_release_step_refuses_a_tag_without_a_version(tmp_path: Path) -> None:
-    code, outputs, log = _run_release(tmp_path, "nightly", ["v1.0.0"])
+@pytest.mark.parametrize(
+    ("pattern", "tag", "error"),
+    [
+        (
+            "v*",
+            "nightly",
+            "the release tag 'nightly' does not match the release tag pattern 'v*';"
+            " nothing is published",
+        ),
+        (
+            "release-*",
+            "release-1.2.3",
+            "",
+        ),
+        (
+            "release-*",
+            "v1.2.3",
+            "the release tag 'v1.2.3' does not match the release tag pattern 'release-*';"
+            " nothing is published",
+        ),
+        (
+            "v*",
+            "v1.2",
+            "the release tag 'v1.2' names version '1.2', which is not a semantic version"
+            " (MAJOR.MINOR.PATCH, such as 'v1.2.3'); nothing is published",
+        ),
+        (
+            "v*-stable",
+            "v1.2.3-beta",
+            "the release tag 'v1.2.3-beta' does not match the release tag pattern 'v*-stable';"
+            " nothing is published",
+        ),
+    ],
+)
+def test_release_step_refuses_a_tag_the_pattern_does_not_match(
+    tmp_path: Path, pattern: str, tag: str, error: str
+) -> None:
+    code, outputs, log = _run_release(tmp_path, tag, [], pattern=pattern)
+    if not error:
+        assert code == 0 and outputs["version"] == "1.2.3", log
+        return
     assert code != 0 and outputs == {}
-    assert "the release tag 'nightly' does not end in a semantic version" in log
+    assert re.findall(r"^::error[^:]*::(.*)$", log, re.M) == [error]
 
 
-def test_release_step_fails_when_the_releases_cannot_be_listed(tmp_path: Path) -> None:
-    # Else the release would see only itself and take `latest`.
-    code, outputs, _ = _run_release(tmp_path, "v0.1.0", ["v9.0.0"], GH_FAIL="1")
+def test_release_step_fails_when_the_tags_cannot_be_listed(tmp_path: Path) -> None:
+    # Else the release would see only itself and take every moving tag.
+    (tmp_path / "repo").mkdir()  # not a git repository
+    code, outputs, log = _run_release(tmp_path, "v0.1.0", [])
     assert code != 0 and outputs == {}
+    assert "not a git repository" in log
 
 
 @pytest.mark.parametrize(
@@ -307,7 +429,8 @@ def test_release_step_fails_when_the_releases_cannot_be_listed(tmp_path: Path) -
 )
 def test_qemu_only_for_platforms_the_runner_cannot_run(platforms: str, qemu: bool) -> None:
     wf = workflow(platforms)
-    for job in wf["jobs"].values():
+    assert "docker/setup-qemu-action" not in actions(wf["jobs"]["publish"])
+    for job in (wf["jobs"]["build"], wf["jobs"]["package"]):
         assert ("docker/setup-qemu-action" in actions(job)) is qemu
         expected = ",".join(yaml.safe_load(platforms))
         assert step(job, "docker/build-push-action")["with"]["platforms"] == expected
@@ -332,14 +455,23 @@ def test_no_manifest_value_inside_an_expression() -> None:
     assert found == {
         "${{ github.ref }}",
         "${{ github.event_name == 'pull_request' }}",
-        "${{ github.token }}",
+        "${{ github.event.release.tag_name }}",
         "${{ github.event.release.prerelease }}",
+        "${{ runner.temp }}",
         "${{ steps.release.outputs.version }}",
         "${{ steps.release.outputs.latest }}",
+        "${{ steps.release.outputs.major }}",
+        "${{ steps.release.outputs.minor }}",
+        "${{ steps.meta.outputs.tags }}",
+        "${{ steps.meta.outputs.tag-names }}",
+        "${{ steps.meta.outputs.labels }}",
+        "${{ steps.artifact.outputs.digest }}",
+        "${{ steps.push.outputs.digest }}",
+        "${{ needs.package.outputs.digest }}",
+        "${{ needs.package.outputs.version }}",
+        "${{ needs.package.outputs.tags }}",
         "${{ github.actor }}",
         "${{ secrets.GITHUB_TOKEN }}",
-        "${{ steps.meta.outputs.tags }}",
-        "${{ steps.meta.outputs.labels }}",
     }
 
 
@@ -385,8 +517,8 @@ def test_component_commits_the_workflow_with_defaults() -> None:
         "Tools",
     )
     wf = yaml.safe_load(inputs["content"])
-    publish = wf["jobs"]["publish"]
-    assert step(publish, "docker/metadata-action")["with"]["images"] == "ghcr.io/acme-widgets/tools"
+    package = wf["jobs"]["package"]
+    assert step(package, "docker/metadata-action")["with"]["images"] == "ghcr.io/acme-widgets/tools"
     assert run.outputs == {
         "image": "ghcr.io/acme-widgets/tools",
         "workflow_path": DOCKER_PUBLISH_PATH,
@@ -394,25 +526,25 @@ def test_component_commits_the_workflow_with_defaults() -> None:
 
 
 def test_component_attests_by_the_plan_and_visibility_it_is_given() -> None:
-    def publish(args: dict[str, Any]) -> dict[str, Any]:
+    def jobs(args: dict[str, Any]) -> dict[str, Any]:
         content = _component(args).of_type(FILE)[0].plain_inputs["content"]
-        return yaml.safe_load(content)["jobs"]["publish"]  # type: ignore[no-any-return]
+        return yaml.safe_load(content)["jobs"]  # type: ignore[no-any-return]
 
     base = {"owner": "acme", "repository": "a"}
-    assert "actions/attest" not in actions(publish(base))  # private on Team by default
-    assert "actions/attest" in actions(publish({**base, "visibility": "public"}))
-    assert "actions/attest" in actions(publish({**base, "plan": "enterprise"}))
+    assert "attest" not in jobs(base)  # private on Team by default
+    assert "actions/attest" in actions(jobs({**base, "visibility": "public"})["attest"])
+    assert "actions/attest" in actions(jobs({**base, "plan": "enterprise"})["attest"])
     with pytest.raises(Exception, match="plan 'gold' is not a GitHub plan"):
-        publish({**base, "plan": "gold"})
+        jobs({**base, "plan": "gold"})
 
 
 def test_example_private_repositories_attest_on_enterprise_cloud(example_run: Run) -> None:
     # The example's `plan: enterprise` reaches the workflows of its private repositories.
     for repo in ("API-Server", "widgets-cli"):
         file = one(example_run, FILE, f"org-{repo}-container-workflow")
-        publish = yaml.safe_load(file.plain_inputs["content"])["jobs"]["publish"]
-        assert "actions/attest" in actions(publish), repo
-        assert publish["permissions"]["artifact-metadata"] == "write"
+        attest = yaml.safe_load(file.plain_inputs["content"])["jobs"]["attest"]
+        assert "actions/attest" in actions(attest), repo
+        assert attest["permissions"]["artifact-metadata"] == "write"
 
 
 def test_component_uses_another_registry_and_refuses_bad_arguments() -> None:
@@ -430,15 +562,20 @@ def test_component_uses_another_registry_and_refuses_bad_arguments() -> None:
     )
     wf = yaml.safe_load(run.of_type(FILE)[0].plain_inputs["content"])
     publish = wf["jobs"]["publish"]
-    assert step(publish, "docker/login-action")["with"] == {
-        "registry": "ghe.example.com",
-        "username": "ci-bot",
-        "password": "${{ secrets.GHE_REGISTRY_TOKEN }}",
-    }
-    assert step(publish, "docker/metadata-action")["with"]["images"] == "ghe.example.com/acme/x/y"
+    push = publish["steps"][-1]
+    assert (push["env"]["REGISTRY_USER"], push["env"]["REGISTRY_TOKEN"]) == (
+        "ci-bot",
+        "${{ secrets.GHE_REGISTRY_TOKEN }}",
+    )
+    assert (push["env"]["REGISTRY"], push["env"]["IMAGE"]) == (
+        "ghe.example.com",
+        "ghe.example.com/acme/x/y",
+    )
+    package = wf["jobs"]["package"]
+    assert step(package, "docker/metadata-action")["with"]["images"] == "ghe.example.com/acme/x/y"
     # GITHUB_TOKEN never leaves GitHub, so it needs no package access either.
-    assert publish["permissions"] == {"contents": "read"}
-    assert "GITHUB_TOKEN" not in yaml.safe_dump(publish)
+    assert publish["permissions"] == {}
+    assert "GITHUB_TOKEN" not in yaml.safe_dump(wf)
     with pytest.raises(Exception, match="'Bad' is not an image name"):
         _component({"owner": "acme", "repository": "a", "container": {"image": "Bad"}})
     with pytest.raises(

@@ -13,8 +13,9 @@ from conftest import RunManifest, one
 from workflow_runner import WorkflowRunner, pull_request_event, release_event
 
 from components._core._catalog import CATALOG
+from components._core._release import tag_parts
 from components._core._workflow import expressions, render
-from components._ecosystems.npm import npm_release, tag_prefix
+from components._ecosystems.npm import npm_release
 from components._manifest import parse_manifest
 
 FILE = "github:index/repositoryFile:RepositoryFile"
@@ -50,38 +51,62 @@ def test_workflow_file_is_committed_to_the_default_branch(run_manifest: RunManif
     assert "commitAuthor" not in inputs and "commitEmail" not in inputs
 
 
-def test_release_triggers_test_then_publish(run_manifest: RunManifest) -> None:
+def test_release_triggers_test_then_package_then_publish(run_manifest: RunManifest) -> None:
     workflow, _, _ = _workflow(run_manifest)
     assert workflow[True] == {  # PyYAML: on=True
         "pull_request": {"branches": ["trunk"]},
         "release": {"types": ["created", "published"]},
     }
     jobs = workflow["jobs"]
-    assert list(jobs) == ["test", "publish"]
-    assert jobs["publish"]["needs"] == ["test"]
+    assert list(jobs) == ["test", "package", "publish"]
+    assert jobs["package"]["needs"] == ["test"] and jobs["publish"]["needs"] == ["package"]
     # Pull requests run the tests only; releases publish from the `release` environment.
-    assert jobs["publish"]["if"] == "github.event_name == 'release'"
+    assert jobs["package"]["if"] == "github.event_name == 'release'"
     assert jobs["publish"]["environment"] == "release"
     assert "if" not in jobs["test"] and jobs["test"]["name"] == "npm test"
     runs = [s.get("run") for s in jobs["test"]["steps"]]
     assert runs[-2:] == ["npm ci --ignore-scripts", "npm run test -- --grep 'a: b # c'"]
-    publish = jobs["publish"]["steps"][-1]
-    assert publish["run"] == 'npm publish --tag "$DIST_TAG"'
-    assert publish["env"] == {
-        "NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}",
-        "DIST_TAG": "${{ steps.release.outputs.dist_tag }}",
-    }
-    names = [s["name"] for s in jobs["publish"]["steps"]]
-    # Both checks come before anything is installed or published.
-    assert names[2:] == [
+    # Both checks come before anything is installed or packed.
+    assert [s["name"] for s in jobs["package"]["steps"]] == [
+        "Check out",
+        "Set up Node.js",
         "Check the package name and repository",
         "Check the release tag against the package version",
         "Install dependencies",
-        "Publish",
+        "Pack",
+        "Record the release artifact's digest",
+        "Upload the release artifact",
     ]
+    publish = {s["name"]: s for s in jobs["publish"]["steps"]}
+    assert list(publish) == [
+        "Download the release artifact",
+        "Check the release artifact's digest",
+        "Set up Node.js",
+        "Look the version up in the registry",
+        "Publish",
+        "Check the registry serves the release",
+    ]
+    assert publish["Publish"]["run"] == 'npm publish "$TARBALL" --tag "$DIST_TAG" --ignore-scripts'
+    assert publish["Publish"]["if"] == "steps.served.outputs.published == 'false'"
+    assert publish["Publish"]["env"] == {
+        "NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}",
+        "TARBALL": "${{ steps.served.outputs.tarball }}",
+        "DIST_TAG": "${{ needs.package.outputs.dist_tag }}",
+    }
 
 
-def test_both_jobs_install_the_owners_packages_from_github_packages(
+def test_the_publish_job_checks_out_nothing_and_runs_no_project_code(
+    run_manifest: RunManifest,
+) -> None:
+    workflow, _, _ = _workflow(run_manifest)
+    steps = workflow["jobs"]["publish"]["steps"]
+    assert not [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    runs = "\n".join(s.get("run", "") for s in steps)
+    for project_code in ("npm ci", "npm test", "npm run", "npm install", "npm pack"):
+        assert project_code not in runs
+
+
+def test_the_building_jobs_install_the_owners_packages_from_github_packages(
     run_manifest: RunManifest,
 ) -> None:
     workflow, _, _ = _workflow(run_manifest)
@@ -91,11 +116,13 @@ def test_both_jobs_install_the_owners_packages_from_github_packages(
         assert setup["with"]["registry-url"] == "https://npm.pkg.github.com"
         assert setup["with"]["scope"] == "@acme-corp"
         assert setup["with"]["node-version"] == "22"
+        assert "env" not in setup
+    for job in ("test", "package"):
+        steps = {s["name"]: s for s in workflow["jobs"][job]["steps"]}
         # setup-node v7 exports no token: the install step has its own.
         assert steps["Install dependencies"]["env"] == {
             "NODE_AUTH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"
         }
-        assert "env" not in setup
     assert "env" not in next(s for s in workflow["jobs"]["test"]["steps"] if s["name"] == "Test")
 
 
@@ -103,13 +130,15 @@ def test_least_privilege_per_job(run_manifest: RunManifest) -> None:
     workflow, _, _ = _workflow(run_manifest)
     assert workflow["permissions"] == {}
     assert workflow["jobs"]["test"]["permissions"] == {"contents": "read", "packages": "read"}
-    assert workflow["jobs"]["publish"]["permissions"] == {"contents": "read", "packages": "write"}
+    assert workflow["jobs"]["package"]["permissions"] == {"contents": "read", "packages": "read"}
+    assert workflow["jobs"]["publish"]["permissions"] == {"packages": "write"}
 
 
 def test_hardening(run_manifest: RunManifest) -> None:
     workflow, content, _ = _workflow(run_manifest)
     for job in workflow["jobs"].values():
         assert 0 < job["timeout-minutes"] <= 30
+        assert job["runs-on"] == "ubuntu-24.04"
         for step in job["steps"]:
             uses = step.get("uses")
             if uses is None:
@@ -125,10 +154,19 @@ def test_hardening(run_manifest: RunManifest) -> None:
     # No manifest text inside an expression: only these fixed ones appear.
     assert sorted(set(expressions(content))) == [
         "${{ github.event.release.prerelease }}",
+        "${{ github.event.release.tag_name }}",
         "${{ github.event_name == 'pull_request' }}",
         "${{ github.ref }}",
+        "${{ needs.package.outputs.digest }}",
+        "${{ needs.package.outputs.dist_tag }}",
+        "${{ needs.package.outputs.version }}",
+        "${{ runner.temp }}",
         "${{ secrets.GITHUB_TOKEN }}",
+        "${{ steps.artifact.outputs.digest }}",
         "${{ steps.release.outputs.dist_tag }}",
+        "${{ steps.release.outputs.prerelease }}",
+        "${{ steps.release.outputs.version }}",
+        "${{ steps.served.outputs.tarball }}",
     ]
 
 
@@ -136,7 +174,7 @@ def test_package_name_check_gets_manifest_values_through_env(run_manifest: RunMa
     workflow, _, _ = _workflow(run_manifest)
     check = next(
         s
-        for s in workflow["jobs"]["publish"]["steps"]
+        for s in workflow["jobs"]["package"]["steps"]
         if s["name"] == "Check the package name and repository"
     )
     assert check["env"]["PACKAGE"] == "@acme-corp/widgets"
@@ -185,7 +223,7 @@ def _check_script(step: str = "Check the package name and repository", extra: st
         f"owner: Acme-Widgets\nrepositories:\n  - {{name: widgets, npm: {{}}{extra}}}\n", "m"
     )
     workflow = yaml.safe_load(render(npm_release(spec.repositories[0], "publishing.yaml")))
-    steps = workflow["jobs"]["publish"]["steps"]
+    steps = workflow["jobs"]["package"]["steps"]
     return next(s for s in steps if s["name"] == step)["run"]
 
 
@@ -280,10 +318,17 @@ def test_the_name_check_names_both_and_the_manifest_key(tmp_path: Path) -> None:
 
 
 def _run_release_check(
-    tmp_path: Path, tag: str, version: str, *, prerelease: bool = False, pattern: str = "v*"
+    tmp_path: Path,
+    tag: str,
+    version: str,
+    *,
+    prerelease: bool = False,
+    pattern: str = "v*",
+    latest: str = "",
 ) -> tuple[int, str, str]:
-    """The release check step's script on a package.json `version` for a release `tag`:
-    (exit code, what it printed, the dist-tag it chose)."""
+    """The release check step's script on a package.json `version` for a release `tag`, the
+    registry's `latest` being `latest` (a stand-in `npm` answering `npm view`): (exit code,
+    what it printed, the outputs it wrote)."""
     script = _check_script(
         "Check the release tag against the package version", f", release_tag_pattern: '{pattern}'"
     )
@@ -291,13 +336,21 @@ def _run_release_check(
     (tmp_path / "check.sh").write_text(script)
     output = tmp_path / "output"
     output.write_text("")
+    stand_in = tmp_path / "bin"
+    stand_in.mkdir(exist_ok=True)
+    (stand_in / "npm").write_text('#!/bin/sh\n[ -n "$LATEST" ] || exit 1\necho "$LATEST"\n')
+    (stand_in / "npm").chmod(0o755)
+    prefix, suffix = tag_parts(pattern)
     env = {
-        "PATH": os.environ["PATH"],
-        "GITHUB_REF_NAME": tag,
+        "PATH": f"{stand_in}:{os.environ['PATH']}",
+        "TAG": tag,
         "GITHUB_OUTPUT": str(output),
-        "TAG_PREFIX": tag_prefix(pattern),
+        "TAG_PREFIX": prefix,
+        "TAG_SUFFIX": suffix,
         "PRERELEASE": "true" if prerelease else "false",
         "PRERELEASE_TAG": "next",
+        "PACKAGE": "@a/b",
+        "LATEST": latest,
     }
     proc = subprocess.run(
         ["bash", "-e", "check.sh"], cwd=tmp_path, env=env, capture_output=True, text=True
@@ -313,6 +366,10 @@ def _run_release_check(
         ("v1.2.3", "1.2.3", False, "*", "latest"),  # with one, under `*`
         ("widgets@1.2.3", "1.2.3", False, "widgets@*", "latest"),
         ("widgets@v1.2.3", "1.2.3", False, "widgets@*", "latest"),
+        ("release-1.2.3", "1.2.3", False, "release-*", "latest"),
+        ("v1.2.3-stable", "1.2.3", False, "v*-stable", "latest"),
+        ("v1.2.3-rc.1-stable", "1.2.3-rc.1", False, "v*-stable", "next"),
+        ("release/1.2.3", "1.2.3", False, "release/*", "latest"),
         ("v2.0.0-rc.1", "2.0.0-rc.1", True, "v*", "next"),
         ("v2.0.0-rc.1", "2.0.0-rc.1", False, "v*", "next"),  # a prerelease version: never latest
         ("v2.0.0", "2.0.0", True, "v*", "next"),  # a release marked prerelease
@@ -326,17 +383,35 @@ def test_the_release_check_reads_the_version_from_the_tag_and_chooses_the_dist_t
         tmp_path, tag, version, prerelease=prerelease, pattern=pattern
     )
     assert code == 0, printed
-    assert output == f"dist_tag={dist_tag}\n"
+    pre = "true" if prerelease or dist_tag == "next" else "false"
+    assert output == f"version={version}\nprerelease={pre}\ndist_tag={dist_tag}\n"
     assert printed == f"::notice::publishing {version} under the dist-tag {dist_tag}\n"
+
+
+@pytest.mark.parametrize(
+    ("version", "latest", "dist_tag"),
+    [
+        ("1.4.3", "1.5.0", "latest-1.4"),  # a backport
+        ("1.4.10", "1.4.9", "latest"),  # compared as versions, not as text
+        ("1.5.0", "1.5.0", "latest"),  # a re-run of the same release
+        ("2.0.0", "", "latest"),  # the first release
+    ],
+)
+def test_a_backport_gets_its_own_dist_tag_and_latest_stays_on_the_highest(
+    tmp_path: Path, version: str, latest: str, dist_tag: str
+) -> None:
+    code, printed, output = _run_release_check(tmp_path, f"v{version}", version, latest=latest)
+    assert code == 0, printed
+    assert output.endswith(f"dist_tag={dist_tag}\n")
 
 
 @pytest.mark.parametrize(
     ("tag", "version", "pattern", "tag_version", "suggested"),
     [
         ("v1.2.4", "1.2.3", "v*", "1.2.4", "v1.2.3"),
-        ("1.2.3", "1.2.30", "v*", "1.2.3", "v1.2.30"),
+        ("v1.2.3", "1.2.30", "v*", "1.2.3", "v1.2.30"),
         ("widgets@1.3.0", "1.2.3", "widgets@*", "1.3.0", "widgets@1.2.3"),
-        ("release-1.2.3", "1.2.3", "v*", "release-1.2.3", "v1.2.3"),
+        ("v1.2.4-stable", "1.2.3", "v*-stable", "1.2.4", "v1.2.3-stable"),
     ],
 )
 def test_a_release_tag_that_is_not_the_package_version_fails_naming_both(
@@ -348,6 +423,21 @@ def test_a_release_tag_that_is_not_the_package_version_fails_naming_both(
         f"::error file=package.json::the release tag '{tag}' is version '{tag_version}' but"
         f" package.json's version is '{version}'; nothing is published: release the tag"
         f" '{suggested}' or set the version in package.json\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("tag", "pattern"),
+    [("release-1.2.3", "v*"), ("v1.2.3", "v*-stable"), ("release-1.2.3", "release/*")],
+)
+def test_a_release_tag_the_pattern_does_not_match_names_no_version(
+    tmp_path: Path, tag: str, pattern: str
+) -> None:
+    code, printed, output = _run_release_check(tmp_path, tag, "1.2.3", pattern=pattern)
+    assert (code, output) == (1, "")
+    assert printed == (
+        f"::error::the release tag '{tag}' does not match the release tag pattern '{pattern}';"
+        " nothing is published\n"
     )
 
 

@@ -8,16 +8,15 @@ import pytest
 import yaml
 from conftest import errors, parse
 
-from components._core._catalog import pin
-from components._core._workflow import render
-from components._ecosystems.rubygems import rubygems_release
+from components._core._workflow import Job, render
+from components._ecosystems.rubygems import IMAGE_RUBY, RUNNER_IMAGE, rubygems_release
 from tools.synth import lint
 
 MANIFEST = """
 owner: Acme-Widgets
 defaults:
   visibility: public
-  rubygems: {ruby_version: "3.3", release_types: [published, prereleased]}
+  rubygems: {ruby_version: "3.2.3", release_types: [published, prereleased]}
 repositories:
   - name: widgets-rb
     rubygems: {}
@@ -37,7 +36,7 @@ def test_every_default_and_key_by_key_merge() -> None:
     rb, tools, docs = parse(MANIFEST).repositories
     assert rb.block("rubygems") is not None and tools.block("rubygems") is not None
     assert (rb.block("rubygems").ruby_version, rb.block("rubygems").gemspec) == (
-        "3.3",
+        "3.2.3",
         "widgets-rb.gemspec",
     )
     assert rb.block("rubygems").test_command == ("bundle", "exec", "rake")
@@ -53,7 +52,16 @@ def test_every_default_and_key_by_key_merge() -> None:
         .repositories[0]
         .block("rubygems")
     )
-    assert bare is not None and bare.ruby_version == "4.0"
+    assert bare is not None and bare.ruby_version == "3.2"
+
+
+def test_the_default_ruby_is_the_runner_images() -> None:
+    # The jobs' image (the release core's pin) and the Ruby it ships (actions/runner-images,
+    # images/ubuntu/Ubuntu2404-Readme.md: "Ruby 3.2.3"): a new image needs a new IMAGE_RUBY.
+    assert Job("j", "j", ()).runs_on == RUNNER_IMAGE == "ubuntu-24.04"
+    assert IMAGE_RUBY == "3.2"
+    for job in _workflow(0)["jobs"].values():
+        assert job["runs-on"] == RUNNER_IMAGE
 
 
 @pytest.mark.parametrize(
@@ -62,12 +70,26 @@ def test_every_default_and_key_by_key_merge() -> None:
         (
             "{ruby_version: 3.10}",
             "repositories[0].rubygems.ruby_version: 3.1 is a number in YAML (3.10 reads as"
-            " 3.1); quote the Ruby version, such as '4.0'",
+            " 3.1); quote the Ruby version, such as '3.2'",
         ),
         (
             "{ruby_version: jruby}",
             "repositories[0].rubygems.ruby_version: 'jruby' is not a Ruby version; expected one"
-            " such as '4.0' or '3.3.6'",
+            " such as '3.2' or '3.2.3'",
+        ),
+        (
+            "{ruby_version: '3.3'}",
+            "repositories[0].rubygems.ruby_version: '3.3' is not the Ruby of the runner image"
+            " ubuntu-24.04 (3.2): the workflow runs the image's own Ruby and sets up no other"
+            " (ruby/setup-ruby is a third-party action a private repository below plan"
+            " enterprise cannot allow); remove ruby_version, or set it to '3.2'",
+        ),
+        (
+            "{ruby_version: '3.20'}",
+            "repositories[0].rubygems.ruby_version: '3.20' is not the Ruby of the runner image"
+            " ubuntu-24.04 (3.2): the workflow runs the image's own Ruby and sets up no other"
+            " (ruby/setup-ruby is a third-party action a private repository below plan"
+            " enterprise cannot allow); remove ruby_version, or set it to '3.2'",
         ),
         (
             "{package: 'acme tools'}",
@@ -101,45 +123,119 @@ def test_gemspec_is_a_repository_key_only() -> None:
     ]
 
 
-def test_jobs_permissions_and_no_cache() -> None:
+def test_jobs_and_who_holds_the_write_token() -> None:
     workflow = _workflow(1)
-    test, publish = workflow["jobs"]["test"], workflow["jobs"]["publish"]
-    assert test["permissions"] == {"contents": "read", "packages": "read"}
-    assert publish["permissions"] == {"contents": "read", "packages": "write"}
-    assert (publish["environment"], publish["if"]) == (
-        "release",
-        "github.event_name == 'release'",
-    )
-    for job in (test, publish):
-        setup, install = job["steps"][1:3]
-        assert setup["uses"] == pin("ruby/setup-ruby").uses
-        assert setup["with"] == {"ruby-version": "3.3", "bundler-cache": False}
-        # The owner's private gems install with the job's token.
-        assert set(install["env"]) == {"BUNDLE_RUBYGEMS__PKG__GITHUB__COM"}
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["test", "package", "publish"]
+    for job in ("test", "package"):
+        assert jobs[job]["permissions"] == {"contents": "read", "packages": "read"}
+        check, install = jobs[job]["steps"][1:3]
+        assert check["name"] == "Check the runner's Ruby"
+        assert check["env"] == {
+            "RUBY_EXPECTED": "3.2.3",
+            "MANIFEST_KEY": "rubygems.ruby_version of the repository 'tools' in publishing.yaml",
+        }
+        # The owner's private gems install with the job's read token, outside the workspace.
+        assert install == {
+            "name": "Install dependencies",
+            "env": {
+                "BUNDLE_RUBYGEMS__PKG__GITHUB__COM": "${{ github.actor }}:${{ secrets.GITHUB_TOKEN }}",
+                "BUNDLE_PATH": "${{ runner.temp }}/bundle",
+            },
+            "run": "bundle install",
+        }
+    publish = jobs["publish"]
+    assert publish["permissions"] == {"packages": "write"}
+    assert (publish["environment"], publish["needs"]) == ("release", ["package"])
     assert workflow[True]["release"] == {"types": ["published", "prereleased"]}
+    # Only GitHub's own actions: nothing the plan of a private repository cannot allow.
+    actions = {s["uses"].split("@")[0] for j in jobs.values() for s in j["steps"] if "uses" in s}
+    assert actions == {
+        "actions/checkout",
+        "actions/upload-artifact",
+        "actions/download-artifact",
+    }
 
 
-def test_gem_is_checked_linked_built_and_pushed_to_the_owners_registry() -> None:
-    steps = _workflow(1)["jobs"]["publish"]["steps"]
+def test_the_package_job_checks_the_link_and_tag_and_builds_into_the_release_dir() -> None:
+    steps = _workflow(1)["jobs"]["package"]["steps"]
     assert [s["name"] for s in steps] == [
         "Check out",
-        "Set up Ruby",
+        "Check the runner's Ruby",
         "Install dependencies",
-        "Check the gem's repository link",
+        "Check the gemspec's metadata",
         "Check the release tag against the version",
-        "Build",
-        "Push",
+        "Build the gem",
+        "Record the release artifact's digest",
+        "Upload the release artifact",
     ]
     link = steps[3]
     assert link["env"]["LINK"] == "ssh://github.com/Acme-Widgets/tools"
     assert link["env"]["GEMSPEC"] == "gem/acme-tools.gemspec"
+    assert link["env"]["REGISTRY"] == "https://rubygems.pkg.github.com/acme-widgets"
     assert "acme-tools" not in link["run"]  # manifest values through env only
     assert "*[a-zA-Z]*) pre=true" in steps[4]["run"]  # a letter makes a gem prerelease
-    assert (
-        steps[-1]["run"]
-        == "gem push --host https://rubygems.pkg.github.com/acme-widgets release.gem"
-    )
-    assert steps[-1]["env"] == {"GEM_HOST_API_KEY": "Bearer ${{ secrets.GITHUB_TOKEN }}"}
+    assert steps[4]["env"]["TAG_PREFIX"] == "v" and "TAG_SUFFIX" not in steps[4]["env"]
+    build = steps[5]
+    assert build["env"] == {
+        "GEMSPEC": "gem/acme-tools.gemspec",
+        "RELEASE_DIR": "${{ runner.temp }}/release",
+    }
+    assert 'gem build "$GEMSPEC" --output "$RELEASE_DIR/$file"' in build["run"]
+    assert 'export SOURCE_DATE_EPOCH="$epoch"' in build["run"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "prefix", "suffix"),
+    [
+        ("release-*", "release-", ""),
+        ("widgets@*", "widgets@", ""),
+        ("v*-stable", "v", "-stable"),
+        ("release/*", "release/", ""),
+    ],
+)
+def test_the_tag_check_strips_the_patterns_prefix_and_suffix(
+    pattern: str, prefix: str, suffix: str
+) -> None:
+    text = MANIFEST.replace("name: tools\n", f"name: tools\n    release_tag_pattern: '{pattern}'\n")
+    repo = parse(text).repositories[1]
+    steps = yaml.safe_load(render(rubygems_release(repo, "publishing.yaml")))["jobs"]["package"][
+        "steps"
+    ]
+    env = steps[4]["env"]
+    assert (env["TAG_PREFIX"], env.get("TAG_SUFFIX", "")) == (prefix, suffix)
+
+
+def test_the_publish_job_pushes_the_built_gem_once_without_the_project() -> None:
+    steps = _workflow(1)["jobs"]["publish"]["steps"]
+    assert [s["name"] for s in steps] == [
+        "Download the release artifact",
+        "Check the release artifact's digest",
+        "Look the version up in the registry",
+        "Push the gem",
+        "Check the registry serves the gem",
+    ]
+    assert not any(s["name"] == "Check out" or "bundle" in s.get("run", "") for s in steps)
+    look_up, push, served = steps[2:]
+    host = "https://rubygems.pkg.github.com/acme-widgets"
+    registry = {
+        "HOST": host,
+        "GEM_FILE": "${{ needs.package.outputs.gem-file }}",
+        "RELEASE_DIR": "${{ runner.temp }}/release",
+        "TOKEN": "${{ secrets.GITHUB_TOKEN }}",
+    }
+    assert look_up["env"] == served["env"] == registry
+    assert look_up["id"] == "registry"
+    assert push["if"] == "steps.registry.outputs.published == 'false'"
+    assert push["run"] == f'gem push --host {host} "$RELEASE_DIR/$GEM_FILE"'
+    # The key gem push reads (GEM_HOST_API_KEY), in the push step's environment only.
+    assert push["env"] == {
+        "GEM_HOST_API_KEY": "Bearer ${{ secrets.GITHUB_TOKEN }}",
+        "GEM_FILE": "${{ needs.package.outputs.gem-file }}",
+        "RELEASE_DIR": "${{ runner.temp }}/release",
+    }
+    # The token reaches curl on its standard input only.
+    assert "--config -" in look_up["run"] and "$TOKEN" not in look_up["run"].split("|")[1]
 
 
 def test_workflows_are_lint_clean(tmp_path: Path) -> None:
@@ -153,36 +249,18 @@ def test_workflows_are_lint_clean(tmp_path: Path) -> None:
     assert lint(paths) == []
 
 
-RUBY_REFUSED = (
-    "publishing.yaml:{line}: repositories[0].rubygems: the rubygems workflow runs"
-    " ruby/setup-ruby, whose owner is not a GitHub Marketplace verified creator: GitHub"
-    " allows it by pattern, and applies patterns to public repositories only on plan {plan},"
-    " and this repository's visibility is {seen}; make the repository public (visibility:"
-    " public), or set plan: enterprise if the owner is on GitHub Enterprise Cloud"
-)
-
-
-# On free, a private repository that publishes is refused for its environment too
-# (tests/manifest/test_gates.py).
+# On free, a private repository that publishes is refused for its environment
+# (tests/manifest/test_gates.py); on pro and team nothing in the workflow needs a pattern.
 @pytest.mark.parametrize("plan", ["pro", "team"])
 @pytest.mark.parametrize(
-    ("entry", "seen"),
+    "entry",
     [
-        ("{name: b, rubygems: {}}", "private"),
-        ("{name: b, visibility: private, rubygems: {}}", "private"),
-        ("{name: b, adopt: true, rubygems: {}}", "kept as GitHub has it (adopted)"),
+        "{name: b, rubygems: {}}",
+        "{name: b, visibility: private, rubygems: {}}",
+        "{name: b, adopt: true, rubygems: {}}",
     ],
 )
-def test_a_gem_of_a_repository_patterns_do_not_reach_is_refused(
-    plan: str, entry: str, seen: str
-) -> None:
-    # ruby/setup-ruby is allowed by pattern only (its owner is not a verified creator), and
-    # outside Enterprise Cloud GitHub applies patterns to public repositories only.
-    text = f"owner: a\nplan: {plan}\nrepositories:\n  - {entry}\n"
-    assert errors(text) == [RUBY_REFUSED.format(line=4, plan=repr(plan), seen=seen)]
-    parse(
-        text.replace("{name: b,", "{name: b, visibility: public,").replace(
-            ", visibility: private", ""
-        )
-    )
-    parse(text.replace(f"plan: {plan}", "plan: enterprise"))
+def test_a_private_gem_is_accepted_below_enterprise(plan: str, entry: str) -> None:
+    (repo,) = parse(f"owner: a\nplan: {plan}\nrepositories:\n  - {entry}\n").repositories
+    assert repo.block("rubygems") is not None
+    assert repo.known_visibility in {"private", None}
