@@ -8,8 +8,8 @@ ghpublish generates, and the policy pack (``policy/``) runs them over every
   ``docker://image@sha256:<digest>`` count as pinned);
 - the workflow declares top-level ``permissions``;
 - no job holds a write permission the standard cannot justify from its steps:
-  ``packages: write`` only beside a publish (``npm publish``, ``docker push``, ``mvn
-  deploy``, ``gradle publish``, ``dotnet nuget push``, ``gem push``,
+  ``packages: write`` only beside a publish (``npm publish``, ``docker push``, ``skopeo
+  copy`` to a registry, ``mvn deploy``, ``gradle publish``, ``dotnet nuget push``, ``gem push``,
   ``docker/build-push-action`` with ``push``, an attestation pushed to the registry),
   ``id-token: write`` only beside an attestation or an OIDC login, ``attestations: write``
   only beside an attestation, ``artifact-metadata: write`` only beside an attestation pushed
@@ -266,6 +266,9 @@ def _publishes(step: StepFacts) -> bool:
 _PUBLISH_COMMANDS = (
     r"\b(npm|pnpm|yarn)\s+(npm\s+)?publish\b",
     r"\b(docker|podman)\s+(image\s+)?push\b|\bdocker\s+buildx\s+build\b[^\n]*--push\b",
+    # An image built elsewhere (an OCI archive) copied to a registry: `docker://` the last
+    # argument, the destination.
+    r"\bskopeo\s+copy\b[^\n]*[\s\"']docker://[^\s;]*(?:;|\n|$)",
     # `deploy`, or the goals `deploy:deploy` and `<plugin>:deploy-file` of the deploy plugin.
     r"\b(mvn|mvnw)\b[^\n]*[\s:]deploy\b",
     r"\b(gradle|gradlew)\b[^\n]*\spublish\w*",

@@ -232,6 +232,9 @@ def test_workflow_paths(path: str, expected: bool) -> None:
         ("dotnet pack --configuration Release", False),
         ("gem push --host https://rubygems.pkg.github.com/o widgets-1.0.0.gem", True),
         ("gem build widgets.gemspec", False),
+        ('skopeo copy --all "oci-archive:image.tar" "docker://ghcr.io/o/app:1.0.0"', True),
+        ('skopeo copy "docker://ghcr.io/o/app:1" "oci-archive:image.tar"', False),
+        ('skopeo inspect "docker://ghcr.io/o/app:1"', False),
     ],
 )
 def test_packages_write_is_justified_by_each_ecosystems_publish(
