@@ -225,12 +225,30 @@ _FREE_SCRIPT = "\n".join(
 )
 
 
-def _image_steps(images: tuple[PipelineImage, ...], token: str) -> tuple[Step, ...]:
+# After the checkouts: the Docker build provider hashes the whole context directory (but
+# what .dockerignore leaves out) to tell a changed context, and a checkout's `.git` differs
+# on every run: kept, every `up` would rebuild and every drift check report drift.
+_DROP_GIT_SCRIPT = "\n".join(
+    [
+        "while IFS= read -r dir; do",
+        '  rm -rf -- "$dir/.git"',
+        'done <<< "$CHECKOUTS"',
+        "",
+    ]
+)
+
+
+def _image_steps(
+    images: tuple[PipelineImage, ...], token: str, *, build: bool = True
+) -> tuple[Step, ...]:
     """What `pulumi up` needs to build the images of `build_from_pulumi` (none without
     them): each local path checked out (the image's repository at its default branch, with
     the pipeline's credential, nothing persisted; a git context is read by BuildKit itself),
     QEMU for the platforms the runner does not run natively, and Docker Buildx. The
-    registries' credentials are the stack's config (`ghpublish:registryCredentials`)."""
+    registries' credentials are the stack's config (`ghpublish:registryCredentials`).
+
+    The drift check (``build=False``) builds nothing, but the Docker build provider checks
+    a local Dockerfile's path on disk in previews too: it gets the checkouts only."""
     if not images:
         return ()
     steps: list[Step] = []
@@ -258,6 +276,16 @@ def _image_steps(images: tuple[PipelineImage, ...], token: str) -> tuple[Step, .
                 },
             )
         )
+    if local:
+        steps.append(
+            Step(
+                name="Drop the checkouts' git metadata",
+                env={"CHECKOUTS": "\n".join(str(image.path) for image in local)},
+                run=_DROP_GIT_SCRIPT,
+            )
+        )
+    if not build:
+        return tuple(steps)
     platforms = sorted({p for image in images for p in image.platforms})
     if any(p != NATIVE_PLATFORM for p in platforms):
         steps.append(
@@ -590,7 +618,15 @@ def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
             environment=PIPELINE_ENVIRONMENT,
             if_=when,
             concurrency=_stack_concurrency(shard),
-            steps=(*_prepare(pipeline), INSTALL_LOCKED, install, *mint, preview, report),
+            steps=(
+                *_prepare(pipeline),
+                INSTALL_LOCKED,
+                install,
+                *mint,
+                *_image_steps(_images(pipeline, shard), token, build=False),
+                preview,
+                report,
+            ),
         )
 
     return Workflow(

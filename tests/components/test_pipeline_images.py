@@ -103,12 +103,13 @@ def test_a_local_path_is_checked_out_and_qemu_and_buildx_are_set_up() -> None:
         "Install the program's locked requirements",
         "Check that the images' checkout directories are free",
         "Check out widgets for its image",
+        "Drop the checkouts' git metadata",
         "Set up QEMU",
         "Set up Docker Buildx",
         "pulumi up",
     ]
-    free, checkout, qemu, buildx = steps[3:7]
-    assert free["env"] == {"CHECKOUTS": "build/widgets"}
+    free, checkout, drop, qemu, buildx = steps[3:8]
+    assert free["env"] == drop["env"] == {"CHECKOUTS": "build/widgets"}
     assert checkout == {
         "name": "Check out widgets for its image",
         "uses": pin("actions/checkout").uses,
@@ -139,7 +140,28 @@ def test_a_git_context_needs_buildx_only_and_the_drift_check_nothing() -> None:
     spec = PipelineSpec(repository="publishing", images=(PipelineImage("gadgets"),))
     assert _names(_up_steps(spec))[3:] == ["Set up Docker Buildx", "pulumi up"]
     drift = render(pipeline_workflows(spec, "main", "publishing.yaml")[DRIFT_PATH])
-    assert "buildx" not in drift and "qemu" not in drift
+    assert "buildx" not in drift and "qemu" not in drift and "gadgets" not in drift
+
+
+def test_the_drift_check_checks_out_a_local_path_and_sets_up_no_builder() -> None:
+    """The Docker build provider opens a local Dockerfile in previews too (found by
+    tests/real/test_pipeline_realengine.py: the drift check failed without the checkout)."""
+    spec = PipelineSpec(
+        repository="publishing",
+        images=(PipelineImage("widgets", ("linux/arm64",), path="build/widgets"),),
+    )
+    data = yaml.safe_load(render(pipeline_workflows(spec, "main", "publishing.yaml")[DRIFT_PATH]))
+    assert _names(data["jobs"]["drift"]["steps"]) == [
+        "Check out",
+        "Set up Python",
+        "Install the program's locked requirements",
+        "Install the Pulumi CLI",
+        "Check that the images' checkout directories are free",
+        "Check out widgets for its image",
+        "Drop the checkouts' git metadata",
+        "pulumi preview --refresh --expect-no-changes",
+        "Report drift or a failed check",
+    ]
 
 
 def test_the_app_token_is_minted_before_the_checkout_that_uses_it() -> None:
@@ -185,6 +207,23 @@ def test_the_free_check_refuses_a_directory_the_manifest_repository_holds(tmp_pa
         " build_from_pulumi.path must name a directory it does not hold (the checkout of the"
         " image's repository would empty it)\n"
     )
+
+
+def test_the_checkouts_lose_their_git_metadata(tmp_path: Path) -> None:
+    """The Docker build provider hashes the context's every file: a `.git` that differs on
+    every run would rebuild on every `up` and be drift on every check (found by
+    tests/real/test_pipeline_realengine.py)."""
+    spec = PipelineSpec(repository="p", images=(PipelineImage("w", path="build/w"),))
+    drop = _up_steps(spec)[5]
+    (tmp_path / "build/w/.git").mkdir(parents=True)
+    (tmp_path / "build/w/Dockerfile").write_text("FROM scratch\n")
+    subprocess.run(
+        ["bash", "-e", "-c", drop["run"]],
+        cwd=tmp_path,
+        env={"CHECKOUTS": "build/w", "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    assert sorted(p.name for p in (tmp_path / "build/w").iterdir()) == ["Dockerfile"]
 
 
 def test_the_up_workflow_with_images_lints_clean(tmp_path: Path) -> None:

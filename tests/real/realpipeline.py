@@ -31,7 +31,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -289,15 +290,27 @@ def pulumi_actions(bin_dir: Path, log: list[dict[str, Any]]) -> Emulation:
     return run
 
 
-def recording(action: str, log: list[dict[str, Any]]) -> Emulation:
+def recording(action: str, log: list[dict[str, Any]], buildkitd: str | None = None) -> Emulation:
     """A stand-in that records its inputs (docker/setup-qemu-action at SETUP_QEMU,
     src/main.ts: registers binfmt handlers for `platforms`; docker/setup-buildx-action at
-    SETUP_BUILDX, src/main.ts: creates and boots a docker-container builder and makes it the
-    default). Here the Docker Engine's own BuildKit builds (see the module doc)."""
+    SETUP_BUILDX, src/main.ts: creates and boots a docker-container builder, registered in
+    DOCKER_CONFIG's buildx store, and makes it the one builds use). With ``buildkitd`` (a
+    BuildKit daemon's address on this machine), the Buildx stand-in registers a builder of
+    the `remote` driver there instead, in the same store: what the Docker build provider
+    looks for (a builder it can dial whose driver is not `docker`)."""
 
     def run(inputs: Mapping[str, str], env: dict[str, str], state: JobState) -> str:
         log.append({"action": action, **inputs})
-        return f"stand-in for {action}: recorded {json.dumps(dict(inputs), sort_keys=True)}"
+        done = f"stand-in for {action}: recorded {json.dumps(dict(inputs), sort_keys=True)}"
+        if buildkitd is not None and action == "docker/setup-buildx-action":
+            store = Path(env["DOCKER_CONFIG"]) / "buildx" / "instances"
+            store.mkdir(parents=True, exist_ok=True)
+            node = {"Name": "builder0", "Endpoint": buildkitd, "Platforms": None,
+                    "DriverOpts": {}, "Flags": None, "Files": None}  # fmt: skip
+            group = {"Name": "builder", "Driver": "remote", "Nodes": [node], "Dynamic": False}
+            (store / "builder").write_text(json.dumps(group))
+            done += f"; builder 'builder' (remote, {buildkitd}) registered"
+        return done
 
     return run
 
@@ -364,3 +377,38 @@ def gh_stand_in(directory: Path, repo: Path, base: str, head: str) -> Path:
     )
     script.chmod(0o755)
     return directory
+
+
+# Where a BuildKit daemon built for these tests lives (`go install
+# github.com/moby/buildkit/cmd/buildkitd@v0.16.0` with GOBIN set here), else on PATH.
+BUILDKITD = Path.home() / ".cache" / "ghpublish" / "buildkit" / "buildkitd"
+
+
+def buildkitd(directory: Path, registry: str) -> Iterator[str | None]:
+    """A BuildKit daemon on a unix socket under ``directory`` (its OCI worker; plain http to
+    the loopback ``registry``), yielding its address, stopped afterwards; None without the
+    binary."""
+    binary = BUILDKITD if BUILDKITD.exists() else shutil.which("buildkitd")
+    if binary is None:
+        yield None
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    socket = directory / "buildkitd.sock"
+    config = directory / "buildkitd.toml"
+    config.write_text(f'[registry."{registry}"]\n  http = true\n  insecure = true\n')
+    log = (directory / "buildkitd.log").open("w")
+    daemon = subprocess.Popen(
+        [str(binary), "--addr", f"unix://{socket}", "--root", str(directory / "root"),
+         "--config", str(config), "--oci-worker=true", "--containerd-worker=false"],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            if socket.exists() or daemon.poll() is not None:
+                break
+            time.sleep(0.1)
+        yield f"unix://{socket}" if socket.exists() else None
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+        log.close()
