@@ -17,7 +17,9 @@ other commit, input or action):
 - ``docker/setup-qemu-action`` and ``docker/setup-buildx-action`` (:func:`recording`):
   recording stand-ins. Registering QEMU's binfmt handlers needs a privileged container
   of Docker Hub's `tonistiigi/binfmt`, and Buildx's docker-container builder Docker Hub's
-  `moby/buildkit`, neither reachable here: the Docker Engine's own BuildKit builds.
+  `moby/buildkit`, neither reachable here: the Buildx stand-in registers a BuildKit daemon
+  running on this machine (:func:`buildkitd`) as a `remote` builder instead, in the same
+  buildx store, when there is one.
 
 The GitHub CLI of the review job (`gh api`) is a stand-in too (:func:`gh_stand_in`): the
 simulator holds no pull requests or commits, so it answers from the fixture repository
@@ -39,11 +41,13 @@ from typing import Any
 from workflow_runner import ActionFailedError, Emulation, Event, HarnessError, JobState
 
 __all__ = [
+    "BUILDKITD",
     "CHECKOUT",
     "PULUMI_ACTIONS",
     "SETUP_BUILDX",
     "SETUP_PYTHON",
     "SETUP_QEMU",
+    "buildkitd",
     "checkout",
     "commit_all",
     "gh_stand_in",
@@ -412,3 +416,4 @@ def buildkitd(directory: Path, registry: str) -> Iterator[str | None]:
         daemon.terminate()
         daemon.wait(timeout=30)
         log.close()
+        shutil.rmtree(directory, ignore_errors=True)
