@@ -19,8 +19,9 @@ from ._core._errors import GhpublishError
 from ._core._fields import _secret_name
 from ._core._spec import DEFAULT_PLAN, RELEASE_TAGS, Plan, RepositorySpec, Visibility
 from ._ecosystems.container._block import (
+    _pulumi_tag,
     _registry_username,
-    latest_problem,
+    pulumi_tags,
     registry_credential_problems,
 )
 from ._ecosystems.container._spec import DEFAULT_PLATFORMS, GHCR, ContainerSpec, PulumiBuildSpec
@@ -33,7 +34,6 @@ from ._manifest import (
     _registry_host,
     _repo_path,
     _stage,
-    _tag,
     _tag_pattern,
     default_tags,
 )
@@ -48,8 +48,8 @@ class BuildFromPulumiArgs(TypedDict):
     ref: NotRequired[pulumi.Input[str]]
     """Git branch or tag built from the git URL (default the default branch)."""
     tags: NotRequired[pulumi.Input[list[str]]]
-    """Tags pushed (default: the ref; `edge` for a path). Never `latest` beside the release
-    workflow, which writes it."""
+    """Tags pushed, each under `pulumi-` (`edge` is pushed as `pulumi-edge`; default: the
+    ref; `edge` for a path): never a tag the release workflow pushes."""
     cache: NotRequired[pulumi.Input[bool]]
     """Read and write a registry cache, `<image>:buildcache` (default true)."""
     revision: NotRequired[pulumi.Input[str]]
@@ -132,7 +132,7 @@ def _pulumi_build(build: Mapping[str, object], branch: str) -> PulumiBuildSpec:
         ref = ref or branch
     tags = build.get("tags")
     resolved = (
-        tuple(dict.fromkeys(_tag(t) for t in tags))  # type: ignore[attr-defined]
+        pulumi_tags(_pulumi_tag(t) for t in tags)  # type: ignore[attr-defined]
         if tags
         else default_tags(ref)  # type: ignore[arg-type]
     )
@@ -175,7 +175,7 @@ def container_spec(
 
 
 def _publishing_checks(container: ContainerSpec) -> ContainerSpec:
-    """The release workflow's own rules: registry credentials, and `latest` left to it."""
+    """The release workflow's own rules: registry credentials."""
     # On ghcr.io a user name serves the Pulumi-time build only (the workflow takes
     # GITHUB_TOKEN), so only a password secret is out of place there.
     username = container.registry_username if container.registry != GHCR else None
@@ -186,10 +186,6 @@ def _publishing_checks(container: ContainerSpec) -> ContainerSpec:
         _registry_username(container.registry_username)
     if container.registry_password_secret is not None:
         _secret_name(container.registry_password_secret)
-    build = container.build_from_pulumi
-    latest = latest_problem(build.tags) if build is not None else None
-    if latest is not None:
-        problems.append(("build_from_pulumi.tags", latest))
     if problems:
         raise ValueError("; ".join(f"container.{key}: {message}" for key, message in problems))
     return container

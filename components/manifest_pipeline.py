@@ -6,6 +6,7 @@
 __all__ = [
     "ManifestPipeline",
     "ManifestPipelineArgs",
+    "PipelineImageArgs",
     "PipelineSettingsArgs",
     "PipelineShardArgs",
 ]
@@ -17,9 +18,9 @@ import pulumi
 from ._core._catalog import pin
 from ._core._component import Component, deployment_environment, managed_file
 from ._core._fields import _secret_name
-from ._core._spec import PipelineShard, PipelineSpec
+from ._core._spec import PipelineImage, PipelineShard, PipelineSpec
 from ._core._workflow import render
-from ._manifest._pipeline import _client_id, _cron, _stack
+from ._manifest._pipeline import _checkout_path, _client_id, _cron, _stack
 from ._manifest._pipeline_workflows import (
     DEPLOY_PATH,
     DRIFT_PATH,
@@ -40,6 +41,22 @@ class PipelineShardArgs(TypedDict):
     """The Pulumi stack that manages the shard."""
     drift_schedule: pulumi.Input[str]
     """Cron schedule (UTC) of the shard's drift check."""
+
+
+class PipelineImageArgs(TypedDict):
+    """An image `pulumi up` builds (`build_from_pulumi`): the `up` job prepares its build."""
+
+    repository: pulumi.Input[str]
+    """The repository the image is built from, under the same owner."""
+    platforms: NotRequired[pulumi.Input[list[str]]]
+    """Platforms built (default `["linux/amd64"]`): QEMU is set up for any other."""
+    path: NotRequired[pulumi.Input[str]]
+    """The local checkout the build reads, inside the manifest repository (default none:
+    BuildKit reads the repository's git URL)."""
+    branch: NotRequired[pulumi.Input[str]]
+    """The branch checked out into `path` (default `main`)."""
+    shard: NotRequired[pulumi.Input[str]]
+    """The shard whose stack builds the image (default none: unsharded)."""
 
 
 class PipelineSettingsArgs(TypedDict):
@@ -70,6 +87,9 @@ class PipelineSettingsArgs(TypedDict):
     shards: NotRequired[pulumi.Input[list[PipelineShardArgs]]]
     """A sharded manifest's stacks: a `pulumi up` and a drift-check job each (default none:
     the one `stack`)."""
+    images: NotRequired[pulumi.Input[list[PipelineImageArgs]]]
+    """The images `pulumi up` builds: the `up` job checks out their local paths and sets up
+    QEMU and Buildx (default none: the job runs `pulumi up` only)."""
 
 
 class ManifestPipelineArgs(TypedDict):
@@ -100,6 +120,9 @@ class ManifestPipelineArgs(TypedDict):
     shards: NotRequired[pulumi.Input[list[PipelineShardArgs]]]
     """A sharded manifest's stacks: a `pulumi up` and a drift-check job each (default none:
     the one `stack`)."""
+    images: NotRequired[pulumi.Input[list[PipelineImageArgs]]]
+    """The images `pulumi up` builds: the `up` job checks out their local paths and sets up
+    QEMU and Buildx (default none: the job runs `pulumi up` only)."""
     repository: pulumi.Input[str]
     """Name of the manifest repository."""
     branch: NotRequired[pulumi.Input[str]]
@@ -150,6 +173,29 @@ def _shards(given: list[PipelineShardArgs] | None) -> tuple[PipelineShard, ...]:
     return tuple(shards)
 
 
+def _images(given: list[PipelineImageArgs] | None) -> tuple[PipelineImage, ...]:
+    """The images `pulumi up` builds, checked: a path inside the manifest repository."""
+    images = []
+    for image in given or []:
+        path = image.get("path")
+        if path is not None and _checkout_path(path) is None:  # type: ignore[arg-type]
+            raise ValueError(
+                f"images: {image['repository']}: path {path!r} is not inside the manifest"
+                " repository, where the `up` job checks it out; expected a directory inside"
+                " it, such as 'build/<repository>'"
+            )
+        images.append(
+            PipelineImage(
+                repository=image["repository"],  # type: ignore[arg-type]
+                platforms=tuple(image.get("platforms") or ("linux/amd64",)),  # type: ignore[arg-type]
+                path=_checkout_path(path) if path is not None else None,  # type: ignore[arg-type]
+                branch=image.get("branch") or "main",  # type: ignore[arg-type]
+                shard=image.get("shard") or "",  # type: ignore[arg-type]
+            )
+        )
+    return tuple(images)
+
+
 def _spec(args: ManifestPipelineArgs) -> PipelineSpec:
     defaults = PipelineSpec(repository=args["repository"])  # type: ignore[arg-type]
     client_id = args.get("github_app_client_id")
@@ -173,6 +219,7 @@ def _spec(args: ManifestPipelineArgs) -> PipelineSpec:
         app_permissions=_app_permissions(args.get("github_app_permissions"))  # type: ignore[arg-type]
         or defaults.app_permissions,
         shards=_shards(args.get("shards")),  # type: ignore[arg-type]
+        images=_images(args.get("images")),  # type: ignore[arg-type]
     )
 
 

@@ -13,12 +13,12 @@ import pulumi_github as github
 
 from ._core._component import Component
 from ._core._errors import ConfigError
-from ._core._spec import OrgSpec, PipelineSpec, RepositorySpec, patterns_apply
+from ._core._spec import OrgSpec, PipelineImage, PipelineSpec, RepositorySpec, patterns_apply
 from ._manifest import load_manifest, manifest_name, select_shard
 from ._registry import ECOSYSTEMS
 from ._registry_credentials import RegistryLogin, registry_logins
 from .container_publishing import ContainerSettingsArgs
-from .manifest_pipeline import PipelineSettingsArgs
+from .manifest_pipeline import PipelineImageArgs, PipelineSettingsArgs
 from .org_standards import (
     OrgStandards,
     OrgStandardsArgs,
@@ -306,7 +306,23 @@ def _pipeline_args(pipeline: PipelineSpec) -> PipelineSettingsArgs:
             {"name": shard.name, "stack": shard.stack, "drift_schedule": shard.drift_schedule}
             for shard in pipeline.shards
         ]
+    if pipeline.images:
+        settings["images"] = [_image_args(image) for image in pipeline.images]
     return settings
+
+
+def _image_args(image: PipelineImage) -> PipelineImageArgs:
+    """What the `up` job prepares for one image built by `pulumi up`."""
+    args: PipelineImageArgs = {
+        "repository": image.repository,
+        "platforms": list(image.platforms),
+        "branch": image.branch,
+    }
+    if image.path is not None:
+        args["path"] = image.path
+    if image.shard:
+        args["shard"] = image.shard
+    return args
 
 
 def _standards_args(

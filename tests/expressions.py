@@ -4,7 +4,8 @@ What it knows, as GitHub's "Evaluate expressions in workflows and actions" refer
 literals (`'text'` with `''` for a quote, numbers, `true`, `false`, `null`), property access
 (`a.b`, `a['b']`), `!`, `==`, `!=` (loose equality; strings compare case-insensitively),
 `&&`, `||` (both return an operand, not a boolean), parentheses, and the functions
-`contains(search, item)` and `startsWith(search, value)` (case-insensitive). Contexts are
+`contains(search, item)` and `startsWith(search, value)` (case-insensitive), and the status
+checks `success()`, `failure()`, `always()`, `cancelled()` (see JOB_STATUS). Contexts are
 what the caller passes (`github`, `secrets`, `env`, `inputs`, ...).
 
 Everything else is refused with :class:`ExpressionError`: an unknown context, property,
@@ -20,7 +21,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ExpressionError", "Open", "condition", "evaluate", "interpolate", "to_string"]
+__all__ = [
+    "JOB_STATUS",
+    "STATUS_FUNCTIONS",
+    "ExpressionError",
+    "Open",
+    "condition",
+    "evaluate",
+    "interpolate",
+    "to_string",
+]
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -131,6 +141,10 @@ def _starts_with(search: Any, value: Any) -> bool:
 
 
 _FUNCTIONS = {"contains": (2, _contains), "startswith": (2, _starts_with)}
+# The status check functions of a step's `if:`; the job's status so far is read from the
+# contexts under JOB_STATUS (`success` or `failure`; no run here is ever cancelled).
+STATUS_FUNCTIONS = ("success", "failure", "always", "cancelled")
+JOB_STATUS = "__job_status__"
 
 
 class _Parser:
@@ -226,6 +240,12 @@ class _Parser:
                 self.take()
                 args.append(self.or_())
         self.take(")")
+        if name.lower() in STATUS_FUNCTIONS:
+            if args:
+                raise self.fail(f"{name}() takes no arguments")
+            status = self.contexts.get(JOB_STATUS, "success")
+            return {"success": status == "success", "failure": status == "failure",
+                    "always": True, "cancelled": False}[name.lower()]  # fmt: skip
         if name.lower() not in _FUNCTIONS:
             raise self.fail(f"function {name}() is not supported by this evaluator")
         arity, function = _FUNCTIONS[name.lower()]

@@ -44,6 +44,7 @@ at another commit) raises :class:`HarnessError`: the test fails instead of passi
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -56,7 +57,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from expressions import ExpressionError, Open, condition, interpolate, to_string
+from expressions import (
+    JOB_STATUS,
+    STATUS_FUNCTIONS,
+    ExpressionError,
+    Open,
+    condition,
+    interpolate,
+    to_string,
+)
 
 __all__ = [
     "GITHUB_NPM_REGISTRY",
@@ -198,6 +207,12 @@ class RunResult:
         return self.jobs[job_id]
 
 
+def _checks_status(when: object) -> bool:
+    """Whether an `if:` calls a status check function (else it means `success() && ...`)."""
+    names = "|".join(STATUS_FUNCTIONS)
+    return isinstance(when, str) and re.search(rf"\b(?:{names})\s*\(", when, re.I) is not None
+
+
 def _load(text: str) -> dict[str, Any]:
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
@@ -244,16 +259,22 @@ class WorkflowRunner:
         github_token: str | None = None,
         environments: Mapping[str, str] | None = None,
         hosts: Mapping[str, str] | None = None,
+        deploy_branches: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
         runner_env: Mapping[str, str] | None = None,
     ) -> None:
         """`tokens`: the registry token per `packages` permission (`write`, `read`, `none`);
         `github_token`, when given, is `secrets.GITHUB_TOKEN` in every job (a wrong token);
         `environments`: the tag pattern each environment's deployment policy admits (the
         only policy kind ghpublish makes: no branch deploys); `hosts`: GitHub addresses and
-        the loopback address standing for each; `runner_env`: variables the runner machine
-        sets for every job (such as where its tools find the CA of a loopback stand-in)."""
-        self.runner_env = dict(runner_env or {})
+        the loopback address standing for each; `deploy_branches`: environments whose policy
+        admits a branch pattern instead (the manifest pipeline's `ghpublish`); `secrets`:
+        the repository's and environments' secrets besides GITHUB_TOKEN; `runner_env`: what
+        the runner machine itself sets (its Docker Engine, its pip configuration)."""
         self.environments = dict(environments or {})
+        self.deploy_branches = dict(deploy_branches or {})
+        self.secrets = dict(secrets or {})
+        self.runner_env = dict(runner_env or {})
         self.hosts = {GITHUB_NPM_REGISTRY: registry.rstrip("/"), **(hosts or {})}
         for address in self.hosts.values():
             if not address.startswith(("http://127.0.0.1:", "127.0.0.1:")):
@@ -307,17 +328,21 @@ class WorkflowRunner:
         if event.name not in on:
             return False
         spec = on[event.name] or {}
+        if event.name == "schedule":
+            return any(entry.get("cron") == event.payload.get("schedule") for entry in spec)
         unknown = set(spec) - {"types", "branches"}
         if unknown:
             raise HarnessError(f"on.{event.name}: {sorted(unknown)} not emulated")
         if "types" in spec and event.action not in spec["types"]:
             return False
         if "branches" in spec:
-            if event.name != "pull_request":
+            if event.name not in ("pull_request", "pull_request_target", "push"):
                 raise HarnessError(f"on.{event.name}.branches not emulated")
             patterns = spec["branches"]
             if any(any(c in p for c in "*?[!") for p in patterns):
                 raise HarnessError(f"branch patterns {patterns} not emulated")
+            if event.name == "push":
+                return event.ref_type == "branch" and event.ref_name in patterns
             return event.base_ref in patterns
         return True
 
@@ -356,6 +381,15 @@ class WorkflowRunner:
         name = job.get("environment")
         if name is None:
             return ""
+        if name in self.deploy_branches:
+            branch = self.deploy_branches[name]
+            if event.ref_type == "branch" and fnmatch.fnmatchcase(event.ref_name, branch):
+                return ""
+            kind = "Tag" if event.ref_type == "tag" else "Branch"
+            return (
+                f'{kind} "{event.ref_name}" is not allowed to deploy to {name} due to environment'
+                " protection rules."
+            )
         if name not in self.environments:
             raise HarnessError(f"environment {name!r}: its deployment policy was not given")
         pattern = self.environments[name]
@@ -387,7 +421,7 @@ class WorkflowRunner:
         contexts = {"github": self._github(event, "", self.workdir), "inputs": {}, "env": {}}
         if not isinstance(concurrency, dict):
             return self._text(concurrency, contexts), False
-        unknown = set(concurrency) - {"group", "cancel-in-progress"}
+        unknown = set(concurrency) - {"group", "cancel-in-progress", "queue"}
         if unknown:
             raise HarnessError(f"concurrency: {sorted(unknown)} not emulated")
         cancel = concurrency.get("cancel-in-progress", False)
@@ -426,9 +460,7 @@ class WorkflowRunner:
         self._artifacts = result.artifacts
         for job_id in self._order(jobs):
             if job_id in again:
-                result.jobs[job_id] = self._job(
-                    job_id, jobs[job_id], event, result, f"-attempt{result.attempt}"
-                )
+                result.jobs[job_id] = self._job(job_id, jobs[job_id], event, result, "-rerun")
             else:
                 result.jobs[job_id] = previous.jobs[job_id]
         return result
@@ -462,9 +494,8 @@ class WorkflowRunner:
             path.mkdir(parents=True)
         env_workflow = {k: str(v) for k, v in (self.workflow.get("env") or {}).items()}
         contexts: dict[str, Any] = {
-            # `github.token` and `secrets.GITHUB_TOKEN` are the same token.
             "github": {**self._github(event, job_id, workspace), "token": self._token(job)},
-            "secrets": {"GITHUB_TOKEN": self._token(job)},
+            "secrets": {**self.secrets, "GITHUB_TOKEN": self._token(job)},
             "inputs": {},
             "env": env_workflow,
             "needs": {
@@ -472,7 +503,12 @@ class WorkflowRunner:
                 for n in self._needs(job)
             },
             "steps": {},
-            "runner": {"temp": str(temp), "os": "Linux", "arch": "X64"},
+            "runner": {
+                "temp": str(temp),
+                "os": "Linux",
+                "arch": "X64",
+                "tool_cache": self._tool_cache(),
+            },
         }
         if any(run.jobs[n].status != "success" for n in self._needs(job)):
             return JobResult(job_id, "skipped")
@@ -527,6 +563,7 @@ class WorkflowRunner:
                 "RUNNER_ENVIRONMENT": "github-hosted",
                 # The runner's npm: its default registry is out of reach, nothing else is set.
                 "NPM_CONFIG_GLOBALCONFIG": str(self._global_npmrc(root)),
+                "RUNNER_TOOL_CACHE": self._tool_cache(),
                 **self.runner_env,
                 **env_workflow,
             },
@@ -538,9 +575,11 @@ class WorkflowRunner:
         result = JobResult(job_id, "success")
         for index, step in enumerate(job.get("steps") or []):
             name = str(step.get("name") or step.get("uses") or step.get("run", "")[:40])
-            if result.status == "failure":
+            # A step runs after a failure only when its `if:` checks the status itself.
+            if result.status == "failure" and not _checks_status(step.get("if")):
                 result.steps.append(StepResult(name, "skipped"))
                 continue
+            contexts[JOB_STATUS] = result.status
             outcome = self._step(job_id, index, step, contexts, state)
             outcome.name = name
             result.steps.append(outcome)
@@ -553,6 +592,10 @@ class WorkflowRunner:
             except ExpressionError as exc:
                 raise HarnessError(f"job {job_id}: outputs: {exc}") from exc
         return result
+
+    def _tool_cache(self) -> str:
+        """The runner's tool cache: the machine's (`runner_env`), else one of this run's."""
+        return self.runner_env.get("RUNNER_TOOL_CACHE") or str(self.workdir / "tool-cache")
 
     def _global_npmrc(self, root: Path) -> Path:
         path = root / "global-npmrc"

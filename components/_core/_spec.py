@@ -19,6 +19,7 @@ __all__ = [
     "EnvironmentSpec",
     "OrgSpec",
     "OrgStandardsSpec",
+    "PipelineImage",
     "PipelineSpec",
     "Plan",
     "RepositorySpec",
@@ -195,6 +196,24 @@ class PipelineShard:
 
 
 @dataclass(frozen=True)
+class PipelineImage:
+    """An image `pulumi up` builds (`build_from_pulumi`): what the pipeline's `up` job
+    prepares for it."""
+
+    # The repository the image is built from, under the same owner.
+    repository: str
+    # The platforms built: QEMU emulates those the runner does not run natively.
+    platforms: tuple[str, ...] = ("linux/amd64",)
+    # The local checkout the build reads, relative to the program (inside the manifest
+    # repository's checkout); None: BuildKit reads the repository's git URL itself.
+    path: str | None = None
+    # The branch checked out into `path` (the repository's default branch).
+    branch: str = "main"
+    # The shard whose stack builds it ("" unsharded): that shard's `up` job prepares it.
+    shard: str = ""
+
+
+@dataclass(frozen=True)
 class PipelineSpec:
     """The manifest repository's own workflows: review, `pulumi up`, drift check."""
 
@@ -222,6 +241,9 @@ class PipelineSpec:
     # A sharded manifest's stacks, one per shard in manifest order: the pipeline runs each
     # (then `stack` and `drift_schedule` are its own shard's). Empty: one stack, `stack`.
     shards: tuple[PipelineShard, ...] = ()
+    # The images `pulumi up` builds, in manifest order: the `up` job checks out their local
+    # paths and sets up QEMU and Buildx for them (none: the job stays as it is).
+    images: tuple[PipelineImage, ...] = ()
 
 
 @dataclass(frozen=True)

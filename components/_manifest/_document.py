@@ -13,7 +13,13 @@ from pydantic_core import core_schema
 from .._core._fields import _BUILTIN, Loc, Login, _Block, _pick
 from .._core._spec import OrgSpec, RepositorySpec
 from .._registry import ECOSYSTEMS
-from ._pipeline import ManifestRepository, _resolve_pipeline, with_app_permissions, with_shards
+from ._pipeline import (
+    ManifestRepository,
+    _resolve_pipeline,
+    with_app_permissions,
+    with_images,
+    with_shards,
+)
 from ._plan import PLAN_FIELD, PlanName, org_plan_problems, plan_problems
 from ._repository import (
     OrgStandards,
@@ -153,5 +159,6 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
     own = manifest.manifest_repository
     if pipeline is not None and own is not None:
         pipeline = with_shards(pipeline, own, shards, problems)
+        pipeline = with_images(pipeline, repos, shards, problems)
     org = dataclasses.replace(org, pipeline=pipeline, standards=org_standards, shards=shards)
     return org, problems

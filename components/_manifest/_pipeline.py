@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import posixpath
 import re
 import typing
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +15,7 @@ from .._core._fields import Loc, RepoName, SecretName, _Block, _full_match, _num
 from .._core._spec import (
     APP_MEMBERS,
     APP_ORG_ADMINISTRATION,
+    PipelineImage,
     PipelineShard,
     PipelineSpec,
     RepositorySpec,
@@ -254,3 +256,66 @@ def with_shards(
     return dataclasses.replace(
         pipeline, stack=home.stack, drift_schedule=home.drift_schedule, shards=entries
     )
+
+
+def _checkout_path(path: str) -> str | None:
+    """``path`` as the `up` job checks it out, or None when actions/checkout cannot place a
+    repository there: outside the workspace (the manifest repository's checkout), or the
+    workspace itself."""
+    normal = posixpath.normpath(path)
+    if normal.startswith("/") or normal == "." or normal == ".." or normal.startswith("../"):
+        return None
+    return normal
+
+
+def with_images(
+    pipeline: PipelineSpec,
+    repos: typing.Sequence[RepositorySpec],
+    shards: tuple[ShardSpec, ...],
+    problems: list[tuple[Loc, str]],
+) -> PipelineSpec:
+    """The images `pulumi up` builds, which the pipeline's `up` job prepares: a local
+    `build_from_pulumi.path` must lie inside the manifest repository's checkout, the one
+    place actions/checkout writes to, and be the checkout of one repository only."""
+    shard_of = {name: shard.name for shard in shards for name in shard.repositories}
+    images: list[PipelineImage] = []
+    paths: dict[str, int] = {}
+    for index, repo in enumerate(repos):
+        container = repo.container
+        if container is None or container.build_from_pulumi is None:
+            continue
+        given = container.build_from_pulumi.path
+        path = _checkout_path(given) if given is not None else None
+        where: Loc = ("repositories", index, "container", "build_from_pulumi", "path")
+        if given is not None and path is None:
+            problems.append(
+                (
+                    where,
+                    f"{excerpt(given)} is not inside the manifest repository, where the"
+                    f" pipeline's `up` job checks out {repo.name} for the build (actions/checkout"
+                    " writes under its workspace only); expected a directory inside it that the"
+                    f" repository does not hold, such as 'build/{repo.name}'",
+                )
+            )
+            continue
+        if path is not None:
+            other = paths.setdefault(path, index)
+            if other != index:
+                problems.append(
+                    (
+                        where,
+                        f"{excerpt(given)} is the checkout of repositories[{other}] already;"
+                        " give each repository its own directory",
+                    )
+                )
+                continue
+        images.append(
+            PipelineImage(
+                repository=repo.name,
+                platforms=container.platforms,
+                path=path,
+                branch=repo.default_branch,
+                shard=shard_of.get(repo.name, ""),
+            )
+        )
+    return dataclasses.replace(pipeline, images=tuple(images))

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 from .._core._catalog import pin
-from .._core._spec import STANDARD_VERSION, PipelineShard, PipelineSpec
+from .._core._spec import STANDARD_VERSION, PipelineImage, PipelineShard, PipelineSpec
 from .._core._steps import READ_CODE, checkout
 from .._core._workflow import Concurrency, Job, Permission, Step, Workflow
 
@@ -146,6 +146,11 @@ def _prepare(pipeline: PipelineSpec, *, history: bool = False) -> tuple[Step, ..
     )
 
 
+def _images(pipeline: PipelineSpec, shard: PipelineShard) -> tuple[PipelineImage, ...]:
+    """The images the shard's stack builds (every image, unsharded)."""
+    return tuple(image for image in pipeline.images if image.shard == shard.name)
+
+
 def _suffix(shard: PipelineShard) -> str:
     return f"-{shard.name}" if shard.name else ""
 
@@ -198,6 +203,107 @@ def _credentials(pipeline: PipelineSpec, *, drift: bool) -> tuple[tuple[Step, ..
         )
         return (mint,), "${{ steps." + APP_TOKEN_STEP + ".outputs.token }}"
     return (), _secret(pipeline.token_secret)
+
+
+# The platform the runner (ubuntu-24.04, x86-64) builds natively; QEMU emulates the others.
+NATIVE_PLATFORM = "linux/amd64"
+
+# Before a repository is checked out into its image's directory: actions/checkout empties
+# a directory that holds something else, which would be the manifest repository's files.
+_FREE_SCRIPT = "\n".join(
+    [
+        "while IFS= read -r dir; do",
+        '  if [ -e "$dir" ]; then',
+        '    echo "::error title=Image checkout::$dir exists in the manifest repository;'
+        " build_from_pulumi.path must name a directory it does not hold (the checkout of the"
+        " image's repository would empty it)\"",
+        "    exit 1",
+        "  fi",
+        'done <<< "$CHECKOUTS"',
+        "",
+    ]
+)
+
+
+# After the checkouts: the Docker build provider hashes the whole context directory (but
+# what .dockerignore leaves out) to tell a changed context, and a checkout's `.git` differs
+# on every run: kept, every `up` would rebuild and every drift check report drift.
+_DROP_GIT_SCRIPT = "\n".join(
+    [
+        "while IFS= read -r dir; do",
+        '  rm -rf -- "$dir/.git"',
+        'done <<< "$CHECKOUTS"',
+        "",
+    ]
+)
+
+
+def _image_steps(
+    images: tuple[PipelineImage, ...], token: str, *, build: bool = True
+) -> tuple[Step, ...]:
+    """What `pulumi up` needs to build the images of `build_from_pulumi` (none without
+    them): each local path checked out (the image's repository at its default branch, with
+    the pipeline's credential, nothing persisted; a git context is read by BuildKit itself),
+    QEMU for the platforms the runner does not run natively, and Docker Buildx. The
+    registries' credentials are the stack's config (`ghpublish:registryCredentials`).
+
+    The drift check (``build=False``) builds nothing, but the Docker build provider checks
+    a local Dockerfile's path on disk in previews too: it gets the checkouts only."""
+    if not images:
+        return ()
+    steps: list[Step] = []
+    local = [image for image in images if image.path is not None]
+    if local:
+        steps.append(
+            Step(
+                name="Check that the images' checkout directories are free",
+                env={"CHECKOUTS": "\n".join(str(image.path) for image in local)},
+                run=_FREE_SCRIPT,
+            )
+        )
+    base = checkout()
+    for image in local:
+        steps.append(
+            Step(
+                name=f"Check out {image.repository} for its image",
+                uses=base.uses,
+                with_={
+                    **base.with_,
+                    "repository": "${{ github.repository_owner }}/" + image.repository,
+                    "ref": image.branch,
+                    "path": str(image.path),
+                    "token": token,
+                },
+            )
+        )
+    if local:
+        steps.append(
+            Step(
+                name="Drop the checkouts' git metadata",
+                env={"CHECKOUTS": "\n".join(str(image.path) for image in local)},
+                run=_DROP_GIT_SCRIPT,
+            )
+        )
+    if not build:
+        return tuple(steps)
+    platforms = sorted({p for image in images for p in image.platforms})
+    if any(p != NATIVE_PLATFORM for p in platforms):
+        steps.append(
+            Step(
+                name="Set up QEMU",
+                uses=pin("docker/setup-qemu-action"),
+                with_={"platforms": ",".join(platforms), "cache-image": False},
+            )
+        )
+    steps.append(
+        Step(
+            name="Set up Docker Buildx",
+            uses=pin("docker/setup-buildx-action"),
+            # No cached buildx binary: a poisoned cache would reach the pushed images.
+            with_={"platforms": ",".join(platforms), "cache-binary": False},
+        )
+    )
+    return tuple(steps)
 
 
 def _pulumi_env(token: str) -> dict[str, str]:
@@ -367,8 +473,9 @@ def pipeline_review(pipeline: PipelineSpec, branch: str, source: str) -> Workflo
 
 
 def pipeline_deploy(pipeline: PipelineSpec, branch: str, source: str) -> Workflow:
-    """On the default branch: the hashed lock, then `pulumi up` with the org administration token; a
-    job per shard, each in its stack's concurrency group."""
+    """On the default branch: the hashed lock, then `pulumi up` with the org administration
+    token; a job per shard, each in its stack's concurrency group. A stack that builds
+    images from Pulumi gets what the builds need first (:func:`_image_steps`)."""
     mint, token = _credentials(pipeline, drift=False)
     jobs = tuple(
         Job(
@@ -382,6 +489,7 @@ def pipeline_deploy(pipeline: PipelineSpec, branch: str, source: str) -> Workflo
                 *_prepare(pipeline),
                 INSTALL_LOCKED,
                 *mint,
+                *_image_steps(_images(pipeline, shard), token),
                 _pulumi(pipeline, "up", token, shard.stack),
             ),
         )
@@ -510,7 +618,15 @@ def pipeline_drift(pipeline: PipelineSpec, source: str) -> Workflow:
             environment=PIPELINE_ENVIRONMENT,
             if_=when,
             concurrency=_stack_concurrency(shard),
-            steps=(*_prepare(pipeline), INSTALL_LOCKED, install, *mint, preview, report),
+            steps=(
+                *_prepare(pipeline),
+                INSTALL_LOCKED,
+                install,
+                *mint,
+                *_image_steps(_images(pipeline, shard), token, build=False),
+                preview,
+                report,
+            ),
         )
 
     return Workflow(

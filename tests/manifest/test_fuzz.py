@@ -207,7 +207,7 @@ def container_blocks(draw: st.DrawFn, index: int) -> dict[str, Any]:
                 [
                     True,
                     {"ref": "v1.2.3"},
-                    {"path": "../src"},
+                    {"path": f"build/src-{index}"},
                     {"tags": ["a", "1.0"]},
                     {"cache": False},
                 ]

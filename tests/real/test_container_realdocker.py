@@ -124,7 +124,9 @@ def test_declared_build_pushes_every_tag_and_label(
 ) -> None:
     inputs = declared(tmp_path, monkeypatch, engine, image_name, engine.password)
     repo = f"acme-widgets/{image_name}"
-    expected_tags = [f"{engine.registry}/{repo}:{t}" for t in ("1.2.3", "1.2", "edge")]
+    # Pushed under `pulumi-`: never a tag the release workflow pushes.
+    pushed = ("pulumi-1.2.3", "pulumi-1.2", "pulumi-edge")
+    expected_tags = [f"{engine.registry}/{repo}:{t}" for t in pushed]
     assert inputs["tags"] == expected_tags
     assert inputs["labels"] == {SOURCE_LABEL: "https://github.com/Acme-Widgets/Widgets-CLI"}
     assert (inputs["buildArgs"], inputs["target"]) == ({"VERSION": "1.2.3"}, "runtime")
@@ -134,9 +136,9 @@ def test_declared_build_pushes_every_tag_and_label(
     digests = {engine.push(tag) for tag in inputs["tags"]}
 
     registry = engine.registry_client()
-    assert registry.tags(repo) == sorted(["1.2.3", "1.2", "edge"])
+    assert registry.tags(repo) == sorted(pushed)
     (digest,) = digests
-    for tag in ("1.2.3", "1.2", "edge"):
+    for tag in pushed:
         assert registry.digest(repo, tag) == digest
         manifest = registry.manifest(repo, tag)
         assert manifest["config"]["digest"] == image_id

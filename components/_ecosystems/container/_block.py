@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
 import pulumi_docker_build as docker_build
@@ -167,15 +168,33 @@ def registry_credential_problems(
     ]
 
 
-def latest_problem(tags: tuple[str, ...]) -> str | None:
-    """`latest` belongs to the release workflow (the highest release): a Pulumi-time build
-    of the same image may not write it too."""
-    if "latest" not in tags:
-        return None
-    return (
-        "'latest' is written by the release workflow (the highest release) and a Pulumi-time"
-        " build may not move it; tag the build otherwise, such as 'edge' or the branch name"
-    )
+# Every tag a Pulumi-time build pushes starts with this. The release workflow's tags come
+# from the release's version (`1.2.3`, `1.2`), its commit (`sha-<short>`) or are `latest`:
+# none starts with a letter run and a hyphen like this, so `pulumi up` and a release never
+# push the same tag (two builds racing for one tag would overwrite the attested digest).
+PULUMI_TAG_PREFIX = "pulumi-"
+
+
+def pulumi_tag(tag: str) -> str:
+    """The tag a Pulumi-time build pushes for ``tag``: under :data:`PULUMI_TAG_PREFIX`
+    (kept as it is when it has the prefix already)."""
+    return tag if tag.startswith(PULUMI_TAG_PREFIX) else PULUMI_TAG_PREFIX + tag
+
+
+def pulumi_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """The tags a Pulumi-time build pushes, each once, in order."""
+    return tuple(dict.fromkeys(pulumi_tag(tag) for tag in tags))
+
+
+def _pulumi_tag(value: str) -> str:
+    _tag(value)
+    if len(pulumi_tag(value)) > 128:
+        raise ValueError(
+            f"{excerpt(value)} is too long for a Pulumi-time tag: it is pushed as"
+            f" '{PULUMI_TAG_PREFIX}<tag>', at most 128 characters; expected at most"
+            f" {128 - len(PULUMI_TAG_PREFIX)} characters"
+        )
+    return value
 
 
 ImageName = Annotated[str, AfterValidator(_image_name)]
@@ -201,7 +220,7 @@ BuildArgs = dict[
     Annotated[str, AfterValidator(_build_arg_value)],
 ]
 Stage = Annotated[str, AfterValidator(_stage)]
-Tag = Annotated[str, AfterValidator(_tag)]
+PulumiTag = Annotated[str, AfterValidator(_pulumi_tag)]
 
 
 def _build_shorthand(value: object) -> object:
@@ -223,11 +242,11 @@ class BuildFromPulumi(_Block):
     ref: Branch | None = Field(
         None, description="Git branch or tag built from the git URL (default the default branch)."
     )
-    tags: list[Tag] | None = Field(
+    tags: list[PulumiTag] | None = Field(
         None,
         min_length=1,
-        description="Tags pushed (default: the ref; 'edge' for a path); never 'latest', which"
-        " the release workflow writes.",
+        description="Tags pushed, each under 'pulumi-' (default: the ref; 'edge' for a path):"
+        " 'edge' is pushed as 'pulumi-edge', never a tag the release workflow pushes.",
     )
     cache: bool | None = Field(
         None, description="Read and write a registry cache, <image>:buildcache (default true)."
@@ -286,13 +305,13 @@ PATH_BUILD_TAG = "edge"
 
 def default_tags(ref: str | None) -> tuple[str, ...]:
     """Tags of a Pulumi-time build: the git ref (a version without its 'v'), or 'edge' for a
-    local path. Never 'latest': the release workflow writes it (see :func:`latest_problem`)."""
+    local path, under :data:`PULUMI_TAG_PREFIX` (see :func:`pulumi_tag`)."""
     if ref is None:
-        return (PATH_BUILD_TAG,)
+        return pulumi_tags((PATH_BUILD_TAG,))
     tag = re.sub(r"[^A-Za-z0-9_.-]", "-", ref)
     if re.fullmatch(r"v\d+\.\d+\.\d+(?:[-+].*)?", tag):
         tag = tag[1:]
-    return (tag[:128],)
+    return (pulumi_tag(tag)[:128],)
 
 
 def _resolve_container(
@@ -332,10 +351,7 @@ def _resolve_container(
             )
         branch = _pick("default_branch", repo, defaults) or _BUILTIN["default_branch"]
         ref = None if build.path is not None else (build.ref or branch)
-        tags = tuple(dict.fromkeys(build.tags)) if build.tags else default_tags(ref)
-        latest = latest_problem(tags)
-        if latest is not None:
-            problems.append(((*loc, "build_from_pulumi", "tags"), latest))
+        tags = pulumi_tags(build.tags) if build.tags else default_tags(ref)
         pulumi_build = PulumiBuildSpec(
             path=build.path, ref=ref, tags=tags, cache=build.cache is not False
         )

@@ -78,7 +78,8 @@ def test_git_context_build_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "network": "default",
         # BuildKit reads the repository's git URL at the ref, in the context directory.
         "context": {"location": "https://github.com/Acme-Widgets/Widgets-CLI.git#v1.2.3:app"},
-        "tags": [f"{ref}:1.2.3"],
+        # Not `1.2.3`, which the release workflow pushes for the release v1.2.3.
+        "tags": [f"{ref}:pulumi-1.2.3"],
         "labels": {
             "org.opencontainers.image.source": "https://github.com/Acme-Widgets/Widgets-CLI"
         },
@@ -105,8 +106,8 @@ def test_local_path_context_without_cache(tmp_path: Path, monkeypatch: pytest.Mo
     assert inputs["context"] == {"location": "../src/app"}
     assert inputs["dockerfile"] == {"location": "../src/app/build/Dockerfile"}
     assert inputs["tags"] == [
-        "ghcr.io/acme-widgets/widgets/cli:dev",
-        "ghcr.io/acme-widgets/widgets/cli:2",
+        "ghcr.io/acme-widgets/widgets/cli:pulumi-dev",
+        "ghcr.io/acme-widgets/widgets/cli:pulumi-2",
     ]
     assert "cacheFrom" not in inputs and "cacheTo" not in inputs
 
@@ -182,8 +183,8 @@ def test_component_outputs_and_defaults() -> None:
     assert "dockerfile" not in built.inputs
     assert result.outputs == {
         "image": "ghcr.io/acme/svc",
-        # Never `latest`: the release workflow writes it (the highest release).
-        "refs": ["ghcr.io/acme/svc:main"],
+        # Under `pulumi-`: never a tag the release workflow pushes.
+        "refs": ["ghcr.io/acme/svc:pulumi-main"],
     }
 
 
@@ -304,7 +305,7 @@ def test_a_known_commit_of_the_ref_is_built_so_a_moved_ref_rebuilds(
         "location": f"https://github.com/Acme-Widgets/Widgets-CLI.git#{COMMIT}:app"
     }
     # The tags still name the ref.
-    assert inputs["tags"] == ["ghcr.io/acme-widgets/widgets/cli:trunk"]
+    assert inputs["tags"] == ["ghcr.io/acme-widgets/widgets/cli:pulumi-trunk"]
     before = image(run(tmp_path, monkeypatch, "{ref: trunk}"))["context"]
     assert before == {"location": "https://github.com/Acme-Widgets/Widgets-CLI.git#trunk:app"}
 

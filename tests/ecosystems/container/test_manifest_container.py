@@ -7,7 +7,9 @@ import json
 import pytest
 from conftest import ROOT, errors, parse
 
+from components._ecosystems.container._block import PULUMI_TAG_PREFIX
 from components._ecosystems.container._spec import ContainerSpec, PulumiBuildSpec
+from components._ecosystems.container._workflow import RELEASE_TAG_RULES
 
 
 def test_defaults_and_lowercase_references() -> None:
@@ -71,16 +73,22 @@ def test_org_defaults_merge_key_by_key_and_false_turns_off() -> None:
 @pytest.mark.parametrize(
     ("block", "branch", "expected"),
     [
-        ("true", "main", PulumiBuildSpec(None, "main", ("main",))),
-        ("{ref: v1.2.3}", "main", PulumiBuildSpec(None, "v1.2.3", ("1.2.3",))),
-        ("{ref: release/2}", "trunk", PulumiBuildSpec(None, "release/2", ("release-2",))),
-        ("{}", "trunk", PulumiBuildSpec(None, "trunk", ("trunk",))),
+        ("true", "main", PulumiBuildSpec(None, "main", ("pulumi-main",))),
+        ("{ref: v1.2.3}", "main", PulumiBuildSpec(None, "v1.2.3", ("pulumi-1.2.3",))),
+        ("{ref: release/2}", "trunk", PulumiBuildSpec(None, "release/2", ("pulumi-release-2",))),
+        ("{}", "trunk", PulumiBuildSpec(None, "trunk", ("pulumi-trunk",))),
         (
             "{path: ../src, cache: false}",
             "main",
-            PulumiBuildSpec("../src", None, ("edge",), False),
+            PulumiBuildSpec("../src", None, ("pulumi-edge",), False),
         ),
-        ("{tags: [a, b, a]}", "main", PulumiBuildSpec(None, "main", ("a", "b"))),
+        ("{tags: [a, b, a]}", "main", PulumiBuildSpec(None, "main", ("pulumi-a", "pulumi-b"))),
+        # A tag given with the prefix is pushed as it is; twice is once.
+        (
+            "{tags: [pulumi-a, a, latest]}",
+            "main",
+            PulumiBuildSpec(None, "main", ("pulumi-a", "pulumi-latest")),
+        ),
         ("false", "main", None),
     ],
 )
@@ -97,6 +105,35 @@ def test_build_from_pulumi(block: str, branch: str, expected: PulumiBuildSpec | 
     )
     assert spec.repositories[0].container is not None
     assert spec.repositories[0].container.build_from_pulumi == expected
+
+
+def test_a_pulumi_time_build_never_takes_a_tag_the_release_workflow_pushes() -> None:
+    """Issue 20, finding 5: `pulumi up` building `ref: v1.0.0` while the release v1.0.0
+    runs: the release pushes `1.0.0`, `1.0`, `sha-<commit>` and maybe `latest`; the Pulumi
+    build only tags under `pulumi-`, whatever the manifest writes."""
+    spec = parse(
+        """\
+        owner: acme
+        repositories:
+          - name: a
+            container:
+              build_from_pulumi: {ref: v1.0.0}
+          - name: b
+            container:
+              build_from_pulumi: {ref: v1.0.0, tags: ["1.0.0", "1.0", latest, sha-0123abc]}
+        """
+    )
+    a, b = (repo.container.build_from_pulumi for repo in spec.repositories if repo.container)
+    assert a is not None and b is not None
+    assert a.tags == ("pulumi-1.0.0",)
+    assert b.tags == ("pulumi-1.0.0", "pulumi-1.0", "pulumi-latest", "pulumi-sha-0123abc")
+    # The release workflow's tag rules: versions (digits first), the commit, `latest`.
+    kinds = {rule.split(",")[0] for rule in RELEASE_TAG_RULES}
+    assert kinds == {"type=semver", "type=sha", "type=raw"}
+    assert [r for r in RELEASE_TAG_RULES if r.startswith("type=raw")] == [
+        "type=raw,value=latest,enable=${{ steps.release.outputs.latest }}"
+    ]
+    assert PULUMI_TAG_PREFIX == "pulumi-"
 
 
 def test_arm_variants_stay_for_the_workflow() -> None:
@@ -170,13 +207,13 @@ BAD: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
-        "pulumi-build-tags-latest",
+        "pulumi-build-tag-too-long",
         "owner: acme\nrepositories:\n  - name: a\n    container:\n"
-        "      build_from_pulumi: {tags: [main, latest]}\n",
+        f"      build_from_pulumi: {{tags: [main, {'t' * 122}]}}\n",
         [
-            "publishing.yaml:5: repositories[0].container.build_from_pulumi.tags: 'latest' is"
-            " written by the release workflow (the highest release) and a Pulumi-time build may"
-            " not move it; tag the build otherwise, such as 'edge' or the branch name"
+            "publishing.yaml:5: repositories[0].container.build_from_pulumi.tags[1]:"
+            f" '{'t' * 80}'… is too long for a Pulumi-time tag: it is pushed as"
+            " 'pulumi-<tag>', at most 128 characters; expected at most 121 characters"
         ],
     ),
     (
