@@ -32,7 +32,7 @@ from pydantic import Field
 
 from ..._core._ecosystem import Ecosystem, spec_settings
 from ..._core._fields import _command
-from ..._core._release import PackageBlock, release_keys, release_workflow
+from ..._core._release import RELEASE_DIR, PackageBlock, release_keys, release_workflow
 from ..._core._spec import RepositorySpec, Visibility
 from ..._core._workflow import Step, Workflow, shell_join
 
@@ -81,10 +81,10 @@ def toy_release(repo: RepositorySpec, source: str) -> Workflow:
         title="Release toy package",
         check="toy test",
         release_types=toy.release_types,
-        setup=lambda publish: (),
+        setup=(),
         test=(Step(name="Test", run=shell_join(toy.test_command)),),
-        verify=(),
-        publish=(Step(name="Push", run="toy push"),),
+        package=(Step(name="Pack", run='toy pack --out "$RELEASE_DIR"', env={"RELEASE_DIR": RELEASE_DIR}),),
+        publish=(Step(name="Push", run='toy push "$RELEASE_DIR"', env={"RELEASE_DIR": RELEASE_DIR}),),
         group="release-toy",
     )
 
@@ -172,7 +172,7 @@ def test_a_registered_toy_ecosystem_is_synthesized(tmp_path: Path) -> None:
     )
     assert toys["name"] == "Release toy package"
     runs = [step.get("run") for job in toys["jobs"].values() for step in job["steps"]]
-    assert "toy check --all" in runs and "toy push" in runs
+    assert "toy check --all" in runs and 'toy push "$RELEASE_DIR"' in runs
     assert (out / "files/Acme/both/.github/workflows/release-toy.yml").is_file()
     assert (out / "files/Acme/both/.github/workflows/release-package.yml").is_file()
     assert not (out / "files/Acme/plain").exists()

@@ -48,12 +48,13 @@ DISK: dict[str, str | None] = {
     # ~/.docker/config.json.
     "docker/login-action": "password",
 }
-# Actions that take no credential and write none (setting up tools, checking out).
+# Actions that write no credential: setting up tools, checking out without persisting the
+# token (persist-credentials: false), and build-push-action, whose `github-token` (the job's)
+# reads a git context and is written nowhere (src/context.ts, v7.3.0).
 NO_CREDENTIAL = {
     "actions/checkout",
     "actions/setup-python",
-    "ruby/setup-ruby",
-    "gradle/actions/setup-gradle",
+    "docker/build-push-action",
     "docker/setup-buildx-action",
     "docker/setup-qemu-action",
     "docker/metadata-action",

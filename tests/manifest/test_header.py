@@ -32,7 +32,7 @@ def _repo(manifest_repository: str | None) -> RepositorySpec:
 
 def test_header_names_the_manifest_repository_and_the_pull_request() -> None:
     assert header(_repo("publishing"), "publishing.yaml") == (
-        "Managed by ghpublish (publishing standard v1) from the manifest publishing.yaml",
+        "Managed by ghpublish (publishing standard v2) from the manifest publishing.yaml",
         "in Acme/publishing. Do not edit by hand: changes made here are overwritten.",
         "To change this file, open a pull request on Acme/publishing that edits",
         "the repository 'widgets' under repositories in publishing.yaml.",
@@ -41,7 +41,7 @@ def test_header_names_the_manifest_repository_and_the_pull_request() -> None:
 
 def test_header_without_a_manifest_repository_points_at_the_manifest() -> None:
     assert header(_repo(None), "publishing.yaml") == (
-        "Managed by ghpublish (publishing standard v1) from the manifest publishing.yaml",
+        "Managed by ghpublish (publishing standard v2) from the manifest publishing.yaml",
         "of Acme. Do not edit by hand: changes made here are overwritten.",
         "To change this file, open a pull request on the repository holding that manifest",
         "that edits the repository 'widgets' under repositories in publishing.yaml.",
