@@ -167,8 +167,7 @@ def scan(text: str, bounds: Bounds) -> int:
     return count
 
 
-def _tag(tag: str | None) -> Tag | None:
-    return None if tag is None else Tag(suffix=tag)
+_HANDLES = {"!": "!", "!!": "tag:yaml.org,2002:"}
 
 
 class Events:
@@ -177,8 +176,10 @@ class Events:
 
     def __init__(self, text: str, back: dict[int, str]) -> None:
         self._source = _events(text)
+        self._text = text
         self._back = back
         self._next: Any = None
+        self._handles = dict(_HANDLES)
 
     def check_event(self, *choices: type) -> bool:
         event = self.peek_event()
@@ -201,32 +202,63 @@ class Events:
     def value(self, value: str) -> str:
         return value.translate(self._back) if self._back else value
 
+    def document(self, event: Any) -> Any:
+        self._handles = {**_HANDLES, **(event.tags or {})}
+        return rt.DocumentStartEvent(
+            event.start_mark, event.end_mark, explicit=event.explicit, version=event.version
+        )
+
+    def tag(self, event: Any) -> Tag | None:
+        """The event's tag as ruamel's round-trip parser gives it: libyaml resolved
+        ``!!str`` to ``tag:yaml.org,2002:str``; ruamel keeps the handle (and reads such a
+        value as a tagged scalar, not a string), but not a verbatim ``!<...>`` tag's."""
+        tag = event.tag
+        if tag is None:
+            return None
+        if self._verbatim(event):
+            return Tag(suffix=tag.replace("%", "%25"))
+        prefixes = [h for h, prefix in self._handles.items() if tag.startswith(prefix)]
+        if not prefixes:
+            return Tag(suffix=tag.replace("%", "%25"))
+        handle = max(prefixes, key=lambda h: len(self._handles[h]))
+        suffix = tag[len(self._handles[handle]) :].replace("%", "%25")
+        found = Tag(handle=handle, suffix=suffix, handles=self._handles)
+        found.select_transform(True)
+        return found
+
+    def _verbatim(self, event: Any) -> bool:
+        """The tag is written ``!<...>`` (after the anchor, if that comes first)."""
+        at = event.start_mark.index
+        if event.anchor is not None and self._text.startswith("&", at):
+            at += 1 + len(event.anchor)
+            while at < len(self._text) and self._text[at] in " \t\r\n":
+                at += 1
+        return self._text.startswith("!<", at)
+
 
 _CONVERT: dict[type, Any] = {
     yaml.StreamStartEvent: lambda _, e: rt.StreamStartEvent(e.start_mark, e.end_mark),
     yaml.StreamEndEvent: lambda _, e: rt.StreamEndEvent(e.start_mark, e.end_mark),
-    yaml.DocumentStartEvent: lambda _, e: rt.DocumentStartEvent(
-        e.start_mark, e.end_mark, explicit=e.explicit, version=e.version, tags=e.tags
-    ),
+    yaml.DocumentStartEvent: lambda self, e: self.document(e),
     yaml.DocumentEndEvent: lambda _, e: rt.DocumentEndEvent(
         e.start_mark, e.end_mark, explicit=e.explicit
     ),
     yaml.AliasEvent: lambda _, e: rt.AliasEvent(e.anchor, e.start_mark, e.end_mark),
     yaml.ScalarEvent: lambda self, e: rt.ScalarEvent(
         e.anchor,
-        _tag(e.tag),
+        self.tag(e),
         e.implicit,
         self.value(e.value),
         e.start_mark,
         e.end_mark,
         style=e.style,
     ),
-    yaml.SequenceStartEvent: lambda _, e: rt.SequenceStartEvent(
-        e.anchor, _tag(e.tag), e.implicit, e.start_mark, e.end_mark, flow_style=e.flow_style
+    yaml.SequenceStartEvent: lambda self, e: rt.SequenceStartEvent(
+        e.anchor, self.tag(e), e.implicit, e.start_mark, e.end_mark, flow_style=e.flow_style
     ),
     yaml.SequenceEndEvent: lambda _, e: rt.SequenceEndEvent(e.start_mark, e.end_mark),
-    yaml.MappingStartEvent: lambda _, e: rt.MappingStartEvent(
-        e.anchor, _tag(e.tag), e.implicit, e.start_mark, e.end_mark, flow_style=e.flow_style
+    yaml.MappingStartEvent: lambda self, e: rt.MappingStartEvent(
+        e.anchor, self.tag(e), e.implicit, e.start_mark, e.end_mark, flow_style=e.flow_style
     ),
     yaml.MappingEndEvent: lambda _, e: rt.MappingEndEvent(e.start_mark, e.end_mark),
 }

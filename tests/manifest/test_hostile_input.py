@@ -1,0 +1,280 @@
+"""Hostile input answered in 2 s (issue 21, finding 8): the work is bounded, not timed.
+
+Every hostile shape within the size limit is refused by the count of libyaml's events
+(``components/_manifest/_events.py``) before ruamel composes anything, after at most the
+bound's number of events, with an exact message; an alias bomb is refused before its
+values are expanded. The same events composed by ruamel give exactly the nodes ruamel's own
+parser gives for every manifest of the project (values, types and line numbers), so a
+valid manifest reads as before. `make bench` shows the time and memory of each shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, errors, parse
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from components import ManifestError, parse_manifest
+from components._manifest import _events, _load, _read
+from components._manifest._read import (
+    MAX_ALIASES,
+    MAX_REPOSITORIES,
+    MAX_VALUES,
+    MAX_WRITTEN,
+    load_yaml,
+)
+from tools.bench import HOSTILE, manifest
+
+_SPLIT = "split the org into several manifests, one per stack"
+_VALUE = "a manifest value is far shorter (a description has at most 350)"
+
+
+def _aliases(count: int) -> str:
+    return "owner: acme\nx: &x a\nshards:\n  a:\n" + "    - *x\n" * count + "repositories: []\n"
+
+
+# (id, manifest, its one error, events read at most: the bound's own count and a few more)
+SHAPES: list[tuple[str, Callable[[], str], str, int]] = [
+    (
+        "one-repository-aliased-300000-times",
+        HOSTILE["repository aliased 300,000x"],
+        f"publishing.yaml:3003: repositories[3000]: is repository number 3,001; a manifest"
+        f" lists at most 3,000; {_SPLIT}",
+        2 * MAX_REPOSITORIES + 10,
+    ),
+    (
+        "200000-unknown-keys",
+        HOSTILE["200,000 unknown keys"],
+        "publishing.yaml:3: repositories[0]: this mapping has more than 100 keys; a manifest's"
+        " mappings have far fewer (a repository has 16 settings); remove the keys ghpublish"
+        " does not read",
+        2 * 100 + 10,
+    ),
+    (
+        "7000-aliases",
+        lambda: _aliases(7_000),
+        "publishing.yaml:6005: shards.a[6000]: is alias number 6,001; a manifest holds at most"
+        " 6,000 (2 for each of the 3,000 repositories it lists at most); move what they share"
+        " to defaults",
+        MAX_ALIASES + 20,
+    ),
+    (
+        "a-9-MB-value-over-900-lines",
+        lambda: (
+            "owner: acme\nrepositories:\n  - name: a\n    description: >-\n"
+            + "".join(f"      {'d' * 9_999}\n" for _ in range(900))
+        ),
+        f"publishing.yaml:4: repositories[0].description: is longer than 20,000 characters;"
+        f" {_VALUE}",
+        20,
+    ),
+    (
+        "flow-nesting-50000-deep-one-bracket-a-line",
+        lambda: "owner: acme\nrepositories:\n" + "  [\n" * 50_000 + "  ]\n" * 50_000,
+        "publishing.yaml:22: (top level): nests deeper than 20 levels (a manifest needs 6);"
+        " flatten the lists and mappings",
+        40,
+    ),
+    (
+        "block-nesting-1000-deep-one-item-a-line",
+        lambda: "owner: acme\nrepositories:\n" + "".join(f"{' ' * i}-\n" for i in range(1_000)),
+        "publishing.yaml:22: (top level): nests deeper than 20 levels (a manifest needs 6);"
+        " flatten the lists and mappings",
+        40,
+    ),
+    (
+        "100000-values",
+        lambda: "owner: acme\nx:\n" + "  - a\n" * 100_000 + "repositories: []\n",
+        "publishing.yaml:59998: (top level): holds more than 60,000 values, 20 for each of"
+        " the 3,000 repositories a manifest lists at most; split the org into several"
+        " manifests (one per stack), or move settings shared by many repositories to defaults",
+        MAX_WRITTEN + 20,
+    ),
+    (
+        "3001-repositories",
+        lambda: "owner: acme\nrepositories:\n" + "".join(f"  - name: r{i}\n" for i in range(3_001)),
+        f"publishing.yaml:3003: repositories[3000]: is repository number 3,001; a manifest"
+        f" lists at most 3,000; {_SPLIT}",
+        4 * MAX_REPOSITORIES + 20,
+    ),
+]
+
+
+class _Counted:
+    """libyaml's events, counted (both reads: the count against the bounds, the composer's)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.events = 0
+        read = _events._events
+
+        def counted(text: str) -> Iterator[Any]:
+            for event in read(text):
+                self.events += 1
+                yield event
+
+        monkeypatch.setattr(_events, "_events", counted)
+
+
+def _never(*_: object) -> object:
+    raise AssertionError("the bounded count refuses this before ruamel composes anything")
+
+
+@pytest.mark.parametrize(
+    ("make", "expected", "most"), [s[1:] for s in SHAPES], ids=[s[0] for s in SHAPES]
+)
+def test_a_hostile_shape_is_refused_by_the_count_before_anything_is_composed(
+    make: Callable[[], str], expected: str, most: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted = _Counted(monkeypatch)
+    monkeypatch.setattr(_read, "_construct", _never)
+    with pytest.raises(ManifestError) as info:
+        parse_manifest(make(), "publishing.yaml")
+    assert [str(issue) for issue in info.value.issues] == [expected]
+    assert counted.events <= most
+
+
+def test_an_alias_bomb_is_refused_before_its_values_are_expanded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counted = _Counted(monkeypatch)
+    monkeypatch.setattr(_load, "_plain", _never)
+    with pytest.raises(ManifestError) as info:
+        parse_manifest(HOSTILE["alias bomb, 8 levels"](), "publishing.yaml")
+    assert [str(issue) for issue in info.value.issues] == [
+        f"publishing.yaml:6: (top level): its anchors and aliases expand to more than"
+        f" {MAX_VALUES:,} values (an alias bomb?); use fewer aliases"
+    ]
+    assert counted.events < 300  # 9 lists of 9 items and the manifest's own, read twice
+
+
+def test_a_line_over_20000_characters_is_refused_before_libyaml_reads_anything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counted = _Counted(monkeypatch)
+    for name in ("a 9 MB value", "flow nesting, 50,000 deep", "block nesting, 50,000 deep"):
+        with pytest.raises(ManifestError) as info:
+            parse_manifest(HOSTILE[name](), "publishing.yaml")
+        assert info.value.issues[0].message.startswith("has a line longer than 20,000")
+    assert counted.events == 0
+
+
+def test_the_glob_bound_refuses_before_any_repository_is_matched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("components._manifest._shards.shard_matcher", _never)
+    globs = "".join(f"    - 'r{i}-*'\n" for i in range(301))
+    assert errors(f"owner: acme\nshards:\n  a:\n{globs}repositories:\n  - name: r1-a\n") == [
+        "publishing.yaml:2: shards: holds 301 patterns with a wildcard (*, ? or [); at most"
+        " 300: list repositories by name, or match more of them with each pattern"
+    ]
+
+
+def test_a_valid_manifest_at_the_bounds_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 3,000 repositories (the bound) of 17 values each, 2 of them aliases (5,998 in all, the
+    # bound is 6,000), and shards: a mapping of 100 keys (the bound).
+    first = "  - name: r0\n    description: &d Service\n    visibility: &v public\n"
+    rest = (
+        "    npm: {{package: '@acme/r{0}'}}\n    container: {{}}\n    features: {{issues: true}}\n"
+    )
+    repos = first + rest.format(0)
+    repos += "".join(
+        f"  - name: r{i}\n    description: *d\n    visibility: *v\n" + rest.format(i)
+        for i in range(1, MAX_REPOSITORIES)
+    )
+    shards = "".join(f"  s{i}: ['r{i}']\n" for i in range(99))
+    text = f"owner: acme\nshards:\n{shards}  rest: ['r99', 'r[1-9][0-9][0-9]', 'r[1-9][0-9][0-9][0-9]']\n"
+    counted = _Counted(monkeypatch)
+    spec = parse_manifest(f"{text}repositories:\n{repos}", "publishing.yaml")
+    assert len(spec.repositories) == MAX_REPOSITORIES
+    assert len(spec.shards) == 100
+    assert counted.events > 2 * 17 * MAX_REPOSITORIES  # read twice: counted, composed
+
+
+def test_the_2000_repository_org_of_make_bench_is_read() -> None:
+    spec = parse_manifest(manifest(2000), "publishing.yaml")
+    assert len(spec.repositories) == 2000
+
+
+def _manifests() -> list[Path]:
+    found = [ROOT / "publishing.yaml", *sorted((ROOT / "examples").rglob("publishing.yaml"))]
+    found += sorted((ROOT / "tests" / "fixtures").rglob("*.yaml"))
+    return [p for p in found if not p.name.startswith("Pulumi.")]
+
+
+def _where(node: CommentedMap | CommentedSeq, key: object) -> object:
+    """The line and column ruamel recorded for ``key`` (none for a merged key)."""
+    return (node.lc.data or {}).get(key)
+
+
+def _shape(node: object) -> object:
+    """Values, their types and every line and column of ruamel's round-trip nodes."""
+    if isinstance(node, CommentedMap):
+        return (
+            (node.lc.line, node.lc.col),
+            [(_shape(k), _where(node, k), _shape(v)) for k, v in node.items()],
+        )
+    if isinstance(node, CommentedSeq):
+        return (
+            (node.lc.line, node.lc.col),
+            [(_where(node, i), _shape(v)) for i, v in enumerate(node)],
+        )
+    return (type(node).__name__, str(node))
+
+
+@pytest.mark.parametrize("path", _manifests(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_libyaml_events_compose_the_nodes_ruamel_reads(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert _shape(load_yaml(text, path.name)) == _shape(_read._reader().load(text))
+
+
+YAML_12 = """\
+owner: acme
+x-types: [0x14, 1_0, 0o17, 017, yes, on, ~, null, 1e3, .inf, -.5, 2001-12-14, "1", '2', !!str 3]
+x-folded: >-
+  one
+  two
+
+  three
+x-literal: |
+  keep
+    this
+x-merge: &base {visibility: public}
+repositories:
+  - <<: *base
+    name: a
+    description: "tab\\there \\u263A"
+x-tags: [!!str 1, !<tag:yaml.org,2002:str> 2, &a !local 3, ! 4, !!int "5", !!map {a: 6}]
+"""
+
+
+def test_yaml_12_types_tags_merge_keys_and_block_scalars_compose_as_ruamel_reads_them() -> None:
+    assert _shape(load_yaml(YAML_12, "p")) == _shape(_read._reader().load(YAML_12))
+
+
+@pytest.mark.parametrize("separator", ["\u0085", "\u2028", "\u2029"])
+def test_a_yaml_11_line_break_stays_a_character_as_in_yaml_12(separator: str) -> None:
+    # libyaml would end the comment there and read 'owner: evil'; YAML 1.2 reads a character.
+    text = f"owner: acme # note{separator}owner: evil\nrepositories:\n  - name: a\n"
+    assert parse(text).owner == "acme"
+    text = f"owner: acme\nrepositories:\n  - name: a\n    description: 'x{separator}y'\n"
+    (message,) = errors(text)
+    where = "publishing.yaml:4: repositories[0].description:"
+    assert message.startswith(f"{where} {f'x{separator}y'!r} holds U+{ord(separator):04X}")
+
+
+def test_a_syntax_error_of_a_large_manifest_is_worded_by_libyaml() -> None:
+    # Up to 64 KB ruamel reads the manifest again to word the error as before; past that,
+    # libyaml's words, in the same form.
+    large = "owner: acme\n" + "# padding\n" * 10_000 + "repositories: [\n"
+    assert errors(large) == [
+        "publishing.yaml:10003: (top level): is not valid YAML: while parsing a flow node did"
+        " not find expected node content; fix it"
+    ]
+    assert errors("owner: acme\nrepositories: [\n") == [
+        "publishing.yaml:3: (top level): is not valid YAML: while parsing a flow node expected"
+        " the node content, but found '<stream end>'; fix it"
+    ]
