@@ -9,13 +9,15 @@ ruamel's composer and constructor turn into the round-trip nodes (line numbers, 
 types, duplicate keys refused) as before.
 
 libyaml reads YAML 1.1's line breaks NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR as line
-breaks, YAML 1.2 (and ruamel) as characters: :func:`swap_breaks` swaps each for a private
-character the text does not hold, and :class:`Events` swaps it back in every value (the
-manifest's rules then refuse it there, as a control character, at the line ruamel counts).
+breaks, YAML 1.2 as characters: :func:`swap_breaks` swaps each for a private character
+the text does not hold, and :class:`Events` swaps it back in every value (the manifest's
+rules then refuse it there, as a control character); :func:`scan` refuses one outside
+every value (in a comment, say), which ruamel's scanner read as a line break.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -45,11 +47,13 @@ class Bounds:
 
 class BoundError(Exception):
     """The node at ``line`` (1-based) and key ``path`` goes past the bound ``kind``, a
-    field of :class:`Bounds` ("keys": ``line`` and ``path`` are the mapping's)."""
+    field of :class:`Bounds` ("keys": ``line`` and ``path`` are the mapping's), or
+    "complex": a list or mapping as a key (the path is its mapping's), or "break": a YAML
+    1.1 line break (``char``) outside every value."""
 
-    def __init__(self, line: int, path: str, kind: str) -> None:
+    def __init__(self, line: int, path: str, kind: str, char: str = "") -> None:
         super().__init__(kind)
-        self.line, self.path, self.kind = line, path, kind
+        self.line, self.path, self.kind, self.char = line, path, kind, char
 
 
 class SwapError(Exception):
@@ -136,6 +140,8 @@ class _Counter:
         if parent.items > 2 * self.bounds.keys:
             raise BoundError(parent.line, self.path(len(self.open) - 1), "keys")
         if parent.items % 2:  # a key
+            if type(event) in _STARTS:  # ruamel cannot hold it, and no manifest needs one
+                raise BoundError(line, self.path(len(self.open) - 1), "complex")
             value = getattr(event, "value", None)
             parent.key = value if isinstance(value, str) else "?"
 
@@ -155,16 +161,37 @@ class _Counter:
         return out or "(top level)"
 
 
-def scan(text: str, bounds: Bounds) -> int:
-    """Read libyaml's events of ``text`` (see :func:`swap_breaks`), each against
-    ``bounds``: the number of events, or :class:`BoundError` at the first node past a
-    bound. A syntax error is libyaml's ``yaml.YAMLError``."""
+def scan(text: str, bounds: Bounds, back: dict[int, str]) -> int:
+    """Read libyaml's events of ``text`` (swapped by :func:`swap_breaks`, ``back`` its
+    table), each against ``bounds``: the number of events, or :class:`BoundError` at the
+    first node past a bound. A syntax error is libyaml's ``yaml.YAMLError``."""
     counter = _Counter(bounds)
     count = 0
+    spans: list[tuple[int, int]] = []  # where the values holding a swapped break are
+    swapped = re.compile("[" + "".join(map(chr, back)) + "]") if back else None
     for event in _events(text):
         count += 1
         counter.event(event)
+        if swapped is not None and type(event) is yaml.ScalarEvent and swapped.search(event.value):
+            spans.append((event.start_mark.index, event.end_mark.index))
+    if swapped is not None:
+        _stray_break(text, swapped, back, spans)
     return count
+
+
+def _stray_break(
+    text: str, swapped: re.Pattern[str], back: dict[int, str], spans: list[tuple[int, int]]
+) -> None:
+    """:class:`BoundError` at the first swapped line break outside every value."""
+    values = iter(spans)
+    span = next(values, None)
+    for found in swapped.finditer(text):
+        at = found.start()
+        while span is not None and span[1] <= at:
+            span = next(values, None)
+        if span is None or at < span[0]:
+            line = text.count("\n", 0, at) + 1
+            raise BoundError(line, "(file)", "break", back[ord(found.group())])
 
 
 _HANDLES = {"!": "!", "!!": "tag:yaml.org,2002:"}

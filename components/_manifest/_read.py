@@ -302,9 +302,19 @@ _BOUND_MESSAGES = {
     f" {MAX_REPOSITORIES:,}; split the org into several manifests, one per stack",
     "depth": f"nests deeper than {MAX_DEPTH} levels (a manifest needs 6); flatten the lists"
     " and mappings",
+    "complex": "has a list or a mapping as a key; a manifest's keys are names, write one",
     "characters": f"is longer than {MAX_CHARACTERS:,} characters; a manifest value is far"
     " shorter (a description has at most 350)",
 }
+
+
+def _bound_message(exc: BoundError) -> str:
+    if exc.kind == "break":
+        return (
+            f"holds U+{ord(exc.char):04X} outside a value (in a comment?), which YAML 1.1 reads"
+            " as a line break and YAML 1.2 as a character; remove it"
+        )
+    return _BOUND_MESSAGES[exc.kind]
 
 
 def _compose(text: str, source: str) -> object:
@@ -320,9 +330,9 @@ def _compose(text: str, source: str) -> object:
             " character; remove the line breaks",
         ) from None
     try:
-        scan(swapped, BOUNDS)
+        scan(swapped, BOUNDS, back)
     except BoundError as exc:
-        raise _refuse(source, exc.line, _BOUND_MESSAGES[exc.kind], exc.path) from None
+        raise _refuse(source, exc.line, _bound_message(exc), exc.path) from None
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, text, source) from None
     return _construct(Events(swapped, back), text, source)
@@ -354,6 +364,8 @@ def _syntax_error(exc: yaml.YAMLError, text: str, source: str) -> ManifestError:
             return _refuse(source, line, message, "(top level)")
         except YAMLError as again:
             return _other_error(again, source)
+        except (TypeError, ValueError):  # ruamel fails on a list as a key before the error
+            pass
     if isinstance(exc, yaml.MarkedYAMLError):
         line, message = _yaml_problem(exc, text)
         return _refuse(source, line, message, "(top level)")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, errors, parse
+from conftest import ROOT, errors
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from components import ManifestError, parse_manifest
@@ -256,14 +256,44 @@ def test_yaml_12_types_tags_merge_keys_and_block_scalars_compose_as_ruamel_reads
 
 
 @pytest.mark.parametrize("separator", ["\u0085", "\u2028", "\u2029"])
-def test_a_yaml_11_line_break_stays_a_character_as_in_yaml_12(separator: str) -> None:
-    # libyaml would end the comment there and read 'owner: evil'; YAML 1.2 reads a character.
-    text = f"owner: acme # note{separator}owner: evil\nrepositories:\n  - name: a\n"
-    assert parse(text).owner == "acme"
+def test_a_yaml_11_line_break_is_a_character_in_a_value_and_refused_elsewhere(
+    separator: str,
+) -> None:
+    # libyaml (YAML 1.1) reads it as a line break, ruamel and YAML 1.2 as a character.
     text = f"owner: acme\nrepositories:\n  - name: a\n    description: 'x{separator}y'\n"
     (message,) = errors(text)
     where = "publishing.yaml:4: repositories[0].description:"
     assert message.startswith(f"{where} {f'x{separator}y'!r} holds U+{ord(separator):04X}")
+    # In a comment ruamel ended the comment there and read the rest as YAML.
+    comment = f"owner: acme # note{separator}owner: evil\nrepositories:\n  - name: a\n"
+    assert errors(comment) == [
+        f"publishing.yaml:1: (file): holds U+{ord(separator):04X} outside a value (in a"
+        " comment?), which YAML 1.1 reads as a line break and YAML 1.2 as a character;"
+        " remove it"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "path"),
+    [
+        ("owner: acme\n[a]: 1\n", 2, "(top level)"),
+        ("owner: acme\nrepositories:\n  - name: a\n    ? {x: 1}\n    : 1\n", 4, "repositories[0]"),
+        ("? [? ]: x\n", 1, "(top level)"),  # ruamel failed with a traceback
+    ],
+)
+def test_a_list_or_mapping_as_a_key_is_refused(text: str, line: int, path: str) -> None:
+    assert errors(text) == [
+        f"publishing.yaml:{line}: {path}: has a list or a mapping as a key; a manifest's"
+        " keys are names, write one"
+    ]
+
+
+def test_a_syntax_error_ruamel_cannot_word_gets_libyamls_words() -> None:
+    # ruamel fails on the list as a key (a TypeError) before it reaches the syntax error.
+    assert errors(": 0x1...\n?   - :\na}: ") == [
+        "publishing.yaml:1: (top level): is not valid YAML: while parsing a block mapping did"
+        " not find expected key; fix it"
+    ]
 
 
 def test_a_syntax_error_of_a_large_manifest_is_worded_by_libyaml() -> None:
