@@ -27,14 +27,10 @@ from components._manifest._read import (
     MAX_WRITTEN,
     load_yaml,
 )
-from tools.bench import HOSTILE, manifest
+from tools.bench import HOSTILE, largest_valid, manifest
 
 _SPLIT = "split the org into several manifests, one per stack"
 _VALUE = "a manifest value is far shorter (a description has at most 350)"
-
-
-def _aliases(count: int) -> str:
-    return "owner: acme\nx: &x a\nshards:\n  a:\n" + "    - *x\n" * count + "repositories: []\n"
 
 
 # (id, manifest, its one error, events read at most: the bound's own count and a few more)
@@ -56,7 +52,7 @@ SHAPES: list[tuple[str, Callable[[], str], str, int]] = [
     ),
     (
         "7000-aliases",
-        lambda: _aliases(7_000),
+        HOSTILE["7,000 aliases"],
         "publishing.yaml:6005: shards.a[6000]: is alias number 6,001; a manifest holds at most"
         " 6,000 (2 for each of the 3,000 repositories it lists at most); move what they share"
         " to defaults",
@@ -176,19 +172,8 @@ def test_the_glob_bound_refuses_before_any_repository_is_matched(
 def test_a_valid_manifest_at_the_bounds_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     # 3,000 repositories (the bound) of 17 values each, 2 of them aliases (5,998 in all, the
     # bound is 6,000), and shards: a mapping of 100 keys (the bound).
-    first = "  - name: r0\n    description: &d Service\n    visibility: &v public\n"
-    rest = (
-        "    npm: {{package: '@acme/r{0}'}}\n    container: {{}}\n    features: {{issues: true}}\n"
-    )
-    repos = first + rest.format(0)
-    repos += "".join(
-        f"  - name: r{i}\n    description: *d\n    visibility: *v\n" + rest.format(i)
-        for i in range(1, MAX_REPOSITORIES)
-    )
-    shards = "".join(f"  s{i}: ['r{i}']\n" for i in range(99))
-    text = f"owner: acme\nshards:\n{shards}  rest: ['r99', 'r[1-9][0-9][0-9]', 'r[1-9][0-9][0-9][0-9]']\n"
     counted = _Counted(monkeypatch)
-    spec = parse_manifest(f"{text}repositories:\n{repos}", "publishing.yaml")
+    spec = parse_manifest(largest_valid(), "publishing.yaml")
     assert len(spec.repositories) == MAX_REPOSITORIES
     assert len(spec.shards) == 100
     assert counted.events > 2 * 17 * MAX_REPOSITORIES  # read twice: counted, composed
