@@ -55,8 +55,8 @@ BOUNDS = Bounds(
 # Inputs libyaml refuses: up to this size ruamel, which reads the rest of the manifest,
 # words the error (its messages are the ones below); a larger one gets libyaml's words.
 _RUAMEL_WORDS = 64_000
-# A manifest line is short (a description is at most 350 characters); YAML's scanner reads a
-# megabyte-long line slowly, so a longer one is refused before it is read.
+# A manifest line is short (a description is at most 350 characters): a longer one is
+# refused before any of the text is parsed.
 MAX_LINE = 20_000
 # Anchored at line starts: unanchored, the search read each long line once per character.
 _LONG_LINE = re.compile(f"^[^\\n]{{{MAX_LINE + 1}}}", re.MULTILINE)

@@ -10,13 +10,19 @@ valid manifest reads as before. `make bench` shows the time and memory of each s
 
 from __future__ import annotations
 
+import io
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT, errors
+from hypothesis import given
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from test_fuzz import INVALID, free_text
 
 from components import ManifestError, parse_manifest
 from components._manifest import _events, _load, _read
@@ -191,12 +197,15 @@ def _manifests() -> list[Path]:
 
 
 def _where(node: CommentedMap | CommentedSeq, key: object) -> object:
-    """The line and column ruamel recorded for ``key`` (none for a merged key)."""
-    return (node.lc.data or {}).get(key)
+    """The line and column ruamel recorded for ``key`` or item (none for a merged key); of
+    a mapping entry, the key's only: ghpublish reads no value's position, and an empty
+    value's differs (libyaml places it after its colon, ruamel at the next token)."""
+    found = (node.lc.data or {}).get(key)
+    return found[:2] if found is not None else None
 
 
 def _shape(node: object) -> object:
-    """Values, their types and every line and column of ruamel's round-trip nodes."""
+    """Values, their types and the lines and columns of ruamel's round-trip nodes."""
     if isinstance(node, CommentedMap):
         return (
             (node.lc.line, node.lc.col),
@@ -234,6 +243,46 @@ repositories:
     description: "tab\\there \\u263A"
 x-tags: [!!str 1, !<tag:yaml.org,2002:str> 2, &a !local 3, ! 4, !!int "5", !!map {a: 6}]
 """
+
+
+# Text without the YAML 1.1 line breaks (a value holding one is refused either way).
+_TEXT = free_text.filter(lambda t: not any(c in t for c in "\u0085\u2028\u2029"))
+_DATA = st.dictionaries(
+    _TEXT,
+    st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(), _TEXT),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(_TEXT, c, max_size=3),
+        max_leaves=12,
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@INVALID  # the project's profile (make fuzz runs more), cheap examples
+@given(_DATA, st.sampled_from([None, '"', "'", "|", ">"]), st.booleans())
+def test_any_data_in_any_style_composes_as_ruamel_reads_it(
+    data: dict[str, Any], style: str | None, flow: bool
+) -> None:
+    writer = YAML()
+    writer.default_style, writer.default_flow_style = style, flow
+    out = io.StringIO()
+    try:
+        writer.dump(data, out)
+    except Exception:  # ruamel cannot write every string in every style
+        return
+    text = out.getvalue()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ruamel's own warnings (a reused anchor, say)
+        try:
+            old = _shape(_read._reader().load(text))
+        except Exception:  # what ruamel refused
+            old = None
+        if old is None:
+            with pytest.raises(ManifestError):
+                load_yaml(text, "p")
+        else:
+            assert _shape(load_yaml(text, "p")) == old
 
 
 def test_yaml_12_types_tags_merge_keys_and_block_scalars_compose_as_ruamel_reads_them() -> None:
