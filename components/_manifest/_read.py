@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedBase
+from ruamel.yaml.comments import CommentedBase, CommentedSeq
 from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -410,4 +410,15 @@ def load_yaml(text: str, source: str) -> object:
         _walk(tree, 1, {})
     except _RefusedError as exc:
         raise _refuse(source, _line_of(exc.node), _REFUSALS[exc.kind], "(top level)") from None
+    _count_repositories(tree, source)
     return tree
+
+
+def _count_repositories(tree: object, source: str) -> None:
+    """The repositories bound once more, for a list written elsewhere and aliased (the
+    count of events sees only a list written under the key)."""
+    repos = tree.get("repositories") if isinstance(tree, Mapping) else None
+    if isinstance(repos, CommentedSeq) and len(repos) > MAX_REPOSITORIES:
+        line = repos.lc.item(MAX_REPOSITORIES)[0] + 1
+        where = f"repositories[{MAX_REPOSITORIES}]"
+        raise _refuse(source, line, _BOUND_MESSAGES["repositories"], where)

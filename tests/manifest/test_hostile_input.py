@@ -164,6 +164,17 @@ def test_a_line_over_20000_characters_is_refused_before_libyaml_reads_anything(
     assert counted.events == 0
 
 
+def test_a_list_of_3001_repositories_aliased_under_the_key_is_refused_before_validation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_load, "_plain", _never)
+    repos = "".join(f"  - name: r{i}\n" for i in range(3_001))
+    assert errors(f"owner: acme\nx-all: &all\n{repos}repositories: *all\n") == [
+        f"publishing.yaml:3003: repositories[3000]: is repository number 3,001; a manifest"
+        f" lists at most 3,000; {_SPLIT}"
+    ]
+
+
 def test_the_glob_bound_refuses_before_any_repository_is_matched(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
