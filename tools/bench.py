@@ -142,9 +142,15 @@ def large_value(size: int = 9_000_000) -> str:
     return f"owner: acme\nrepositories:\n  - name: svc\n    description: {'x' * size}\n"
 
 
-def many_aliases(count: int = 7_000) -> str:
-    """``count`` aliases of one value in a shard's patterns (the bound is 6,000)."""
-    return "owner: acme\nx: &x a\nshards:\n  a:\n" + "    - *x\n" * count + "repositories: []\n"
+def many_aliases(repositories: int = 3_000) -> str:
+    """3 aliases in each of ``repositories`` items (the bound is 2 each, 6,000 in all)."""
+    return "owner: acme\nx: &x a\nrepositories:\n" + "  - [*x, *x, *x]\n" * repositories
+
+
+def many_values(lines: int = 340) -> str:
+    """``lines`` lists of 300 values (100,000 in all; the bound is 60,000)."""
+    row = "  - [" + ", ".join(["a"] * 299) + "]\n"
+    return "owner: acme\nx:\n" + row * lines + "repositories: []\n"
 
 
 def value_over_lines(lines: int = 900) -> str:
@@ -185,7 +191,7 @@ def globs_and_comments() -> str:
 HOSTILE = {
     "repository aliased 300,000x": repository_aliases,
     "200,000 unknown keys": unknown_keys,
-    "7,000 aliases": many_aliases,
+    "9,000 aliases": many_aliases,
     "a 9 MB value": large_value,
     "a 9 MB value over 900 lines": value_over_lines,
     "alias bomb, 8 levels": alias_bomb,
@@ -197,11 +203,21 @@ HOSTILE = {
     "block nesting, a line a level": lambda: (
         "owner: a\nrepositories:\n" + "".join(f"{' ' * i}-\n" for i in range(1_000))
     ),
-    "100,000 values": lambda: "owner: a\nx:\n" + "  - a\n" * 100_000 + "repositories: []\n",
+    "100,000 values": many_values,
+    "a list of 100,000 items": lambda: (
+        "owner: a\nx:\n" + "  - a\n" * 100_000 + "repositories: []\n"
+    ),
     "3,001 repositories": lambda: (
         "owner: a\nrepositories:\n" + "".join(f"  - name: r{i}\n" for i in range(3_001))
     ),
     "300 globs x 3,000 names, 9 MB of comments": globs_and_comments,
+    "300 allowed actions x 3,000 repositories": lambda: (
+        "owner: a\ndefaults:\n  actions:\n"
+        "    allow:\n"
+        + "".join(f"      - 'acme/a{i}@*'\n" for i in range(300))
+        + "repositories:\n"
+        + "".join(f"  - name: r{i}\n" for i in range(3_000))
+    ),
 }
 # Valid manifests the same bound covers, read whole: the largest, and `make bench`'s org.
 VALID = {

@@ -34,12 +34,13 @@ _PRIVATE = range(0xE000, 0xF900)
 @dataclass(frozen=True)
 class Bounds:
     """What a manifest may hold: values (scalars, lists, mappings and aliases, each
-    counted once where it is written), aliases, repositories, keys in one mapping,
-    characters in one value, levels of nesting."""
+    counted once where it is written), aliases, repositories, items in any other list,
+    keys in one mapping, characters in one value, levels of nesting."""
 
     values: int
     aliases: int
     repositories: int
+    items: int
     keys: int
     characters: int
     depth: int
@@ -47,7 +48,8 @@ class Bounds:
 
 class BoundError(Exception):
     """The node at ``line`` (1-based) and key ``path`` goes past the bound ``kind``, a
-    field of :class:`Bounds` ("keys": ``line`` and ``path`` are the mapping's), or
+    field of :class:`Bounds` ("items", "keys": ``line`` and ``path`` are the list's or the
+    mapping's), or
     "complex": a list or mapping as a key (the path is its mapping's), or "break": a YAML
     1.1 line break (``char``) outside every value."""
 
@@ -134,8 +136,11 @@ class _Counter:
         parent = self.open[-1]
         parent.items += 1
         if not parent.mapping:
-            if self._is_repositories() and parent.items > self.bounds.repositories:
-                raise BoundError(line, self.path(), "repositories")
+            if self._is_repositories():
+                if parent.items > self.bounds.repositories:
+                    raise BoundError(line, self.path(), "repositories")
+            elif parent.items > self.bounds.items:
+                raise BoundError(parent.line, self.path(len(self.open) - 1), "items")
             return
         if parent.items > 2 * self.bounds.keys:
             raise BoundError(parent.line, self.path(len(self.open) - 1), "keys")

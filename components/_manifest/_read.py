@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedBase, CommentedSeq
+from ruamel.yaml.comments import CommentedBase
 from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -35,19 +35,23 @@ from ._events import BoundError, Bounds, Events, SwapError, scan, swap_breaks
 # the bounds below are in proportion: 20 values written for each (a repository's own
 # settings; shared ones go under defaults), 40 once aliases are expanded, 2 aliases. 10 MB
 # holds them with room for comments; a manifest nests 6 levels deep; its largest mapping,
-# a repository, has 16 keys; its longest value, a description, 350 characters.
+# a repository, has 16 keys; any other list a handful of items (each repository works
+# through the lists of defaults: 300 items keep that linear); its longest value, a
+# description, 350 characters.
 MAX_REPOSITORIES = 3_000
 MAX_BYTES = 10_000_000
 MAX_DEPTH = 20
 MAX_WRITTEN = 20 * MAX_REPOSITORIES
 MAX_VALUES = 40 * MAX_REPOSITORIES
 MAX_ALIASES = 2 * MAX_REPOSITORIES
+MAX_ITEMS = 300
 MAX_KEYS = 100
 MAX_CHARACTERS = 20_000
 BOUNDS = Bounds(
     values=MAX_WRITTEN,
     aliases=MAX_ALIASES,
     repositories=MAX_REPOSITORIES,
+    items=MAX_ITEMS,
     keys=MAX_KEYS,
     characters=MAX_CHARACTERS,
     depth=MAX_DEPTH,
@@ -296,6 +300,8 @@ _BOUND_MESSAGES = {
     "aliases": f"is alias number {MAX_ALIASES + 1:,}; a manifest holds at most"
     f" {MAX_ALIASES:,} ({MAX_ALIASES // MAX_REPOSITORIES} for each of the"
     f" {MAX_REPOSITORIES:,} repositories it lists at most); move what they share to defaults",
+    "items": f"this list has more than {MAX_ITEMS} items; a manifest's lists have far fewer"
+    " (repositories aside, which may hold 3,000; a shard matches many with one glob)",
     "keys": f"this mapping has more than {MAX_KEYS} keys; a manifest's mappings have far"
     " fewer (a repository has 16 settings); remove the keys ghpublish does not read",
     "repositories": f"is repository number {MAX_REPOSITORIES + 1:,}; a manifest lists at most"
@@ -410,15 +416,4 @@ def load_yaml(text: str, source: str) -> object:
         _walk(tree, 1, {})
     except _RefusedError as exc:
         raise _refuse(source, _line_of(exc.node), _REFUSALS[exc.kind], "(top level)") from None
-    _count_repositories(tree, source)
     return tree
-
-
-def _count_repositories(tree: object, source: str) -> None:
-    """The repositories bound once more, for a list written elsewhere and aliased (the
-    count of events sees only a list written under the key)."""
-    repos = tree.get("repositories") if isinstance(tree, Mapping) else None
-    if isinstance(repos, CommentedSeq) and len(repos) > MAX_REPOSITORIES:
-        line = repos.lc.item(MAX_REPOSITORIES)[0] + 1
-        where = f"repositories[{MAX_REPOSITORIES}]"
-        raise _refuse(source, line, _BOUND_MESSAGES["repositories"], where)

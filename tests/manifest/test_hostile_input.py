@@ -27,7 +27,6 @@ from test_fuzz import INVALID, free_text
 from components import ManifestError, parse_manifest
 from components._manifest import _events, _load, _read
 from components._manifest._read import (
-    MAX_ALIASES,
     MAX_REPOSITORIES,
     MAX_VALUES,
     MAX_WRITTEN,
@@ -57,12 +56,12 @@ SHAPES: list[tuple[str, Callable[[], str], str, int]] = [
         2 * 100 + 10,
     ),
     (
-        "7000-aliases",
-        HOSTILE["7,000 aliases"],
-        "publishing.yaml:6005: shards.a[6000]: is alias number 6,001; a manifest holds at most"
-        " 6,000 (2 for each of the 3,000 repositories it lists at most); move what they share"
-        " to defaults",
-        MAX_ALIASES + 20,
+        "9000-aliases",
+        HOSTILE["9,000 aliases"],
+        "publishing.yaml:2004: repositories[2000][0]: is alias number 6,001; a manifest holds"
+        " at most 6,000 (2 for each of the 3,000 repositories it lists at most); move what"
+        " they share to defaults",
+        5 * 2_001 + 20,  # each item: its start, 3 aliases, its end
     ),
     (
         "a-9-MB-value-over-900-lines",
@@ -90,11 +89,23 @@ SHAPES: list[tuple[str, Callable[[], str], str, int]] = [
     ),
     (
         "100000-values",
-        lambda: "owner: acme\nx:\n" + "  - a\n" * 100_000 + "repositories: []\n",
-        "publishing.yaml:59998: (top level): holds more than 60,000 values, 20 for each of"
-        " the 3,000 repositories a manifest lists at most; split the org into several"
-        " manifests (one per stack), or move settings shared by many repositories to defaults",
-        MAX_WRITTEN + 20,
+        HOSTILE["100,000 values"],
+        "publishing.yaml:202: (top level): holds more than 60,000 values, 20 for each of the"
+        " 3,000 repositories a manifest lists at most; split the org into several manifests"
+        " (one per stack), or move settings shared by many repositories to defaults",
+        MAX_WRITTEN + 400,  # and the ends of 200 lists
+    ),
+    (
+        "a-list-of-301-items",
+        lambda: (
+            "owner: acme\ndefaults:\n  actions:\n    allow:\n"
+            + "".join(f"      - 'acme/a{i}@*'\n" for i in range(301))
+            + "repositories: []\n"
+        ),
+        "publishing.yaml:5: defaults.actions.allow: this list has more than 300 items; a"
+        " manifest's lists have far fewer (repositories aside, which may hold 3,000; a shard"
+        " matches many with one glob)",
+        2 * 300 + 20,
     ),
     (
         "3001-repositories",
@@ -164,14 +175,16 @@ def test_a_line_over_20000_characters_is_refused_before_libyaml_reads_anything(
     assert counted.events == 0
 
 
-def test_a_list_of_3001_repositories_aliased_under_the_key_is_refused_before_validation(
+def test_3001_repositories_written_elsewhere_and_aliased_are_refused_where_written(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_load, "_plain", _never)
+    # Only `repositories` may hold more than 300 items, so an alias cannot bring more.
+    monkeypatch.setattr(_read, "_construct", _never)
     repos = "".join(f"  - name: r{i}\n" for i in range(3_001))
     assert errors(f"owner: acme\nx-all: &all\n{repos}repositories: *all\n") == [
-        f"publishing.yaml:3003: repositories[3000]: is repository number 3,001; a manifest"
-        f" lists at most 3,000; {_SPLIT}"
+        "publishing.yaml:2: x-all: this list has more than 300 items; a manifest's lists have"
+        " far fewer (repositories aside, which may hold 3,000; a shard matches many with one"
+        " glob)"
     ]
 
 
@@ -179,8 +192,10 @@ def test_the_glob_bound_refuses_before_any_repository_is_matched(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("components._manifest._shards.shard_matcher", _never)
-    globs = "".join(f"    - 'r{i}-*'\n" for i in range(301))
-    assert errors(f"owner: acme\nshards:\n  a:\n{globs}repositories:\n  - name: r1-a\n") == [
+    globs = "".join(f"    - 'r{i}-*'\n" for i in range(151))
+    more = "".join(f"    - 'q{i}-*'\n" for i in range(150))
+    text = f"owner: acme\nshards:\n  a:\n{globs}  b:\n{more}repositories:\n  - name: r1-a\n"
+    assert errors(text) == [
         "publishing.yaml:2: shards: holds 301 patterns with a wildcard (*, ? or [); at most"
         " 300: list repositories by name, or match more of them with each pattern"
     ]
