@@ -6,9 +6,10 @@ with `org_standards`, runs the stack's program under the mock engine in a fresh 
 types with trivial inputs under the same engine (floor), then the whole `make synth`
 (`python -m tools.synth`, lint included, in its own process), and reports wall time,
 resources, resources per repository, ms per resource, peak RSS, invokes, ours/floor and
-synth/ours. Then how fast hostile manifests (an alias bomb, deep nesting) are refused, and
-the memory it takes. Writes build/bench/results.json, hostile.json, table.md (docs/scale.md's
-table) and time.png.
+synth/ours. Then each hostile manifest (an alias bomb, deep nesting, 200,000 keys, ...) and
+the largest valid one, each read in a fresh process: wall and CPU time and peak memory
+against the 2 s and 300 MB target. Writes build/bench/results.json, hostile.json,
+hostile.md and table.md (docs/scale.md's tables) and time.png.
 """
 
 from __future__ import annotations
@@ -141,32 +142,111 @@ def large_value(size: int = 9_000_000) -> str:
     return f"owner: acme\nrepositories:\n  - name: svc\n    description: {'x' * size}\n"
 
 
-# Manifests a hostile pull request could hold: each is refused, and how fast is measured.
+def many_aliases(repositories: int = 3_000) -> str:
+    """3 aliases in each of ``repositories`` items (the bound is 2 each, 6,000 in all)."""
+    return "owner: acme\nx: &x a\nrepositories:\n" + "  - [*x, *x, *x]\n" * repositories
+
+
+def many_values(lines: int = 340) -> str:
+    """``lines`` lists of 300 values (100,000 in all; the bound is 60,000)."""
+    row = "  - [" + ", ".join(["a"] * 299) + "]\n"
+    return "owner: acme\nx:\n" + row * lines + "repositories: []\n"
+
+
+def value_over_lines(lines: int = 900) -> str:
+    """A 9 MB description folded over ``lines`` lines of 10,000 characters (each line is
+    under the line limit; the value is not)."""
+    rows = "".join(f"      {'d' * 9_999}\n" for _ in range(lines))
+    return f"owner: acme\nrepositories:\n  - name: a\n    description: >-\n{rows}"
+
+
+def largest_valid(repositories: int = 3_000) -> str:
+    """A valid manifest at the reader's bounds: ``repositories`` (3,000, the most) of 17
+    values each, 2 of them aliases, and shards: a mapping of 100 keys."""
+    rest = (
+        "    npm: {{package: '@acme/r{0}'}}\n    container: {{}}\n    features: {{issues: true}}\n"
+    )
+    repos = "  - name: r0\n    description: &d Service\n    visibility: &v public\n" + rest.format(
+        0
+    )
+    repos += "".join(
+        f"  - name: r{i}\n    description: *d\n    visibility: *v\n" + rest.format(i)
+        for i in range(1, repositories)
+    )
+    shards = "".join(f"  s{i}: ['r{i}']\n" for i in range(99))
+    rest_shard = "  rest: ['r99', 'r[1-9][0-9][0-9]', 'r[1-9][0-9][0-9][0-9]']\n"
+    return f"owner: acme\nshards:\n{shards}{rest_shard}repositories:\n{repos}"
+
+
+def globs_and_comments() -> str:
+    """300 globs (the most) that each of 3,000 repositories (the most) is matched against,
+    none matching, and 9 MB of comments."""
+    globs = "".join(f"    - '*a*a*a*{i}q'\n" for i in range(299))
+    repos = "".join(f"  - name: {'a' * 90}{i}\n" for i in range(3_000))
+    comments = ("# " + "c" * 98 + "\n") * 90_000
+    return f"owner: a\nshards:\n  a:\n{globs}  b: ['x*']\nrepositories:\n{repos}{comments}"
+
+
+# Manifests a hostile pull request could hold: each is refused; how fast, in how much memory.
 HOSTILE = {
     "repository aliased 300,000x": repository_aliases,
     "200,000 unknown keys": unknown_keys,
+    "9,000 aliases": many_aliases,
     "a 9 MB value": large_value,
+    "a 9 MB value over 900 lines": value_over_lines,
     "alias bomb, 8 levels": alias_bomb,
     "flow nesting, 50,000 deep": lambda: "owner: a\nrepositories: " + "[" * 50_000 + "]" * 50_000,
+    "flow nesting, a line a level": lambda: (
+        "owner: a\nrepositories:\n" + "  [\n" * 50_000 + "  ]\n" * 50_000
+    ),
     "block nesting, 50,000 deep": lambda: "owner: a\nrepositories:\n" + "- " * 50_000 + "x\n",
+    "block nesting, a line a level": lambda: (
+        "owner: a\nrepositories:\n" + "".join(f"{' ' * i}-\n" for i in range(1_000))
+    ),
+    "100,000 values": many_values,
+    "a list of 100,000 items": lambda: (
+        "owner: a\nx:\n" + "  - a\n" * 100_000 + "repositories: []\n"
+    ),
+    "3,001 repositories": lambda: (
+        "owner: a\nrepositories:\n" + "".join(f"  - name: r{i}\n" for i in range(3_001))
+    ),
+    "300 globs x 3,000 names, 9 MB of comments": globs_and_comments,
+    "300 allowed actions x 3,000 repositories": lambda: (
+        "owner: a\ndefaults:\n  actions:\n"
+        "    allow:\n"
+        + "".join(f"      - 'acme/a{i}@*'\n" for i in range(300))
+        + "repositories:\n"
+        + "".join(f"  - name: r{i}\n" for i in range(3_000))
+    ),
 }
+# Valid manifests the same bound covers, read whole: the largest, and `make bench`'s org.
+VALID = {
+    "valid, at the bounds (3,000)": largest_valid,
+    "valid, the org of 2,000": lambda: manifest(2000),
+}
+TARGET_SECONDS, TARGET_MB = 2.0, 300
 
 
-def _refusal(path: Path) -> dict[str, Any]:
+def _answer(path: Path) -> dict[str, Any]:
+    """Read and validate the manifest at ``path``: wall and CPU seconds, the process's peak
+    RSS (imports included) and its growth, and the answer (the first error, or 'read')."""
     from components import ManifestError, load_manifest
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
-        load_manifest(path)
+        spec = load_manifest(path)
     except ManifestError as error:
-        message = error.issues[0].message
+        answer = error.issues[0].message
     else:
-        raise SystemExit(f"{path} was accepted")
+        answer = f"read: {len(spec.repositories):,} repositories"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "seconds": time.perf_counter() - started,
-        "rss_growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024,
-        "message": message,
+        "cpu_seconds": time.process_time() - cpu,
+        "peak_rss_mb": peak / 1024,
+        "rss_growth_mb": (peak - before) / 1024,
+        "message": answer,
     }
 
 
@@ -176,7 +256,7 @@ def worker(kind: str, path: Path) -> int:
     import tools.mock_engine  # noqa: F401
 
     if kind == "hostile":
-        result = _refusal(path)
+        result = _answer(path)
     elif kind == "ours":
         result = _measure(ROOT / "__main__.py", {"ghpublish:manifest": str(path)})
     elif kind == "floor-gc":
@@ -388,6 +468,50 @@ def engine_bench(sizes: list[int], out: Path) -> list[dict[str, Any]]:
     return rows
 
 
+# The target is judged on CPU time: on this shared 2-core machine the wall time also counts
+# the waits for the other processes (both are shown, and the load average).
+HOSTILE_HEADER = (
+    f"| manifest | answer | wall | CPU | peak RSS | within {TARGET_SECONDS:.0f} s (CPU) and"
+    f" {TARGET_MB} MB |"
+)
+
+
+def hostile_table(rows: dict[str, dict[str, Any]]) -> str:
+    """The hostile rows as the Markdown table of docs/scale.md."""
+    lines = [HOSTILE_HEADER, "| --- | --- | ---: | ---: | ---: | --- |"]
+    for name, row in rows.items():
+        within = row["cpu_seconds"] <= TARGET_SECONDS and row["peak_rss_mb"] <= TARGET_MB
+        answer = row["message"].split(";")[0].replace("|", "\\|")[:70]
+        lines.append(
+            f"| {name} | {answer} | {row['seconds']:.2f} s | {row['cpu_seconds']:.2f} s"
+            f" | {row['peak_rss_mb']:.0f} MB | {'yes' if within else 'NO'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def hostile_bench(out: Path) -> dict[str, dict[str, Any]]:
+    """Each hostile manifest, then the valid ones at the same bounds, read in a fresh
+    process each: printed, and written as hostile.md."""
+    rows = {}
+    print(f"\nload average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"{'manifest (hostile, then valid)':<42} {'wall s':>7} {'CPU s':>6} {'peak MB':>8}"
+        f" {'growth MB':>9}  answer"
+    )
+    for name, make in {**HOSTILE, **VALID}.items():
+        path = out / f"hostile-{re.sub(r'[^a-z0-9]+', '-', name)}.yaml"
+        path.write_text(make(), encoding="utf-8")
+        rows[name] = row = _run_worker("hostile", path)
+        print(
+            f"{name:<42} {row['seconds']:>7.2f} {row['cpu_seconds']:>6.2f}"
+            f" {row['peak_rss_mb']:>8.0f} {row['rss_growth_mb']:>9.1f}  {row['message'][:60]}",
+            flush=True,
+        )
+    (out / "hostile.md").write_text(hostile_table(rows), encoding="utf-8")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "PATH"))
@@ -455,13 +579,7 @@ def main(argv: list[str] | None = None) -> int:
             f"growth {first['repositories']} -> {last['repositories']}:"
             f" {growth:.2f}x for {scale:.0f}x"
         )
-    hostile = {}
-    print(f"\n{'hostile manifest':<28} {'refused in ms':>13} {'RSS growth MB':>13}")
-    for name, make in HOSTILE.items():
-        path = out / f"hostile-{re.sub(r'[^a-z0-9]+', '-', name)}.yaml"
-        path.write_text(make(), encoding="utf-8")
-        hostile[name] = refused = _run_worker("hostile", path)
-        print(f"{name:<28} {1000 * refused['seconds']:>13.1f} {refused['rss_growth_mb']:>13.1f}")
+    hostile = hostile_bench(out)
     (out / "hostile.json").write_text(json.dumps(hostile, indent=2) + "\n", encoding="utf-8")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     rows = engine_bench(sizes, out)

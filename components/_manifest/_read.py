@@ -1,10 +1,12 @@
 """Reading the manifest's YAML, refusing hostile input fast.
 
-Bounds, each far above a real manifest: its size (``MAX_BYTES``), its nesting
-(``MAX_DEPTH``, checked while the YAML is composed) and the number of values it holds
-once its aliases are expanded (``MAX_VALUES``, counted over the shared nodes without
-expanding them, so an alias bomb is refused in milliseconds). A binary, non-UTF-8 or
-empty file and tabs used for indentation each get their own message. Also the name
+libyaml (PyYAML's C parser) reads the text's events once and counts them against the
+bounds below (:mod:`._events`); only a manifest within them is composed, by ruamel's
+composer and constructor from the same events, into round-trip nodes with line numbers.
+The size (``MAX_BYTES``) and the line length are checked before any of it, the number of
+values once aliases are expanded (``MAX_VALUES``) after it, counted over the shared nodes
+without expanding them, so an alias bomb is refused in milliseconds. A binary, non-UTF-8
+or empty file and tabs used for indentation each get their own message. Also the name
 generated files give the manifest (:func:`manifest_name`).
 """
 
@@ -15,25 +17,67 @@ import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase
-from ruamel.yaml.composer import MaxDepthExceededError
+from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .._core._errors import ManifestError, ManifestIssue
 from .._core._fields import control_problem
+from ._events import BoundError, Bounds, Events, SwapError, scan, swap_breaks
 
-# 10 MB holds some 50,000 repositories; a manifest nests 6 levels deep; 2,000,000 values are
-# 40 for each of those 50,000 repositories.
+# Reading and validating any manifest takes at most 2 s and 300 MB on the project's 2-core
+# machine (tests/manifest/test_hostile_input.py bounds the work, `make bench` shows it): a
+# manifest lists at most 3,000 repositories (1.5 times the org `make bench` measures), and
+# the bounds below are in proportion: 20 values written for each (a repository's own
+# settings; shared ones go under defaults), 40 once aliases are expanded, 2 aliases. 10 MB
+# holds them with room for comments; a manifest nests 6 levels deep; its largest mapping,
+# a repository, has 16 keys; any other list a handful of items (each repository works
+# through the lists of defaults: 300 items keep that linear); its longest value, a
+# description, 350 characters.
+MAX_REPOSITORIES = 3_000
 MAX_BYTES = 10_000_000
 MAX_DEPTH = 20
-MAX_VALUES = 2_000_000
-# A manifest line is short (a description is at most 350 characters); YAML's scanner reads a
-# megabyte-long line slowly, so a longer one is refused before it is read.
+MAX_WRITTEN = 20 * MAX_REPOSITORIES
+MAX_VALUES = 40 * MAX_REPOSITORIES
+MAX_ALIASES = 2 * MAX_REPOSITORIES
+MAX_ITEMS = 300
+MAX_KEYS = 100
+MAX_CHARACTERS = 20_000
+BOUNDS = Bounds(
+    values=MAX_WRITTEN,
+    aliases=MAX_ALIASES,
+    repositories=MAX_REPOSITORIES,
+    items=MAX_ITEMS,
+    keys=MAX_KEYS,
+    characters=MAX_CHARACTERS,
+    depth=MAX_DEPTH,
+)
+# Inputs libyaml refuses: up to this size ruamel, which reads the rest of the manifest,
+# words the error (its messages are the ones below); a larger one gets libyaml's words.
+_RUAMEL_WORDS = 64_000
+# A manifest line is short (a description is at most 350 characters): a longer one is
+# refused before any of the text is parsed.
 MAX_LINE = 20_000
-_LONG_LINE = re.compile(f"[^\\n]{{{MAX_LINE + 1}}}")
+# Anchored at line starts: unanchored, the search read each long line once per character.
+_LONG_LINE = re.compile(f"^[^\\n]{{{MAX_LINE + 1}}}", re.MULTILINE)
 _DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S*)", re.MULTILINE)
+
+
+class _Composer(Composer):
+    """ruamel's composer with its parser and resolver as plain attributes: its properties
+    looked them up again for every event (a third of its time)."""
+
+    parser: Any = None
+    resolver: Any = None
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.parser = loader.parser
+        self.resolver = loader.resolver
 
 
 def _reader() -> YAML:
@@ -113,7 +157,7 @@ def read_manifest_text(path: str | Path, source: str) -> str:
         ) from None
 
 
-def _yaml_problem(exc: MarkedYAMLError, text: str) -> tuple[int | None, str]:
+def _yaml_problem(exc: MarkedYAMLError | yaml.MarkedYAMLError, text: str) -> tuple[int | None, str]:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else None
     if isinstance(exc, MaxDepthExceededError):
@@ -133,7 +177,9 @@ def _yaml_problem(exc: MarkedYAMLError, text: str) -> tuple[int | None, str]:
     return line, f"is not valid YAML: {detail}; fix it"
 
 
-def _plain_syntax_error(exc: MarkedYAMLError, text: str) -> tuple[int, str] | None:
+def _plain_syntax_error(
+    exc: MarkedYAMLError | yaml.MarkedYAMLError, text: str
+) -> tuple[int, str] | None:
     """The common syntax slips in plain words, at the line where the construct starts (an
     unclosed quote where it opens, not at the end of the file); None for any other error."""
     context, problem = str(exc.context or ""), str(exc.problem or "")
@@ -246,6 +292,97 @@ _REFUSALS = {
 }
 
 
+_BOUND_MESSAGES = {
+    "values": f"holds more than {MAX_WRITTEN:,} values, {MAX_WRITTEN // MAX_REPOSITORIES} for"
+    f" each of the {MAX_REPOSITORIES:,} repositories a manifest lists at most; split the org"
+    " into several manifests (one per stack), or move settings shared by many repositories"
+    " to defaults",
+    "aliases": f"is alias number {MAX_ALIASES + 1:,}; a manifest holds at most"
+    f" {MAX_ALIASES:,} ({MAX_ALIASES // MAX_REPOSITORIES} for each of the"
+    f" {MAX_REPOSITORIES:,} repositories it lists at most); move what they share to defaults",
+    "items": f"this list has more than {MAX_ITEMS} items; a manifest's lists have far fewer"
+    " (repositories aside, which may hold 3,000; a shard matches many with one glob)",
+    "keys": f"this mapping has more than {MAX_KEYS} keys; a manifest's mappings have far"
+    " fewer (a repository has 16 settings); remove the keys ghpublish does not read",
+    "repositories": f"is repository number {MAX_REPOSITORIES + 1:,}; a manifest lists at most"
+    f" {MAX_REPOSITORIES:,}; split the org into several manifests, one per stack",
+    "depth": f"nests deeper than {MAX_DEPTH} levels (a manifest needs 6); flatten the lists"
+    " and mappings",
+    "complex": "has a list or a mapping as a key; a manifest's keys are names, write one",
+    "characters": f"is longer than {MAX_CHARACTERS:,} characters; a manifest value is far"
+    " shorter (a description has at most 350)",
+}
+
+
+def _bound_message(exc: BoundError) -> str:
+    if exc.kind == "break":
+        return (
+            f"holds U+{ord(exc.char):04X} outside a value (in a comment?), which YAML 1.1 reads"
+            " as a line break and YAML 1.2 as a character; remove it"
+        )
+    return _BOUND_MESSAGES[exc.kind]
+
+
+def _compose(text: str, source: str) -> object:
+    """The round-trip nodes of ``text``: libyaml's events, once counted within
+    :data:`BOUNDS`, through ruamel's composer and constructor."""
+    try:
+        swapped, back = swap_breaks(text)
+    except SwapError:
+        raise _refuse(
+            source,
+            None,
+            "holds YAML 1.1 line breaks (U+0085, U+2028 or U+2029) and every private-use"
+            " character; remove the line breaks",
+        ) from None
+    try:
+        scan(swapped, BOUNDS, back)
+    except BoundError as exc:
+        raise _refuse(source, exc.line, _bound_message(exc), exc.path) from None
+    except yaml.YAMLError as exc:
+        raise _syntax_error(exc, text, source) from None
+    return _construct(Events(swapped, back), text, source)
+
+
+def _construct(events: Events, text: str, source: str) -> object:
+    reader = _reader()
+    reader._parser = events  # ruamel's composer reads its events from here
+    reader.Composer = _Composer
+    try:
+        return reader.constructor.get_single_data()
+    except MarkedYAMLError as exc:  # a duplicate key, say
+        line, message = _yaml_problem(exc, text)
+        raise _refuse(source, line, message, "(top level)") from None
+    except YAMLError as exc:
+        raise _other_error(exc, source) from None
+    finally:
+        events.dispose()
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str, source: str) -> ManifestError:
+    """libyaml refused ``text``: a small manifest is read again by ruamel, whose errors
+    the messages above word; a larger one (or one ruamel reads) gets libyaml's."""
+    if len(text) <= _RUAMEL_WORDS:
+        try:
+            _reader().load(text)
+        except MarkedYAMLError as again:
+            line, message = _yaml_problem(again, text)
+            return _refuse(source, line, message, "(top level)")
+        except YAMLError as again:
+            return _other_error(again, source)
+        except (TypeError, ValueError):  # ruamel fails on a list as a key before the error
+            pass
+    if isinstance(exc, yaml.MarkedYAMLError):
+        line, message = _yaml_problem(exc, text)
+        return _refuse(source, line, message, "(top level)")
+    return _other_error(exc, source)
+
+
+def _other_error(exc: Exception, source: str) -> ManifestError:
+    detail = " ".join(str(exc).split())
+    return _refuse(source, None, f"is not valid YAML: {detail}; fix it", "(top level)")
+
+
 def load_yaml(text: str, source: str) -> object:
     """The YAML document in ``text`` as ruamel's round-trip nodes (line numbers kept)."""
     if len(text) > MAX_BYTES:
@@ -268,14 +405,7 @@ def load_yaml(text: str, source: str) -> object:
                 f"declares %YAML {directive.group(1)}; ghpublish reads YAML 1.2 (where 0x14 and"
                 " 1_0 are text), remove the directive",
             )
-    try:
-        tree = _reader().load(text)
-    except MarkedYAMLError as exc:
-        line, message = _yaml_problem(exc, text)
-        raise _refuse(source, line, message, "(top level)") from None
-    except YAMLError as exc:
-        detail = " ".join(str(exc).split())
-        raise _refuse(source, None, f"is not valid YAML: {detail}; fix it", "(top level)") from None
+    tree = _compose(text, source)
     if tree is None:
         raise _refuse(
             source,

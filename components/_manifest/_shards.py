@@ -6,7 +6,7 @@ import dataclasses
 import fnmatch
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator
@@ -39,14 +39,31 @@ _shard_pattern = _full_match(
 ShardName = Annotated[str, AfterValidator(_shard_name)]
 ShardPattern = Annotated[str, AfterValidator(_shard_pattern)]
 
+# Every repository is matched against every glob: 300 in all (three for each of the 100
+# shards a manifest could hold) keep that to milliseconds at the largest manifest. A name
+# without a wildcard costs nothing (a set holds them).
+MAX_GLOBS = 300
+_WILDCARD = re.compile(r"[*?\[]")
+
 
 def _resolve_shards(manifest: Manifest, problems: list[tuple[Loc, str]]) -> tuple[ShardSpec, ...]:
     """Every repository in exactly one shard, so that no two stacks manage it."""
     if not manifest.shards:
         return ()
+    globs = sum(1 for ps in manifest.shards.values() for p in ps if _WILDCARD.search(p))
+    if globs > MAX_GLOBS:
+        problems.append(
+            (
+                ("shards",),
+                f"holds {globs:,} patterns with a wildcard (*, ? or [); at most {MAX_GLOBS}:"
+                " list repositories by name, or match more of them with each pattern",
+            )
+        )
+        return ()
     members: dict[str, list[str]] = {name: [] for name in manifest.shards}
+    matches = shard_matcher(manifest.shards)
     for index, repo in enumerate(manifest.repositories):
-        found = matching_shards(manifest.shards, repo.name)
+        found = matches(repo.name)
         loc: Loc = ("repositories", index, "name")
         if not found:
             problems.append(
@@ -72,14 +89,31 @@ def _resolve_shards(manifest: Manifest, problems: list[tuple[Loc, str]]) -> tupl
     )
 
 
+def shard_matcher(shards: Mapping[str, Sequence[str]]) -> Callable[[str], list[str]]:
+    """A function giving the shards whose patterns match a repository name (names compare
+    case-insensitively): each shard's names in a set, its globs in one regular expression
+    (``fnmatch``'s translation of each)."""
+    compiled = []
+    for shard, patterns in shards.items():
+        lowered = [p.lower() for p in patterns]
+        names = frozenset(p for p in lowered if not _WILDCARD.search(p))
+        globs = [fnmatch.translate(p) for p in lowered if _WILDCARD.search(p)]
+        compiled.append((shard, names, re.compile("|".join(globs)) if globs else None))
+
+    def matches(repository: str) -> list[str]:
+        name = repository.lower()
+        return [
+            shard
+            for shard, names, glob in compiled
+            if name in names or (glob is not None and glob.match(name) is not None)
+        ]
+
+    return matches
+
+
 def matching_shards(shards: Mapping[str, Sequence[str]], repository: str) -> list[str]:
     """The shards whose patterns match ``repository`` (names compare case-insensitively)."""
-    name = repository.lower()
-    return [
-        shard
-        for shard, patterns in shards.items()
-        if any(fnmatch.fnmatchcase(name, p.lower()) for p in patterns)
-    ]
+    return shard_matcher(shards)(repository)
 
 
 def staggered_schedule(shard: str) -> str:

@@ -153,21 +153,27 @@ def test_a_manifest_path_with_a_newline_is_refused_by_synth_before_anything_is_w
 
 
 def test_at_most_50_problems_are_listed_then_counted() -> None:
-    keys = "".join(f"    unknown{i:03}: x\n" for i in range(200))
+    # 200 unknown keys, 50 in each of 4 repositories (a mapping holds at most 100 keys).
+    repos = "".join(
+        f"  - name: a{r}\n" + "".join(f"    unknown{50 * r + i:03}: x\n" for i in range(50))
+        for r in range(4)
+    )
     with pytest.raises(ManifestError) as info:
-        parse_manifest(f"owner: acme\nrepositories:\n  - name: a\n{keys}", "publishing.yaml")
+        parse_manifest(f"owner: acme\nrepositories:\n{repos}", "publishing.yaml")
     lines = str(info.value).splitlines()
     assert lines[0] == "publishing.yaml: 200 errors in the manifest"
     assert len(info.value.issues) == 50 and info.value.more == 150
     assert len(lines) == 52
     assert lines[1].startswith("  publishing.yaml:4: repositories[0].unknown000: unknown key")
     assert lines[50].startswith("  publishing.yaml:53: repositories[0].unknown049: unknown key")
+    assert all("repositories[0]." in line for line in lines[1:51])
     assert lines[-1] == "  … and 150 more"
 
 
-def test_a_megabyte_value_is_quoted_as_an_80_character_excerpt() -> None:
-    # A megabyte over lines of 10,000 characters (a folded scalar joins them with spaces).
-    lines = "".join(f"      {'n' * 10_000}\n" for _ in range(100))
+def test_a_long_value_is_quoted_as_an_80_character_excerpt() -> None:
+    # 19,990 characters over lines of 1,000 (a folded scalar joins them with spaces); a
+    # longer value is refused before it is validated (tests/manifest/test_hostile_input.py).
+    lines = "".join(f"      {'n' * 999}\n" for _ in range(20))
     text = f"owner: acme\nrepositories:\n  - name: >-\n{lines}"
     (message,) = errors(text)
     assert message == (
