@@ -16,11 +16,13 @@ __all__ = [
     "ROLLOUT_BRANCH",
     "STANDARD_VERSION",
     "ActionsSpec",
+    "CustomPropertySpec",
     "EnvironmentSpec",
     "OrgSpec",
     "OrgStandardsSpec",
     "PipelineSpec",
     "Plan",
+    "PropertyValueSpec",
     "RepositorySpec",
     "ShardSpec",
     "patterns_apply",
@@ -87,6 +89,32 @@ class OrgStandardsSpec:
     require_checks: bool = False
 
 
+@dataclass(frozen=True)
+class CustomPropertySpec:
+    """One custom property of the organization's schema (`custom_properties`)."""
+
+    name: str
+    # `string`, `single_select`, `multi_select` or `true_false`.
+    type: str
+    # The values a select property allows, in order (empty for the other types).
+    allowed_values: tuple[str, ...] = ()
+    required: bool = False
+    # GitHub's value for a repository without one (`true`/`false` for true_false).
+    default: str | None = None
+    description: str | None = None
+    # Exists on GitHub already: imported, its definition kept as GitHub has it.
+    adopt: bool = False
+
+
+@dataclass(frozen=True)
+class PropertyValueSpec:
+    """A repository's value of one custom property: one text (a list for multi_select)."""
+
+    name: str
+    type: str
+    values: tuple[str, ...]
+
+
 # The features GitHub turns on for a repository it creates; the provider sends an unset one
 # as false, so ghpublish sets each one a new repository's manifest entry does not.
 GITHUB_FEATURES = {"issues": True, "projects": True, "wiki": True, "discussions": False}
@@ -131,6 +159,9 @@ class RepositorySpec:
     # The repository (of the same owner) that holds the manifest, where changes are made by
     # pull request; None where the manifest declares no `manifest_repository`.
     manifest_repository: str | None = None
+    # Its custom property values (`properties`, `defaults.properties` merged), in the
+    # order of the organization's schema.
+    properties: tuple[PropertyValueSpec, ...] = ()
 
     def block(self, key: str) -> Any:
         """The resolved block of the ecosystem ``key``, None where the repository has none."""
@@ -247,3 +278,6 @@ class OrgSpec:
     shards: tuple[ShardSpec, ...] = ()
     # The owner's GitHub plan.
     plan: Plan = DEFAULT_PLAN
+    # The organization's custom property schema (`custom_properties`), in manifest order;
+    # a sharded manifest's first shard registers it.
+    custom_properties: tuple[CustomPropertySpec, ...] = ()

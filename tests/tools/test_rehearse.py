@@ -111,9 +111,11 @@ def test_the_example_rehearses_clean_whatever_the_environment_holds(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
+    # The example's 2 custom property definitions and 12 values: 14 resources and 14
+    # refresh requests more than before them (one GET each).
     assert lines[-1] == (
-        "rehearse: 85 resources, up ok, second preview 0 changes, refresh 76 requests"
-        " (6.9 per repository; make budget estimates 76), 0 API contract violations"
+        "rehearse: 99 resources, up ok, second preview 0 changes, refresh 90 requests"
+        " (8.2 per repository; make budget estimates 90), 0 API contract violations"
     )
     assert lines[-2] == (
         "rehearse: 1 image built by `pulumi up` skipped (their context and registry are off"
