@@ -104,12 +104,12 @@ COSTS: dict[str, Cost] = {
         Cost(1, 0, 1, refresh_warm=0)
     ),
     # Custom properties, one definition and one repository value per resource. Read: GET
-    # /orgs/{org}/properties/schema/{name}; create: the PUT, then that GET. Modelled.
+    # /orgs/{org}/properties/schema/{name}; create: the PUT, then that GET. Measured.
     "github:index/organizationCustomProperties:OrganizationCustomProperties": Cost(
         1, 1, 1, refresh_warm=0
     ),
     # Read: GET /repos/{owner}/{repo}/properties/values (all of the repository's values);
-    # create: the PATCH of the one value, then GET the repository (its ID). Modelled.
+    # create: the PATCH of the one value, then GET the repository (its ID). Measured.
     "github:index/repositoryCustomProperty:RepositoryCustomProperty": Cost(1, 1, 1, refresh_warm=0),
     # Configuring the provider reads the owner (GET /orgs/{owner}), once per command; with a
     # warm cache a 304. Measured.

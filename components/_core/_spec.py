@@ -209,9 +209,13 @@ APP_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("workflows", "write"),
 )
 # Added where the manifest needs them: owner-wide Actions settings and rulesets
-# (`org_standards`), and teams named as reviewers.
+# (`org_standards`), teams named as reviewers, custom properties.
 APP_ORG_ADMINISTRATION = ("organization-administration", "write")
 APP_MEMBERS = ("members", "read")
+# Custom properties: the organization's definitions (`custom_properties`), and the
+# repositories' values (`properties`).
+APP_ORG_CUSTOM_PROPERTIES = ("organization-custom-properties", "admin")
+APP_REPOSITORY_CUSTOM_PROPERTIES = ("repository-custom-properties", "write")
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,9 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
     problems.extend(org_plan_problems(manifest.plan, org_standards is not None))
     pipeline = _resolve_pipeline(manifest, problems)
     if pipeline is not None and pipeline.app_client_id is not None:
-        pipeline = with_app_permissions(pipeline, org_standards is not None, repos)
+        pipeline = with_app_permissions(
+            pipeline, org_standards is not None, repos, custom_properties=bool(custom)
+        )
     org = OrgSpec(
         owner=manifest.owner,
         repositories=tuple(repos),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from components._core._errors import ManifestError
@@ -162,3 +164,23 @@ def test_the_first_shard_owns_the_schema_every_shard_sets_its_values() -> None:
     assert [p.name for p in web.custom_properties] == ["team", "docs-site", "tags", "cost-center"]
     assert api.custom_properties == ()
     assert api.repositories[0].properties == (PropertyValueSpec("team", "single_select", ("web",)),)
+
+
+def test_the_documented_messages_are_the_example_manifests() -> None:
+    """docs/custom-properties.md shows these for publishing.yaml with three values changed."""
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "publishing.yaml").read_text(encoding="utf-8")
+    changed = (
+        text.replace("{team: docs, docs-site: true}", "{team: design, docs-site: true}")
+        .replace("    team: platform\n", "    team: platform\n    tier: gold\n")
+        .replace("    properties: {team: web}\n", "    properties: {docs-site: 'yes'}\n")
+    )
+    with pytest.raises(ManifestError) as error:
+        parse_manifest(changed, "publishing.yaml")
+    page = (root / "docs" / "custom-properties.md").read_text(encoding="utf-8")
+    assert str(error.value) in page
+    without = text.replace("  properties:\n    team: platform\n", "")
+    with pytest.raises(ManifestError) as error:
+        parse_manifest(without, "publishing.yaml")
+    assert len(error.value.issues) == 9
+    assert f"\n{error.value.issues[0]}\n" in page
