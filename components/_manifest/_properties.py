@@ -75,7 +75,8 @@ class CustomProperty(_Block):
     default: str | bool | None = Field(
         None,
         description="GitHub's value for a repository that sets none (required with"
-        " `required`); one allowed value of a select property.",
+        " `required`); one allowed value of a single_select property; none for multi_select"
+        " (the provider cannot send one).",
     )
     description: Description | None = Field(
         None, description="A short description of the property."
@@ -138,13 +139,33 @@ def _resolve_definition(
             )
         )
     default: str | None = None
-    if prop.default is not None:
+    if prop.default is not None and prop.type == "multi_select":
+        problems.append(
+            (
+                (*here, "default"),
+                "a multi_select property cannot take a default: terraform-provider-github"
+                " v6.13.0 sends a default as one text and GitHub wants a list for multi_select"
+                " (integrations/terraform-provider-github#2806); remove it and give every"
+                " repository its value in properties",
+            )
+        )
+    elif prop.default is not None:
         problem = _value_problem(prop.type, allowed, prop.default, single=True)
         if problem is not None:
             problems.append(((*here, "default"), problem))
         else:
             default = _text(prop.default)  # type: ignore[arg-type]
-    if prop.required and prop.default is None:
+    if prop.required and prop.default is None and prop.type == "multi_select":
+        problems.append(
+            (
+                (*here, "required"),
+                "a multi_select property cannot be required: GitHub needs a default for a"
+                " required property, which the provider cannot send for multi_select"
+                " (integrations/terraform-provider-github#2806); remove required and give"
+                " every repository its value in properties",
+            )
+        )
+    elif prop.required and prop.default is None:
         problems.append(
             (
                 here,

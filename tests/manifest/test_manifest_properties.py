@@ -184,3 +184,24 @@ def test_the_documented_messages_are_the_example_manifests() -> None:
         parse_manifest(without, "publishing.yaml")
     assert len(error.value.issues) == 9
     assert f"\n{error.value.issues[0]}\n" in page
+
+
+def test_a_multi_select_property_takes_no_default_and_cannot_be_required() -> None:
+    """terraform-provider-github v6.13.0 sends a default as one text; GitHub wants a list
+    for multi_select (integrations/terraform-provider-github#2806)."""
+    text = (
+        "owner: acme\ncustom_properties:\n"
+        "  a: {type: multi_select, allowed_values: [x], default: x}\n"
+        "  b: {type: multi_select, allowed_values: [x], required: true}\n"
+        "repositories: []\n"
+    )
+    assert errors(text) == [
+        "m.yaml:3: custom_properties.a.default: a multi_select property cannot take a default:"
+        " terraform-provider-github v6.13.0 sends a default as one text and GitHub wants a"
+        " list for multi_select (integrations/terraform-provider-github#2806); remove it and"
+        " give every repository its value in properties",
+        "m.yaml:4: custom_properties.b.required: a multi_select property cannot be required:"
+        " GitHub needs a default for a required property, which the provider cannot send for"
+        " multi_select (integrations/terraform-provider-github#2806); remove required and give"
+        " every repository its value in properties",
+    ]

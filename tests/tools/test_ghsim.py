@@ -655,6 +655,8 @@ def test_custom_properties_as_the_provider_sends_them(sim: Simulator) -> None:
     assert call(sim, "GET", f"{schema}/docs-site")[2]["default_value"] is None
     # GitHub's checks: select types need allowed values, a required one a default.
     for bad in (
+        {"value_type": "multi_select", "allowed_values": ["a"], "default_value": "a"},
+        {"value_type": "string", "allowed_values": ["a"]},
         {"value_type": "single_select", "default_value": ""},
         {"value_type": "string", "required": True, "default_value": ""},
         {"value_type": "single_select", "allowed_values": ["a"], "default_value": "b"},
@@ -670,6 +672,10 @@ def test_custom_properties_as_the_provider_sends_them(sim: Simulator) -> None:
         {"property_name": "docs-site", "value": "true"},
         {"property_name": "team", "value": "data"},
     ]
+    status, _, body = call(
+        sim, "PATCH", values, {"properties": [{"property_name": "x", "value": "1"}]}
+    )
+    assert (status, body["message"]) == (422, "Unexpected property 'x'")
     for bad_value in (
         {"property_name": "team", "value": "ops"},
         {"property_name": "x", "value": "1"},

@@ -1396,9 +1396,13 @@ def put_org_property(call: Call) -> Answer:
     if kind in _SELECT_TYPES and not allowed:
         raise invalid(f"A {kind} property needs allowed values", "CustomProperty", "allowed_values")
     if kind not in _SELECT_TYPES and allowed:
-        raise invalid(
-            f"A {kind} property has no allowed values", "CustomProperty", "allowed_values"
+        # GitHub's answer, as otterdog reported it (eclipse-csi/otterdog#648).
+        raise ApiError(
+            422, f"Validation failed: Allowed values must be nil if value_type is {kind}"
         )
+    if kind == "multi_select" and isinstance(definition["default_value"], str):
+        # A multi_select default is a list (integrations/terraform-provider-github#2806).
+        raise invalid("Default value must be a list", "CustomProperty", "default_value")
     if definition["default_value"] is not None:
         problem = _value_problem({**definition}, definition["default_value"])
         if problem is not None:
@@ -1462,7 +1466,8 @@ def patch_property_values(call: Call) -> Answer:
         name, value = item["property_name"], item["value"]
         definition = definitions.get(name)
         if definition is None:
-            raise invalid(f"Property {name} is not defined for the organization", "", "properties")
+            # GitHub's answer, as otterdog reported it (eclipse-csi/otterdog#648).
+            raise ApiError(422, f"Unexpected property '{name}'")
         if value is None:
             own.pop(name, None)
             continue
