@@ -82,8 +82,9 @@ class PipelineSettingsArgs(TypedDict):
     drift_token_secret: NotRequired[pulumi.Input[str]]
     """The Actions secret holding a read-only token for the drift check (default none)."""
     github_app_permissions: NotRequired[pulumi.Input[dict[str, str]]]
-    """The App token's permissions, name to `read` or `write` (default administration,
-    contents, pull-requests and workflows: write)."""
+    """The App token's permissions, name to `read` or `write` (`admin` too for
+    organization-custom-properties and the projects; default administration, contents,
+    pull-requests and workflows: write)."""
     shards: NotRequired[pulumi.Input[list[PipelineShardArgs]]]
     """A sharded manifest's stacks: a `pulumi up` and a drift-check job each (default none:
     the one `stack`)."""
@@ -115,8 +116,9 @@ class ManifestPipelineArgs(TypedDict):
     drift_token_secret: NotRequired[pulumi.Input[str]]
     """The Actions secret holding a read-only token for the drift check (default none)."""
     github_app_permissions: NotRequired[pulumi.Input[dict[str, str]]]
-    """The App token's permissions, name to `read` or `write` (default administration,
-    contents, pull-requests and workflows: write)."""
+    """The App token's permissions, name to `read` or `write` (`admin` too for
+    organization-custom-properties and the projects; default administration, contents,
+    pull-requests and workflows: write)."""
     shards: NotRequired[pulumi.Input[list[PipelineShardArgs]]]
     """A sharded manifest's stacks: a `pulumi up` and a drift-check job each (default none:
     the one `stack`)."""
@@ -139,16 +141,24 @@ def _secret_arg(args: ManifestPipelineArgs, key: str) -> str | None:
     return _secret_name(value) if value is not None else None  # type: ignore[arg-type]
 
 
+# The permissions create-github-app-token (v3.1.1 action.yml) also takes at `admin`.
+ADMIN_LEVEL = frozenset(
+    {"organization-custom-properties", "organization-projects", "repository-projects"}
+)
+
+
 def _app_permissions(given: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
     """Permissions create-github-app-token declares an input for, at a level it takes."""
     if not given:
         return ()
     inputs = pin("actions/create-github-app-token").inputs
     for name, level in given.items():
-        if f"permission-{name}" not in inputs or level not in ("read", "write"):
+        levels = ("read", "write", "admin") if name in ADMIN_LEVEL else ("read", "write")
+        if f"permission-{name}" not in inputs or level not in levels:
             raise ValueError(
                 f"github_app_permissions: {name}: {level!r} is not a GitHub App permission and"
                 " level; expected a permission such as 'contents' and 'read' or 'write'"
+                f" ('admin' too for {', '.join(sorted(ADMIN_LEVEL))})"
             )
     return tuple(sorted(given.items()))
 

@@ -13,7 +13,14 @@ import pulumi_github as github
 
 from ._core._component import Component
 from ._core._errors import ConfigError
-from ._core._spec import OrgSpec, PipelineImage, PipelineSpec, RepositorySpec, patterns_apply
+from ._core._spec import (
+    CustomPropertySpec,
+    OrgSpec,
+    PipelineImage,
+    PipelineSpec,
+    RepositorySpec,
+    patterns_apply,
+)
 from ._manifest import load_manifest, manifest_name, select_shard
 from ._registry import ECOSYSTEMS
 from ._registry_credentials import RegistryLogin, registry_logins
@@ -108,6 +115,52 @@ class OrgPublishingArgs(TypedDict):
     is fetched and no registry is reached; the generated files are the same."""
 
 
+# The inputs of the provider's OrganizationCustomProperties besides the name: an adopted
+# property keeps every one as GitHub has it (the provider's PUT replaces the definition
+# whole, from these; ignored, they keep the values the import read).
+PROPERTY_DEFINITION = (
+    "allowed_values",
+    "default_value",
+    "description",
+    "required",
+    "value_type",
+    "values_editable_by",
+)
+
+
+def property_definition(
+    resource_name: str, prop: CustomPropertySpec, opts: pulumi.ResourceOptions
+) -> github.OrganizationCustomProperties:
+    """One property of the organization's schema, created or (adopted) imported and kept.
+
+    One resource per property: the provider reads, writes and deletes the definition by its
+    name alone (`/orgs/{org}/properties/schema/{name}`), so the organization's other
+    properties are never touched.
+    """
+    definition: dict[str, Any] = {"value_type": prop.type, "required": prop.required}
+    if prop.allowed_values:
+        definition["allowed_values"] = list(prop.allowed_values)
+    if prop.default is not None:
+        definition["default_value"] = prop.default
+    if prop.description is not None:
+        definition["description"] = prop.description
+    return github.OrganizationCustomProperties(
+        resource_name,
+        property_name=prop.name,
+        **definition,
+        opts=pulumi.ResourceOptions.merge(
+            opts,
+            pulumi.ResourceOptions(
+                # Never deleted: a property taken out of the manifest stays on GitHub, with
+                # every repository's value.
+                retain_on_delete=True,
+                import_=prop.name if prop.adopt else None,
+                ignore_changes=list(PROPERTY_DEFINITION) if prop.adopt else None,
+            ),
+        ),
+    )
+
+
 def without_pulumi_images(spec: OrgSpec) -> OrgSpec:
     """``spec`` without the images `pulumi up` would build (a rehearsal's): the release
     workflows do not depend on them."""
@@ -173,6 +226,11 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
         args["visibility"] = repo.visibility
     if repo.features:
         args["features"] = dict(repo.features)  # type: ignore[typeddict-item]
+    if repo.properties:
+        args["custom_properties"] = [
+            {"name": value.name, "type": value.type, "values": list(value.values)}
+            for value in repo.properties
+        ]
     for eco in ECOSYSTEMS:
         spec = repo.block(eco.key)
         if spec is not None:
@@ -445,6 +503,11 @@ class OrgPublishing(Component):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self._children = pulumi.ResourceOptions(parent=self, providers={"github": self.provider})
+        # The custom property schema (the first shard's), before the values that need it.
+        self.property_definitions: dict[str, github.OrganizationCustomProperties] = {
+            prop.name: property_definition(f"{name}-property-{prop.name}", prop, self._children)
+            for prop in self.spec.custom_properties
+        }
         self.members: dict[str, PublishingRepository] = {}
 
     def _register_batches(self) -> Iterator[list[PublishingRepository]]:
@@ -452,12 +515,26 @@ class OrgPublishing(Component):
         for start in range(0, len(self._planned), REGISTRATION_BATCH):
             batch = {
                 repo_name: PublishingRepository(
-                    f"{self._name}-{repo_name}", member_args, opts=self._children
+                    f"{self._name}-{repo_name}", member_args, opts=self._member_options(member_args)
                 )
                 for repo_name, member_args in self._planned[start : start + REGISTRATION_BATCH]
             }
             self.members.update(batch)
             yield list(batch.values())
+
+    def _member_options(self, member_args: PublishingRepositoryArgs) -> pulumi.ResourceOptions:
+        """A repository's options: after the definitions of the properties it sets, where
+        this stack declares them (GitHub refuses a value of an unknown property)."""
+        needed = [
+            self.property_definitions[value["name"]]  # type: ignore[index]
+            for value in member_args.get("custom_properties") or []  # type: ignore[union-attr]
+            if value["name"] in self.property_definitions
+        ]
+        if not needed:
+            return self._children
+        return pulumi.ResourceOptions.merge(
+            self._children, pulumi.ResourceOptions(depends_on=needed)
+        )
 
     def _complete(self) -> None:
         """Registers the org standards, then the component's outputs."""

@@ -2,6 +2,7 @@
 
 __all__ = [
     "ActionsSettingsArgs",
+    "CustomPropertyValueArgs",
     "EnvironmentSettingsArgs",
     "FeaturesArgs",
     "NpmSettingsArgs",
@@ -126,6 +127,17 @@ class FeaturesArgs(TypedDict):
     """Discussions (GitHub's default: off)."""
 
 
+class CustomPropertyValueArgs(TypedDict):
+    """The repository's value of one custom property of the organization."""
+
+    name: pulumi.Input[str]
+    """The property's name, as the organization declares it."""
+    type: pulumi.Input[str]
+    """Its type: `string`, `single_select`, `multi_select` or `true_false`."""
+    values: pulumi.Input[list[str]]
+    """The value: one text (`true` or `false` for true_false), several for multi_select."""
+
+
 class PublishingRepositoryArgs(TypedDict):
     """A repository managed by ghpublish, with the files of its publishing standard."""
 
@@ -188,6 +200,10 @@ class PublishingRepositoryArgs(TypedDict):
     """The repository of the same owner holding the manifest, named in file headers as
     where changes are made by pull request (default none: the header says the repository
     holding the manifest)."""
+    custom_properties: NotRequired[pulumi.Input[list[CustomPropertyValueArgs]]]
+    """Its values of the organization's custom properties, one resource each (default none:
+    values set elsewhere are left as they are). The properties must exist: give the
+    component `depends_on` their definitions when the same stack declares them."""
 
 
 def _repository(
@@ -273,6 +289,7 @@ class PublishingRepository(Component):
         images = self._publish_image(name, args, branch, after_repo, files)
         self._commit_pipeline(name, args, branch, after_repo, files)
         self._apply_standards(name, args)
+        self._set_properties(name, args)
         if by_pull_request:
             # The pull request waits for every file of the children that commit some.
             committed = [getattr(self, role) for role in ROLES if hasattr(self, role)]
@@ -428,6 +445,22 @@ class PublishingRepository(Component):
         }
         self.pipeline = ManifestPipeline(f"{name}-pipeline", pipeline_args, opts=after_repo)
         files.extend(ManifestPipeline.WORKFLOW_PATHS)
+
+    def _set_properties(self, name: str, args: PublishingRepositoryArgs) -> None:
+        """One `RepositoryCustomProperty` per value (`<name>-property-<property>`): the
+        provider's PATCH sends that property alone, so the repository's other values stay as
+        they are."""
+        self.custom_properties: list[github.RepositoryCustomProperty] = [
+            github.RepositoryCustomProperty(
+                f"{name}-property-{value['name']}",
+                repository=args["name"],
+                property_name=value["name"],
+                property_type=value["type"],
+                property_values=list(value["values"]),  # type: ignore[arg-type]
+                opts=self._child(depends_on=[self.repository]),
+            )
+            for value in args.get("custom_properties") or []  # type: ignore[union-attr]
+        ]
 
     def _apply_standards(self, name: str, args: PublishingRepositoryArgs) -> None:
         """Token, Actions, `release` environment and tag ruleset, from the workflows the

@@ -38,7 +38,9 @@ PROVIDER = "pulumi:providers:github"
 PROVIDER_OPERATION = "orgs/get"
 # The order a first rollout creates types in: each after those it depends on.
 CREATE_ORDER = (
+    "github:index/organizationCustomProperties:OrganizationCustomProperties",
     "github:index/repository:Repository",
+    "github:index/repositoryCustomProperty:RepositoryCustomProperty",
     "github:index/branchDefault:BranchDefault",
     "github:index/branch:Branch",
     "github:index/repositoryEnvironment:RepositoryEnvironment",

@@ -30,6 +30,8 @@ from tools.mock_engine import Registration, Run, run_program, shutdown
 
 ROOT = Path(__file__).resolve().parent.parent
 REPOSITORY_COMPONENT = "ghpublish:index:PublishingRepository"
+PROPERTY_VALUE = "github:index/repositoryCustomProperty:RepositoryCustomProperty"
+PROPERTY_DEFINITION = "github:index/organizationCustomProperties:OrganizationCustomProperties"
 DEFAULT_REQUESTS_PER_HOUR = 5_000
 # GitHub's secondary limit on requests that create content. GitHub does not list which
 # endpoints count: every write is counted here, an upper bound.
@@ -102,6 +104,14 @@ COSTS: dict[str, Cost] = {
     "github:index/actionsOrganizationWorkflowPermissions:ActionsOrganizationWorkflowPermissions": (
         Cost(1, 0, 1, refresh_warm=0)
     ),
+    # Custom properties, one definition and one repository value per resource. Read: GET
+    # /orgs/{org}/properties/schema/{name}; create: the PUT, then that GET. Measured.
+    "github:index/organizationCustomProperties:OrganizationCustomProperties": Cost(
+        1, 1, 1, refresh_warm=0
+    ),
+    # Read: GET /repos/{owner}/{repo}/properties/values (all of the repository's values);
+    # create: the PATCH of the one value, then GET the repository (its ID). Measured.
+    "github:index/repositoryCustomProperty:RepositoryCustomProperty": Cost(1, 1, 1, refresh_warm=0),
     # Configuring the provider reads the owner (GET /orgs/{owner}), once per command; with a
     # warm cache a 304. Measured.
     "pulumi:providers:github": Cost(1, 1, 0, refresh_warm=0),
@@ -354,6 +364,24 @@ def verdict(est: Estimate) -> str:
     )
 
 
+def property_lines(est: Estimate) -> list[str]:
+    """What custom properties add: their values per repository, and the schema."""
+    values, schema = est.by_type.get(PROPERTY_VALUE), est.by_type.get(PROPERTY_DEFINITION)
+    lines = []
+    if values is not None and est.repositories:
+        per = values.refresh / len(est.repositories)
+        lines.append(
+            f"  custom property values: {_n(values.count)} ({per:.1f} per repository): drift"
+            f" check {_n(values.refresh)} requests, first up {_n(values.create)}"
+        )
+    if schema is not None:
+        lines.append(
+            f"  custom property schema: {_n(schema.count)} definitions: drift check"
+            f" {_n(schema.refresh)} requests, first up {_n(schema.create)}"
+        )
+    return lines
+
+
 def report(est: Estimate, stack_flag: str = "") -> list[str]:
     total = est.total
     lines = [
@@ -378,6 +406,7 @@ def report(est: Estimate, stack_flag: str = "") -> list[str]:
             f" first up {min(t.create for t in est.repositories.values())}-"
             f"{max(t.create for t in est.repositories.values())}"
         )
+    lines.extend(property_lines(est))
     share = 100 * total.refresh / est.per_hour
     lines.append(
         f"  drift check with the ETag cache warm (githubCachePath) and nothing changed:"

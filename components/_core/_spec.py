@@ -16,12 +16,14 @@ __all__ = [
     "ROLLOUT_BRANCH",
     "STANDARD_VERSION",
     "ActionsSpec",
+    "CustomPropertySpec",
     "EnvironmentSpec",
     "OrgSpec",
     "OrgStandardsSpec",
     "PipelineImage",
     "PipelineSpec",
     "Plan",
+    "PropertyValueSpec",
     "RepositorySpec",
     "ShardSpec",
     "patterns_apply",
@@ -88,6 +90,32 @@ class OrgStandardsSpec:
     require_checks: bool = False
 
 
+@dataclass(frozen=True)
+class CustomPropertySpec:
+    """One custom property of the organization's schema (`custom_properties`)."""
+
+    name: str
+    # `string`, `single_select`, `multi_select` or `true_false`.
+    type: str
+    # The values a select property allows, in order (empty for the other types).
+    allowed_values: tuple[str, ...] = ()
+    required: bool = False
+    # GitHub's value for a repository without one (`true`/`false` for true_false).
+    default: str | None = None
+    description: str | None = None
+    # Exists on GitHub already: imported, its definition kept as GitHub has it.
+    adopt: bool = False
+
+
+@dataclass(frozen=True)
+class PropertyValueSpec:
+    """A repository's value of one custom property: one text (a list for multi_select)."""
+
+    name: str
+    type: str
+    values: tuple[str, ...]
+
+
 # The features GitHub turns on for a repository it creates; the provider sends an unset one
 # as false, so ghpublish sets each one a new repository's manifest entry does not.
 GITHUB_FEATURES = {"issues": True, "projects": True, "wiki": True, "discussions": False}
@@ -132,6 +160,9 @@ class RepositorySpec:
     # The repository (of the same owner) that holds the manifest, where changes are made by
     # pull request; None where the manifest declares no `manifest_repository`.
     manifest_repository: str | None = None
+    # Its custom property values (`properties`, `defaults.properties` merged), in the
+    # order of the organization's schema.
+    properties: tuple[PropertyValueSpec, ...] = ()
 
     def block(self, key: str) -> Any:
         """The resolved block of the ecosystem ``key``, None where the repository has none."""
@@ -179,9 +210,13 @@ APP_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("workflows", "write"),
 )
 # Added where the manifest needs them: owner-wide Actions settings and rulesets
-# (`org_standards`), and teams named as reviewers.
+# (`org_standards`), teams named as reviewers, custom properties.
 APP_ORG_ADMINISTRATION = ("organization-administration", "write")
 APP_MEMBERS = ("members", "read")
+# Custom properties: the organization's definitions (`custom_properties`), and the
+# repositories' values (`properties`).
+APP_ORG_CUSTOM_PROPERTIES = ("organization-custom-properties", "admin")
+APP_REPOSITORY_CUSTOM_PROPERTIES = ("repository-custom-properties", "write")
 
 
 @dataclass(frozen=True)
@@ -269,3 +304,6 @@ class OrgSpec:
     shards: tuple[ShardSpec, ...] = ()
     # The owner's GitHub plan.
     plan: Plan = DEFAULT_PLAN
+    # The organization's custom property schema (`custom_properties`), in manifest order;
+    # a sharded manifest's first shard registers it.
+    custom_properties: tuple[CustomPropertySpec, ...] = ()

@@ -21,6 +21,12 @@ from ._pipeline import (
     with_shards,
 )
 from ._plan import PLAN_FIELD, PlanName, org_plan_problems, plan_problems
+from ._properties import (
+    CustomProperties,
+    resolve_custom_properties,
+    resolve_default_properties,
+    resolve_properties,
+)
 from ._repository import (
     OrgStandards,
     Repository,
@@ -48,6 +54,13 @@ class Manifest(_Block):
         None,
         description="Organization-wide Actions settings (an organization owner only; default"
         " unmanaged).",
+    )
+    custom_properties: CustomProperties | None = Field(
+        None,
+        description="The organization's custom property schema, by property name (an"
+        " organization owner only): each repository's `properties` are checked against it."
+        " Properties it does not declare are left as they are; with shards, the first shard"
+        " manages it.",
     )
     manifest_repository: ManifestRepository | None = Field(
         None,
@@ -88,6 +101,8 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
     repos: list[RepositorySpec] = []
     defaults = manifest.defaults
     org_standards = _resolve_org_standards(manifest)
+    custom = resolve_custom_properties(manifest, problems)
+    inherited = resolve_default_properties(defaults, custom, problems)
     for index, repo in enumerate(manifest.repositories):
         first = seen.setdefault(repo.name.lower(), index)
         if first != index:
@@ -140,6 +155,7 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
                     if manifest.manifest_repository is not None
                     else None
                 ),
+                properties=resolve_properties(repo, index, defaults, inherited, custom, problems),
                 **standards,
             )
         )
@@ -147,13 +163,16 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
     problems.extend(org_plan_problems(manifest.plan, org_standards is not None))
     pipeline = _resolve_pipeline(manifest, problems)
     if pipeline is not None and pipeline.app_client_id is not None:
-        pipeline = with_app_permissions(pipeline, org_standards is not None, repos)
+        pipeline = with_app_permissions(
+            pipeline, org_standards is not None, repos, custom_properties=bool(custom)
+        )
     org = OrgSpec(
         owner=manifest.owner,
         repositories=tuple(repos),
         source=source,
         pipeline=pipeline,
         plan=manifest.plan,
+        custom_properties=custom,
     )
     shards = _resolve_shards(manifest, problems)
     own = manifest.manifest_repository

@@ -15,6 +15,8 @@ from .._core._fields import Loc, RepoName, SecretName, _Block, _full_match, _num
 from .._core._spec import (
     APP_MEMBERS,
     APP_ORG_ADMINISTRATION,
+    APP_ORG_CUSTOM_PROPERTIES,
+    APP_REPOSITORY_CUSTOM_PROPERTIES,
     PipelineImage,
     PipelineShard,
     PipelineSpec,
@@ -187,7 +189,10 @@ def _resolve_pipeline(manifest: Manifest, problems: list[tuple[Loc, str]]) -> Pi
 
 
 def with_app_permissions(
-    pipeline: PipelineSpec, org_standards: bool, repos: typing.Sequence[RepositorySpec]
+    pipeline: PipelineSpec,
+    org_standards: bool,
+    repos: typing.Sequence[RepositorySpec],
+    custom_properties: bool = False,
 ) -> PipelineSpec:
     """The App token's permissions: the repository ones, plus what the manifest needs."""
     extra = []
@@ -195,6 +200,10 @@ def with_app_permissions(
         extra.append(APP_ORG_ADMINISTRATION)
     if any(repo.environment.reviewer_teams for repo in repos):
         extra.append(APP_MEMBERS)
+    if custom_properties:
+        extra.append(APP_ORG_CUSTOM_PROPERTIES)
+    if any(repo.properties for repo in repos):
+        extra.append(APP_REPOSITORY_CUSTOM_PROPERTIES)
     return dataclasses.replace(
         pipeline, app_permissions=tuple(sorted({*pipeline.app_permissions, *extra}))
     )

@@ -37,6 +37,7 @@ from .._core._spec import (
     OrgStandardsSpec,
 )
 from .._registry import ECOSYSTEMS
+from ._properties import Properties
 
 if TYPE_CHECKING:
     from ._document import Manifest
@@ -246,6 +247,12 @@ class RepositoryDefaults(_blocks("_DefaultsBlocks", _Block, defaults=True)):  # 
         " deploy to the `release` environment, the tag ruleset protects them, and the"
         " version is the tag without the pattern's start and a 'v' ('v1.2.3', 'widgets@1.2.3'"
         " for 'widgets@*').",
+    )
+    properties: Properties | None = Field(
+        None,
+        description="Custom property values, by property name (declared in"
+        " custom_properties): text, true or false, or a list (multi_select). A repository"
+        " inherits defaults.properties key by key, its own values winning.",
     )
 
 

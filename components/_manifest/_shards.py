@@ -126,7 +126,8 @@ def staggered_schedule(shard: str) -> str:
 def select_shard(spec: OrgSpec, shard: str | None) -> OrgSpec:
     """The part of the org one stack manages: all of it, or the shard ``ghpublish:shard`` names.
 
-    The first shard also manages the org-level standards; the manifest repository's pipeline
+    The first shard also manages the org-level standards and the custom property schema
+    (every shard sets its repositories' values); the manifest repository's pipeline
     goes with the shard of its repository.
     """
     names = [s.name for s in spec.shards]
@@ -156,4 +157,5 @@ def select_shard(spec: OrgSpec, shard: str | None) -> OrgSpec:
         repositories=tuple(r for r in spec.repositories if r.name in keep),
         pipeline=pipeline,
         standards=spec.standards if shard == names[0] else None,
+        custom_properties=spec.custom_properties if shard == names[0] else (),
     )

@@ -591,6 +591,27 @@ def test_the_app_token_asks_for_org_permissions_only_where_the_manifest_needs_th
     assert "permission-members" not in mint["with"]
 
 
+def test_the_app_token_asks_for_custom_properties_only_where_the_manifest_sets_them(
+    run_manifest: RunManifest,
+) -> None:
+    app = MANIFEST + "  github_app: {client_id: Iv23liABCDEFGHIJKLMN}\n"
+
+    def mint(text: str) -> dict[str, str]:
+        run = run_manifest(text)
+        up = next(r.inputs["content"] for r in run.of_type(FILE) if r.inputs["file"] == DEPLOY_PATH)
+        (step,) = [s for s in _steps_of(yaml.safe_load(up)) if s.get("id") == "app-token"]
+        return step["with"]
+
+    plain = mint(app)
+    assert "permission-organization-custom-properties" not in plain
+    assert "permission-repository-custom-properties" not in plain
+    schema = app + "custom_properties: {team: {}}\n"
+    assert mint(schema)["permission-organization-custom-properties"] == "admin"
+    assert "permission-repository-custom-properties" not in mint(schema)
+    valued = schema.replace("repositories:\n", "defaults: {properties: {team: x}}\nrepositories:\n")
+    assert mint(valued)["permission-repository-custom-properties"] == "write"
+
+
 def test_pipeline_credentials_lint_clean(tmp_path: Path) -> None:
     spec = PipelineSpec(repository="p", app_client_id="Iv23liABCDEFGHIJKLMN")
     paths = []

@@ -142,7 +142,7 @@ BAD: list[tuple[str, str, list[str]]] = [
             "publishing.yaml:4: repositories[0].visibilty: unknown key 'visibilty'; did you"
             " mean 'visibility'? expected one of: actions, adopt, container, default_branch,"
             " description, environment, features, gradle, maven, name, npm, nuget,"
-            " release_tag_pattern, rollout, rubygems, visibility"
+            " properties, release_tag_pattern, rollout, rubygems, visibility"
         ],
     ),
     (
@@ -160,8 +160,8 @@ BAD: list[tuple[str, str, list[str]]] = [
         [
             "publishing.yaml:1: repositories: is required; add it",
             "publishing.yaml:2: repositorys: unknown key 'repositorys'; did you mean"
-            " 'repositories'? expected one of: defaults, manifest_repository, org_standards,"
-            " owner, plan, repositories, shards",
+            " 'repositories'? expected one of: custom_properties, defaults,"
+            " manifest_repository, org_standards, owner, plan, repositories, shards",
         ],
     ),
     (
@@ -467,15 +467,15 @@ BAD: list[tuple[str, str, list[str]]] = [
         "safe-settings-repository-block",
         "owner: acme\nrepository:\n  private: true\nrepositories: []\n",
         [
-            "publishing.yaml:2: repository: unknown key 'repository'; settings every repository gets go under 'defaults' (a safe-settings 'repository' block), each repository's own under 'repositories'; expected one of: defaults, manifest_repository, org_standards, owner, plan, repositories, shards"
+            "publishing.yaml:2: repository: unknown key 'repository'; settings every repository gets go under 'defaults' (a safe-settings 'repository' block), each repository's own under 'repositories'; expected one of: custom_properties, defaults, manifest_repository, org_standards, owner, plan, repositories, shards"
         ],
     ),
     (
         "other-tools-repository-keys",
         "owner: acme\nrepositories:\n  - name: a\n    private: false\n    has_wiki: false\n",
         [
-            "publishing.yaml:4: repositories[0].private: unknown key 'private'; write 'visibility: public'; expected one of: actions, adopt, container, default_branch, description, environment, features, gradle, maven, name, npm, nuget, release_tag_pattern, rollout, rubygems, visibility",
-            "publishing.yaml:5: repositories[0].has_wiki: unknown key 'has_wiki'; write 'features: {wiki: false}'; expected one of: actions, adopt, container, default_branch, description, environment, features, gradle, maven, name, npm, nuget, release_tag_pattern, rollout, rubygems, visibility",
+            "publishing.yaml:4: repositories[0].private: unknown key 'private'; write 'visibility: public'; expected one of: actions, adopt, container, default_branch, description, environment, features, gradle, maven, name, npm, nuget, properties, release_tag_pattern, rollout, rubygems, visibility",
+            "publishing.yaml:5: repositories[0].has_wiki: unknown key 'has_wiki'; write 'features: {wiki: false}'; expected one of: actions, adopt, container, default_branch, description, environment, features, gradle, maven, name, npm, nuget, properties, release_tag_pattern, rollout, rubygems, visibility",
         ],
     ),
     (

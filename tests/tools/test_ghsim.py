@@ -628,3 +628,64 @@ def test_cli_serves_until_sigterm_then_dumps(tmp_path: Path) -> None:
         assert process.wait(timeout=10) == 0
     assert json.loads(dump.read_text())["/orgs/Octo-Org"]["plan"]["name"] == "team"
     assert json.loads(log.read_text().splitlines()[0])["status"] == 200
+
+
+def test_custom_properties_as_the_provider_sends_them(sim: Simulator) -> None:
+    """terraform-provider-github v6.13.0: a definition PUT whole (an unset default and
+    description as ""), a repository's values PATCHed one at a time; no contract violation."""
+    schema = "/orgs/Octo-Org/properties/schema"
+    values = "/repos/Octo-Org/legacy/properties/values"
+    team = {
+        "value_type": "single_select",
+        "required": True,
+        "default_value": "web",
+        "description": "",
+        "allowed_values": ["web", "data"],
+    }
+    assert call(sim, "PUT", f"{schema}/team", team)[0] == 200
+    flag = {"value_type": "true_false", "required": False, "default_value": "", "description": ""}
+    assert call(sim, "PUT", f"{schema}/docs-site", flag)[0] == 200
+    status, _, body = call(sim, "GET", f"{schema}/team")
+    assert status == 200
+    assert (body["default_value"], body["description"], body["source_type"]) == (
+        "web",
+        None,
+        "organization",
+    )
+    assert call(sim, "GET", f"{schema}/docs-site")[2]["default_value"] is None
+    # GitHub's checks: select types need allowed values, a required one a default.
+    for bad in (
+        {"value_type": "multi_select", "allowed_values": ["a"], "default_value": "a"},
+        {"value_type": "string", "allowed_values": ["a"]},
+        {"value_type": "single_select", "default_value": ""},
+        {"value_type": "string", "required": True, "default_value": ""},
+        {"value_type": "single_select", "allowed_values": ["a"], "default_value": "b"},
+    ):
+        assert call(sim, "PUT", f"{schema}/bad", bad)[0] == 422
+    # Values: the repository's own, else the property's default.
+    assert call(sim, "GET", values)[2] == [{"property_name": "team", "value": "web"}]
+    patch = {"properties": [{"property_name": "docs-site", "value": "true"}]}
+    assert call(sim, "PATCH", values, patch)[0] == 204
+    patch = {"properties": [{"property_name": "team", "value": "data"}]}
+    assert call(sim, "PATCH", values, patch)[0] == 204
+    assert call(sim, "GET", values)[2] == [
+        {"property_name": "docs-site", "value": "true"},
+        {"property_name": "team", "value": "data"},
+    ]
+    status, _, body = call(
+        sim, "PATCH", values, {"properties": [{"property_name": "x", "value": "1"}]}
+    )
+    assert (status, body["message"]) == (422, "Unexpected property 'x'")
+    for bad_value in (
+        {"property_name": "team", "value": "ops"},
+        {"property_name": "x", "value": "1"},
+    ):
+        assert call(sim, "PATCH", values, {"properties": [bad_value]})[0] == 422
+    # A null value removes it; deleting the definition removes every repository's value.
+    patch = {"properties": [{"property_name": "docs-site", "value": None}]}
+    assert call(sim, "PATCH", values, patch)[0] == 204
+    assert call(sim, "DELETE", f"{schema}/team")[0] == 204
+    assert call(sim, "GET", values)[2] == []
+    assert call(sim, "GET", schema)[2][0]["property_name"] == "docs-site"
+    assert call(sim, "GET", f"{schema}/team")[0] == 404
+    assert sim.violations == []

@@ -101,6 +101,23 @@ PUT /orgs/{org}/rulesets/{ruleset_id}  (repos/update-org-ruleset)
     resourceGithubOrganizationRulesetUpdate
 DELETE /orgs/{org}/rulesets/{ruleset_id}  (repos/delete-org-ruleset)
     resourceGithubOrganizationRulesetDelete
+GET /orgs/{org}/properties/schema  (orgs/custom-properties-for-repos-get-organization-definitions)
+    (listing the org's custom property schema)
+GET /orgs/{org}/properties/schema/{custom_property_name}
+    (orgs/custom-properties-for-repos-get-organization-definition)
+    resourceGithubCustomPropertiesRead, resourceGithubRepositoryCustomPropertyImport
+PUT /orgs/{org}/properties/schema/{custom_property_name}
+    (orgs/custom-properties-for-repos-create-or-update-organization-definition)
+    resourceGithubCustomPropertiesCreate/Update (the whole definition, every time)
+DELETE /orgs/{org}/properties/schema/{custom_property_name}
+    (orgs/custom-properties-for-repos-delete-organization-definition)
+    resourceGithubCustomPropertiesDelete
+GET /repos/{owner}/{repo}/properties/values
+    (repos/custom-properties-for-repos-get-repository-values)
+    resourceGithubRepositoryCustomPropertyRead
+PATCH /repos/{owner}/{repo}/properties/values
+    (repos/custom-properties-for-repos-create-or-update-repository-values)
+    resourceGithubRepositoryCustomPropertyCreate/Update/Delete (one value; null removes it)
 GET/PUT /repos/{owner}/{repo}/actions/permissions
     (actions/get-/set-github-actions-permissions-repository)
     resourceGithubActionsRepositoryPermissionsRead / CreateOrUpdate, Delete
@@ -1305,6 +1322,160 @@ def update_org_ruleset(call: Call) -> Answer:
 def delete_org_ruleset(call: Call) -> Answer:
     _, path, _ = _org_ruleset(call)
     call.store.delete(path)
+    return Answer(204)
+
+
+# -- custom properties -------------------------------------------------------------------------
+
+# What a PUT of a definition replaces (a field it leaves out is reset: GitHub replaces the
+# definition whole), and the value each takes then.
+PROPERTY_DEFAULTS: dict[str, Any] = {
+    "required": False,
+    "default_value": None,
+    "description": None,
+    "allowed_values": None,
+    "values_editable_by": "org_actors",
+}
+_SELECT_TYPES = ("single_select", "multi_select")
+
+
+def _schema_prefix(call: Call) -> str:
+    return f"/orgs/{_org(call)['login']}/properties/schema"
+
+
+def _definitions(store: Store, org: str) -> dict[str, dict[str, Any]]:
+    """The org's property definitions by name."""
+    return {
+        store.objects[k]["property_name"]: store.objects[k]
+        for k in store.under(f"/orgs/{org}/properties/schema")
+    }
+
+
+def _value_problem(definition: dict[str, Any], value: Any) -> str | None:
+    """Why ``value`` is not a value of ``definition`` (GitHub's 422), or None."""
+    kind = definition["value_type"]
+    values = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and kind != "multi_select":
+        return f"Property {definition['property_name']} takes a single value"
+    if not values or any(not isinstance(v, str) or not v for v in values):
+        return f"Property {definition['property_name']} needs a non-empty value"
+    if kind == "true_false" and values[0] not in ("true", "false"):
+        return f"Value {values[0]} is not true or false"
+    if kind in _SELECT_TYPES:
+        outside = [v for v in values if v not in (definition.get("allowed_values") or [])]
+        if outside:
+            return f"Value {outside[0]} is not in the allowed values of the property"
+    return None
+
+
+@route("GET", "/orgs/{org}/properties/schema")
+def list_org_properties(call: Call) -> Answer:
+    prefix = _schema_prefix(call)
+    return Answer(200, [call.store.objects[k] for k in call.store.under(prefix)])
+
+
+@route("GET", "/orgs/{org}/properties/schema/{custom_property_name}")
+def get_org_property(call: Call) -> Answer:
+    found = call.store.get(f"{_schema_prefix(call)}/{call.params['custom_property_name']}")
+    if found is None:
+        raise not_found()
+    return Answer(200, found)
+
+
+@route("PUT", "/orgs/{org}/properties/schema/{custom_property_name}")
+def put_org_property(call: Call) -> Answer:
+    """Creates or replaces a definition whole. terraform-provider-github v6.13.0 sends an
+    unset default_value and description as "" (read here as none)."""
+    name = call.params["custom_property_name"]
+    body = call.body
+    definition: dict[str, Any] = {"property_name": name, "value_type": body["value_type"]}
+    for key, default in PROPERTY_DEFAULTS.items():
+        value = body.get(key)
+        definition[key] = copy.deepcopy(default) if value in (None, "") else value
+    kind, allowed = definition["value_type"], definition["allowed_values"]
+    if kind in _SELECT_TYPES and not allowed:
+        raise invalid(f"A {kind} property needs allowed values", "CustomProperty", "allowed_values")
+    if kind not in _SELECT_TYPES and allowed:
+        # GitHub's answer, as otterdog reported it (eclipse-csi/otterdog#648).
+        raise ApiError(
+            422, f"Validation failed: Allowed values must be nil if value_type is {kind}"
+        )
+    if kind == "multi_select" and isinstance(definition["default_value"], str):
+        # A multi_select default is a list (integrations/terraform-provider-github#2806).
+        raise invalid("Default value must be a list", "CustomProperty", "default_value")
+    if definition["default_value"] is not None:
+        problem = _value_problem({**definition}, definition["default_value"])
+        if problem is not None:
+            raise invalid(problem, "CustomProperty", "default_value")
+    if definition["required"] and definition["default_value"] is None:
+        raise invalid(
+            "A required property needs a default value", "CustomProperty", "default_value"
+        )
+    path = f"{_schema_prefix(call)}/{name}"
+    held = call.store.get(path)
+    if held is not None:
+        definition["property_name"] = held["property_name"]
+    value = call.store.put(path, definition)
+    call.store.fill(path)
+    return Answer(200, value)
+
+
+@route("DELETE", "/orgs/{org}/properties/schema/{custom_property_name}")
+def delete_org_property(call: Call) -> Answer:
+    org = _org(call)
+    path = f"/orgs/{org['login']}/properties/schema/{call.params['custom_property_name']}"
+    found = call.store.get(path)
+    if found is None:
+        raise not_found()
+    call.store.delete(path)
+    # Every repository's value of it goes with it.
+    name = found["property_name"]
+    for key in call.store.under(f"/repos/{org['login']}"):
+        if key.endswith("/properties/values"):
+            held = call.store.objects[key]
+            call.store.put(key, [v for v in held if v["property_name"] != name])
+    return Answer(204)
+
+
+def _values_path(repo: dict[str, Any]) -> str:
+    return f"/repos/{repo['full_name']}/properties/values"
+
+
+@route("GET", "/repos/{owner}/{repo}/properties/values")
+def get_property_values(call: Call) -> Answer:
+    """The repository's values: its own, and the default of every property it sets none of."""
+    repo = _repo(call)
+    own = {v["property_name"]: v for v in call.store.get(_values_path(repo)) or []}
+    definitions = _definitions(call.store, repo["owner"]["login"])
+    values = [
+        own.get(name) or {"property_name": name, "value": d["default_value"]}
+        for name, d in sorted(definitions.items())
+        if name in own or d["default_value"] is not None
+    ]
+    return Answer(200, values)
+
+
+@route("PATCH", "/repos/{owner}/{repo}/properties/values")
+def patch_property_values(call: Call) -> Answer:
+    """Sets the values given (null removes one); the repository's others stay."""
+    repo = _repo(call)
+    _writable(repo)
+    definitions = _definitions(call.store, repo["owner"]["login"])
+    own = {v["property_name"]: v for v in call.store.get(_values_path(repo)) or []}
+    for item in call.body["properties"]:
+        name, value = item["property_name"], item["value"]
+        definition = definitions.get(name)
+        if definition is None:
+            # GitHub's answer, as otterdog reported it (eclipse-csi/otterdog#648).
+            raise ApiError(422, f"Unexpected property '{name}'")
+        if value is None:
+            own.pop(name, None)
+            continue
+        problem = _value_problem(definition, value)
+        if problem is not None:
+            raise invalid(problem, "", "properties")
+        own[name] = {"property_name": name, "value": value}
+    call.store.put(_values_path(repo), [own[k] for k in sorted(own)])
     return Answer(204)
 
 

@@ -6,7 +6,9 @@ The seed and the dump have one format: a JSON object whose keys are REST paths (
 ``...?ref=BRANCH`` for another), ``/repos/O/R/branches/main`` (``commit.sha`` is what counts),
 ``/repos/O/R/commits/SHA``, ``/repos/O/R/environments/NAME``,
 ``/repos/O/R/environments/NAME/deployment-branch-policies/ID``, ``/repos/O/R/rulesets/ID``,
-``/orgs/O/rulesets/ID``, ``/repos/O/R/actions/permissions`` (and ``/selected-actions``,
+``/orgs/O/rulesets/ID``, ``/orgs/O/properties/schema/NAME`` (a custom property's definition),
+``/repos/O/R/properties/values`` (a list of ``{property_name, value}``),
+``/repos/O/R/actions/permissions`` (and ``/selected-actions``,
 ``/workflow``), ``/orgs/O/actions/permissions`` (and ``/selected-actions``, ``/workflow``,
 ``/repositories``), ``/repos/O/R/pulls/N``, ``/repos/O/R/pages``. Vulnerability alerts, whose
 GET has no body, are on when ``/repos/O/R/vulnerability-alerts`` is present (value ``{}``).
@@ -36,6 +38,11 @@ KINDS: list[tuple[str, str, str | None]] = [
     ("/user", "user", "/user"),
     ("/orgs/{org}", "org", "/orgs/{org}"),
     ("/orgs/{org}/rulesets/{ruleset_id}", "org_ruleset", "/orgs/{org}/rulesets/{ruleset_id}"),
+    (
+        "/orgs/{org}/properties/schema/{custom_property_name}",
+        "org_property",
+        "/orgs/{org}/properties/schema/{custom_property_name}",
+    ),
     ("/orgs/{org}/actions/permissions", "setting", "/orgs/{org}/actions/permissions"),
     ("/orgs/{org}/actions/permissions/selected-actions", "setting", None),
     ("/orgs/{org}/actions/permissions/workflow", "setting", None),
@@ -60,6 +67,7 @@ KINDS: list[tuple[str, str, str | None]] = [
     ("/repos/{owner}/{repo}/actions/permissions/selected-actions", "setting", None),
     ("/repos/{owner}/{repo}/actions/permissions/workflow", "setting", None),
     ("/repos/{owner}/{repo}/vulnerability-alerts", "flag", None),
+    ("/repos/{owner}/{repo}/properties/values", "setting", None),
     ("/repos/{owner}/{repo}/pages", "setting", None),
     (
         "/repos/{owner}/{repo}/pulls/{pull_number}",
@@ -479,6 +487,12 @@ class Store:
             f"{owner}/{repo}",
             f"/repos/{owner}/{repo}",
         )
+
+    def _fill_org_property(self, value: dict[str, Any], params: dict[str, str], path: str) -> None:
+        value.setdefault("property_name", params["custom_property_name"])
+        value.setdefault("url", self.api + path)
+        value.setdefault("source_type", "organization")
+        value.setdefault("value_type", "string")
 
     def _fill_org_ruleset(self, value: dict[str, Any], params: dict[str, str], path: str) -> None:
         self._ruleset(
