@@ -460,7 +460,9 @@ class WorkflowRunner:
         self._artifacts = result.artifacts
         for job_id in self._order(jobs):
             if job_id in again:
-                result.jobs[job_id] = self._job(job_id, jobs[job_id], event, result, "-rerun")
+                result.jobs[job_id] = self._job(
+                    job_id, jobs[job_id], event, result, f"-attempt{result.attempt}"
+                )
             else:
                 result.jobs[job_id] = previous.jobs[job_id]
         return result
