@@ -30,7 +30,7 @@ from ._ecosystem import package_visibility
 from ._fields import RELEASE_TYPES, Loc, ReleaseType, _Block, _pick
 from ._spec import RELEASE_ENVIRONMENT, RepositorySpec
 from ._steps import READ_CODE, checkout, header
-from ._workflow import Concurrency, Job, Permission, Step, Workflow
+from ._workflow import Concurrency, Job, Permission, Step, Workflow, pull_requests_to
 
 if TYPE_CHECKING:
     from ._ecosystem import Entry
@@ -159,7 +159,7 @@ def release_workflow(
     return Workflow(
         name=title,
         on={
-            "pull_request": {"branches": [repo.default_branch]},
+            "pull_request": pull_requests_to(repo.default_branch),
             "release": {"types": list(release_types)},
         },
         concurrency=Concurrency(f"{group}-${{{{ github.ref }}}}", cancel_in_progress=False),

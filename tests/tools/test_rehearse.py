@@ -8,6 +8,7 @@ failed under CI=true.
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -112,8 +113,8 @@ def test_the_example_rehearses_clean_whatever_the_environment_holds(
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[-1] == (
-        "rehearse: 85 resources, up ok, second preview 0 changes, refresh 76 requests"
-        " (6.9 per repository; make budget estimates 76), 0 API contract violations"
+        "rehearse: 92 resources, up ok, second preview 0 changes, refresh 82 requests"
+        " (6.8 per repository; make budget estimates 82), 0 API contract violations"
     )
     assert lines[-2] == (
         "rehearse: 1 image built by `pulumi up` skipped (their context and registry are off"
@@ -121,11 +122,32 @@ def test_the_example_rehearses_clean_whatever_the_environment_holds(
     )
     state = json.loads((out / "github-state.json").read_text(encoding="utf-8"))
     assert "/repos/Acme-Widgets/widgets" in state
+    _assert_adopted_as_seeded(state)
     requests = [json.loads(line) for line in (out / "requests.jsonl").read_text().splitlines()]
     assert {r["phase"] for r in requests} == {"up", "preview", "refresh"}
     # The stack's state is the rehearsal's own, in OUT; the checkout gets no stack file.
     assert (out / "Pulumi.rehearse.yaml").is_file()
     assert not (ROOT / "Pulumi.rehearse.yaml").exists()
+
+
+LEGACY = "/repos/Acme-Widgets/legacy-portal"
+
+
+def _assert_adopted_as_seeded(state: dict[str, object]) -> None:
+    """legacy-portal, adopted with nothing but its package (publishing.yaml): every setting
+    of its own the seed gives it is as it was after `up`, its Actions policy and token
+    default included; its managed workflow went to its default branch, master."""
+    seed = json.loads(EXAMPLE_SEED.read_text(encoding="utf-8"))
+    for key in (LEGACY, f"{LEGACY}/actions/permissions", f"{LEGACY}/actions/permissions/workflow"):
+        for field, value in seed[key].items():
+            assert state[key][field] == value, (key, field)  # type: ignore[index]
+    assert state[LEGACY]["default_branch"] == "master"  # type: ignore[index]
+    workflow = state[f"{LEGACY}/contents/.github/workflows/release-package.yml"]
+    assert base64.b64decode(workflow["content"]).startswith(b"# Managed by ghpublish")  # type: ignore[index]
+    assert not any(k.startswith(f"{LEGACY}/") and "?ref=" in k for k in state)
+    # Its own workflow, not managed, is left as it was.
+    ci = f"{LEGACY}/contents/.github/workflows/ci.yml"
+    assert state[ci]["content"] == seed[ci]["content"]  # type: ignore[index]
 
 
 @pytest.mark.engine

@@ -41,7 +41,7 @@ from ..._core._fields import (
 )
 from ..._core._spec import RELEASE_ENVIRONMENT, RepositorySpec, Visibility
 from ..._core._steps import READ_CODE, checkout, header, per_ref_concurrency
-from ..._core._workflow import Job, Permission, Step, Workflow, shell_join
+from ..._core._workflow import Job, Permission, Step, Workflow, pull_requests_to, shell_join
 
 if TYPE_CHECKING:
     from ..._core._ecosystem import Entry
@@ -403,7 +403,7 @@ def npm_release(repo: RepositorySpec, source: str) -> Workflow:
     return Workflow(
         name="Release package",
         on={
-            "pull_request": {"branches": [repo.default_branch]},
+            "pull_request": pull_requests_to(repo.default_branch),
             "release": {"types": list(npm.release_types)},
         },
         concurrency=per_ref_concurrency("release-package"),
