@@ -162,15 +162,14 @@ class RepositoryStandards(Component):
         actions_policy = args.get("actions_policy", True) is not False
 
         # Under org standards, GitHub applies the org's token defaults to every repository:
-        # a repository-level setting exists only where this repository differs.
-        if token_settings and (
-            org is None
-            or (token, approve)
-            != (
-                org.get("default_token") or "read",
-                bool(org.get("approve_pull_requests", False)),
-            )
-        ):
+        # a repository-level setting exists only where this repository differs. Without
+        # `token_settings`, the repository's own are kept as GitHub has them.
+        org_token = (
+            None
+            if org is None
+            else (org.get("default_token") or "read", bool(org.get("approve_pull_requests", False)))
+        )
+        if token_settings and (token, approve) != org_token:
             self.workflow_permissions = github.WorkflowRepositoryPermissions(
                 f"{name}-workflow-permissions",
                 repository=repository,

@@ -11,8 +11,8 @@ from typing import Any
 from conftest import RunManifest
 
 from components._core._catalog import CATALOG
+from tools.diff import Report, render_markdown, render_text, snapshot_of
 from tools.diff import adoption_lines as diff_adoption_lines
-from tools.diff import snapshot_of
 from tools.mock_engine import Run
 from tools.synth import adoption_lines, files
 
@@ -186,3 +186,21 @@ def test_make_diff_reports_the_repositories_a_change_adopts(
         "  acme/portal:",
     ]
     assert diff_adoption_lines(head, head, None, "") == []
+
+
+def test_the_markdown_summary_shows_the_report_as_text() -> None:
+    report = Report("HEAD", "acme", [], [], [], [("acme/portal", "added (adopt)")])
+    report.adoption = [
+        "first pulumi up on adopted repositories (GitHub's state from s.json):",
+        "  acme/portal:",
+        "    settings: none changed",
+    ]
+    text = render_markdown(report)
+    assert (
+        "### First pulumi up on adopted repositories (GitHub's state from s.json)\n\n"
+        "```text\nacme/portal:\n  settings: none changed\n```\n"
+    ) in text
+    assert render_text(report).endswith(
+        "\nfirst pulumi up on adopted repositories (GitHub's state from s.json):\n"
+        "  acme/portal:\n    settings: none changed\n"
+    )
