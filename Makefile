@@ -47,7 +47,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 synth: $(STAMP) ## the stack under the mock engine: plan.json, files, lint, summary
 	$(BIN)/python -m tools.synth --manifest $(call q,$(MANIFEST)) --out $(call q,$(OUT)) \
-	  --shard $(call q,$(SHARD))
+	  --shard $(call q,$(SHARD)) $(if $(SEED),--seed $(call q,$(SEED)))
 
 # `make diff BASE=<git ref>`: the manifest at BASE vs the working tree (tools/diff.py).
 # FORMAT=markdown for a job summary, OUTPUT=file appends to a file, EXIT_ZERO=1 exits 0 on
@@ -55,7 +55,8 @@ synth: $(STAMP) ## the stack under the mock engine: plan.json, files, lint, summ
 diff: $(STAMP) ## what the manifest change at BASE..working tree does: resources, files
 	$(BIN)/python -m tools.diff --base $(call q,$(BASE)) --manifest $(call q,$(MANIFEST)) \
 	  --format $(call q,$(FORMAT)) $(if $(OUTPUT),--output $(call q,$(OUTPUT))) \
-	  $(if $(EXIT_ZERO),--exit-zero) $(if $(SHARD),--shard $(call q,$(SHARD)))
+	  $(if $(EXIT_ZERO),--exit-zero) $(if $(SHARD),--shard $(call q,$(SHARD))) \
+	  $(if $(SEED),--seed $(call q,$(SEED)))
 
 fuzz: $(STAMP) ## the property tests with many more generated manifests (tests/manifest/test_fuzz.py)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/manifest/test_fuzz.py -q

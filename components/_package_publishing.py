@@ -16,7 +16,7 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from ._core._component import Component, managed_workflow
+from ._core._component import Component, managed_workflow, target_branch
 from ._core._spec import RELEASE_TAGS, RepositorySpec
 from ._manifest import _tag_pattern, settings_spec
 from ._registry import Ecosystem
@@ -33,7 +33,8 @@ class PublishingTargetArgs(TypedDict):
     repository: pulumi.Input[str]
     """Name of the repository the workflow is committed to."""
     branch: NotRequired[pulumi.Input[str]]
-    """Branch the workflow is committed to (default `main`)."""
+    """Branch the workflow is committed to (default `main`; empty: the repository's default
+    branch as GitHub has it)."""
     manifest_path: NotRequired[pulumi.Input[str]]
     """Where the repository stands in the manifest, quoted in the file header."""
     manifest_source: NotRequired[pulumi.Input[str]]
@@ -79,7 +80,7 @@ class PackagePublishing(Component):
             name=repository,
             description="",
             visibility=spec.visibility,
-            default_branch=args.get("branch") or "main",
+            default_branch=target_branch(args),
             adopt=False,
             path=args.get("manifest_path") or f"the repository {repository}",
             manifest_repository=args.get("manifest_repository"),

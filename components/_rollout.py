@@ -24,7 +24,7 @@ def rollout_branch(
     name: str,
     *,
     repository: str,
-    base: str,
+    base: pulumi.Input[str],
     depends_on: Sequence[pulumi.Resource],
 ) -> github.Branch:
     """The branch the managed files are committed to, from the default branch."""
@@ -42,7 +42,7 @@ def open_pull_request(
     name: str,
     *,
     repository: str,
-    base: str,
+    base: pulumi.Input[str],
     paths: Sequence[str],
     source: str,
     files: Sequence[pulumi.Resource],

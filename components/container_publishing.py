@@ -14,7 +14,7 @@ from typing import NotRequired, TypedDict, get_args
 
 import pulumi
 
-from ._core._component import Component, managed_workflow
+from ._core._component import Component, managed_workflow, target_branch
 from ._core._errors import GhpublishError
 from ._core._fields import _secret_name
 from ._core._spec import DEFAULT_PLAN, RELEASE_TAGS, Plan, RepositorySpec, Visibility
@@ -97,7 +97,8 @@ class ContainerPublishingArgs(TypedDict):
     repository: pulumi.Input[str]
     """Name of the repository the workflow is committed to."""
     branch: NotRequired[pulumi.Input[str]]
-    """Branch the workflow is committed to, the default branch (default `main`)."""
+    """Branch the workflow is committed to, the default branch (default `main`; empty: the
+    repository's default branch as GitHub has it)."""
     manifest_path: NotRequired[pulumi.Input[str]]
     """Where the repository stands in the manifest, quoted in the file header."""
     manifest_source: NotRequired[pulumi.Input[str]]
@@ -194,7 +195,7 @@ def _publishing_checks(container: ContainerSpec) -> ContainerSpec:
 def _spec(args: ContainerPublishingArgs) -> RepositorySpec:
     owner: str = args["owner"]  # type: ignore[assignment]
     name: str = args["repository"]  # type: ignore[assignment]
-    branch: str = args.get("branch") or "main"  # type: ignore[assignment]
+    branch = target_branch(args)
     plan = args.get("plan") or DEFAULT_PLAN
     if plan not in get_args(Plan):
         raise ValueError(
@@ -216,7 +217,7 @@ def _spec(args: ContainerPublishingArgs) -> RepositorySpec:
         adopt=False,
         blocks={
             "container": _publishing_checks(
-                container_spec(owner, name, args.get("container") or {}, branch),  # type: ignore[arg-type]
+                container_spec(owner, name, args.get("container") or {}, branch or "main"),  # type: ignore[arg-type]
             )
         },
         path=args.get("manifest_path") or f"the repository {name}",  # type: ignore[arg-type]

@@ -36,7 +36,8 @@ class GradlePublishingArgs(TypedDict):
     repository: pulumi.Input[str]
     """Name of the repository the workflow is committed to."""
     branch: NotRequired[pulumi.Input[str]]
-    """Branch the workflow is committed to (default `main`)."""
+    """Branch the workflow is committed to (default `main`; empty: the repository's default
+    branch as GitHub has it)."""
     gradle: NotRequired[pulumi.Input[GradleSettingsArgs]]
     """The Gradle build: Java, test and staging commands (every key has a default)."""
     manifest_path: NotRequired[pulumi.Input[str]]

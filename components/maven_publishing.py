@@ -37,7 +37,8 @@ class MavenPublishingArgs(TypedDict):
     repository: pulumi.Input[str]
     """Name of the repository the workflow is committed to."""
     branch: NotRequired[pulumi.Input[str]]
-    """Branch the workflow is committed to (default `main`)."""
+    """Branch the workflow is committed to (default `main`; empty: the repository's default
+    branch as GitHub has it)."""
     maven: NotRequired[pulumi.Input[MavenSettingsArgs]]
     """The Maven project: Java, directory, test command (every key has a default)."""
     manifest_path: NotRequired[pulumi.Input[str]]

@@ -19,7 +19,8 @@ class NpmPublishingArgs(TypedDict):
     repository: pulumi.Input[str]
     """Name of the repository the workflow is committed to."""
     branch: NotRequired[pulumi.Input[str]]
-    """Branch the workflow is committed to (default `main`)."""
+    """Branch the workflow is committed to (default `main`; empty: the repository's default
+    branch as GitHub has it)."""
     package: NotRequired[pulumi.Input[str]]
     """Scoped package name, `@<owner>/<name>` (default from the repository name)."""
     node_version: NotRequired[pulumi.Input[str]]

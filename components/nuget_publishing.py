@@ -35,7 +35,8 @@ class NuGetPublishingArgs(TypedDict):
     repository: pulumi.Input[str]
     """Name of the repository the workflow is committed to."""
     branch: NotRequired[pulumi.Input[str]]
-    """Branch the workflow is committed to (default `main`)."""
+    """Branch the workflow is committed to (default `main`; empty: the repository's default
+    branch as GitHub has it)."""
     nuget: NotRequired[pulumi.Input[NuGetSettingsArgs]]
     """The .NET project: SDK, project, test command (every key has a default)."""
     manifest_path: NotRequired[pulumi.Input[str]]

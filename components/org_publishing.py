@@ -194,7 +194,6 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
     args: PublishingRepositoryArgs = {
         "owner": repo.owner,
         "name": repo.name,
-        "default_branch": repo.default_branch,
         "adopt": repo.adopt,
         "manifest_path": repo.path,
         "manifest_source": source,
@@ -203,11 +202,17 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
             if repo.manifest_repository is not None
             else {}
         ),
-        "actions": {
-            "default_token": repo.actions.default_token,
-            "approve_pull_requests": repo.actions.approve_pull_requests,
-            "allow": list(repo.actions.allow),
-            "sha_pinning": repo.actions.sha_pinning,
+        # An adopted repository's Actions settings the manifest does not set are left out:
+        # kept as GitHub has them.
+        "actions": {  # type: ignore[typeddict-item]
+            key: value
+            for key, value in (
+                ("default_token", repo.actions.default_token),
+                ("approve_pull_requests", repo.actions.approve_pull_requests),
+                ("allow", list(repo.actions.allow)),
+                ("sha_pinning", repo.actions.sha_pinning),
+            )
+            if key not in repo.kept
         },
         "environment": {
             "reviewer_teams": list(repo.environment.reviewer_teams),
@@ -220,6 +225,8 @@ def repository_args(repo: RepositorySpec, source: str) -> PublishingRepositoryAr
         "release_tag_pattern": repo.release_tag_pattern,
     }
     # An adopted repository's attributes its entry does not set are left out: kept.
+    if "default_branch" not in repo.kept:
+        args["default_branch"] = repo.default_branch
     if "description" not in repo.kept:
         args["description"] = repo.description
     if "visibility" not in repo.kept:

@@ -152,10 +152,12 @@ class PublishingRepositoryArgs(TypedDict):
     features: NotRequired[pulumi.Input[FeaturesArgs]]
     """Issues, projects, wiki, discussions (default GitHub's; adopted: kept as they are)."""
     default_branch: NotRequired[pulumi.Input[str]]
-    """Branch the managed files are committed to (default `main`)."""
+    """Branch the managed files are committed to (default `main`; adopted: the branch GitHub
+    has as the default, never switched)."""
     adopt: NotRequired[pulumi.Input[bool]]
     """The repository exists already: import it, never create it, and change only the
-    repository attributes given here (default false)."""
+    repository attributes, default branch and Actions settings given here (default
+    false)."""
     npm: NotRequired[pulumi.Input[NpmSettingsArgs]]
     """Publish an npm package to GitHub Packages on release (default off)."""
     maven: NotRequired[pulumi.Input[MavenSettingsArgs]]
@@ -169,7 +171,8 @@ class PublishingRepositoryArgs(TypedDict):
     container: NotRequired[pulumi.Input[ContainerSettingsArgs]]
     """Build a container image and push it to the registry on release (default off)."""
     actions: NotRequired[pulumi.Input[ActionsSettingsArgs]]
-    """`GITHUB_TOKEN` and allowed actions (default the standard: read-only, selected, SHA)."""
+    """`GITHUB_TOKEN` and allowed actions (default the standard: read-only, selected, SHA;
+    adopted: kept as GitHub has them unless given)."""
     environment: NotRequired[pulumi.Input[EnvironmentSettingsArgs]]
     """Protection of the `release` environment publishing jobs run in (default none)."""
     org_actions: NotRequired[pulumi.Input[OrgActionsArgs]]
@@ -268,7 +271,10 @@ class PublishingRepository(Component):
     ) -> None:
         super().__init__(name, opts)
         repo_name: str = args["name"]  # type: ignore[assignment]
-        branch: str = args.get("default_branch") or "main"  # type: ignore[assignment]
+        adopt = bool(args.get("adopt", False))
+        # An adopted repository's files go to the branch GitHub has as its default unless
+        # one is given: "" (the provider commits to the default branch without one).
+        branch: str = args.get("default_branch") or ("" if adopt else "main")  # type: ignore[assignment]
         source = args.get("manifest_source") or "publishing.yaml"
         rollout = args.get("rollout") or "direct"
         # Through a pull request only when the repository gets files to review.
@@ -277,8 +283,11 @@ class PublishingRepository(Component):
         )
         ready = self._declare_repository(name, args, branch)
         if by_pull_request:
+            # From the default branch: GitHub's own, as the provider reads it, if none given
+            # (read without the SDK's deprecation notice, which is about setting it).
+            base: pulumi.Input[str] = branch or pulumi.get(self.repository, "default_branch")
             self.rollout_branch = rollout_branch(
-                self, name, repository=repo_name, base=branch, depends_on=ready
+                self, name, repository=repo_name, base=base, depends_on=ready
             )
             ready.append(self.rollout_branch)
             # Children's managed files go to the rollout branch (see `managed_file`).
@@ -297,7 +306,7 @@ class PublishingRepository(Component):
                 self,
                 name,
                 repository=repo_name,
-                base=branch,
+                base=base,
                 paths=files,
                 source=source,
                 files=committed,
@@ -323,7 +332,7 @@ class PublishingRepository(Component):
         adopt = bool(args.get("adopt", False))
         self.repository = _repository(f"{name}-repository", self, args, adopt)
         ready: list[pulumi.Resource] = [self.repository]
-        if not adopt and branch != GITHUB_FIRST_BRANCH:
+        if not adopt and branch and branch != GITHUB_FIRST_BRANCH:
             self.default_branch = github.BranchDefault(
                 f"{name}-default-branch",
                 repository=args["name"],
@@ -484,6 +493,16 @@ class PublishingRepository(Component):
             **environment,  # type: ignore[typeddict-item]
             **self._tags(args),  # type: ignore[typeddict-item]
         }
+        if args.get("adopt", False):
+            # An adopted repository keeps GitHub's token and Actions settings unless given:
+            # the provider sends each group whole (token and approvals; policy, list and SHA
+            # pinning), so one key given writes its group, the standard's for the others.
+            standards_args["token_settings"] = any(
+                key in actions for key in ("default_token", "approve_pull_requests")
+            )
+            standards_args["actions_policy"] = any(
+                key in actions for key in ("allow", "sha_pinning")
+            )
         org_actions = args.get("org_actions")
         if org_actions is not None:
             standards_args["org_actions"] = org_actions

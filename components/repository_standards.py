@@ -124,6 +124,13 @@ class RepositoryStandardsArgs(TypedDict):
     tag_ruleset: NotRequired[pulumi.Input[bool]]
     """Protect release tags with a repository ruleset where the organization's does not
     (default true; false where GitHub offers no ruleset: a private repository on Free)."""
+    token_settings: NotRequired[pulumi.Input[bool]]
+    """Set the default `GITHUB_TOKEN` permissions and pull-request approvals (default true;
+    false keeps GitHub's, as on an adopted repository whose manifest sets neither)."""
+    actions_policy: NotRequired[pulumi.Input[bool]]
+    """Set the repository's Actions policy: `selected` actions and SHA pinning (default true;
+    false keeps GitHub's, as on an adopted repository whose manifest sets neither `allow` nor
+    `sha_pinning`)."""
     tag_ruleset_id: NotRequired[pulumi.Input[int]]
     """The ID of the repository's tag ruleset when it exists already (retained by another
     stack or an earlier adoption): imported, since creating one of the same name is
@@ -135,7 +142,7 @@ class RepositoryStandards(Component):
 
     allowed_actions: pulumi.Output[list[str]]
     """The actions the repository's own setting allows beside GitHub-owned ones (empty when
-    the organization's policy governs)."""
+    the organization's policy governs or the repository's own is kept)."""
     environment: pulumi.Output[str]
     """The environment publishing jobs run in (empty when not managed)."""
 
@@ -151,13 +158,18 @@ class RepositoryStandards(Component):
         approve = bool(args.get("approve_pull_requests", False))
         sha_pinning = args.get("sha_pinning", True) is not False
         org: OrgActionsArgs | None = args.get("org_actions")  # type: ignore[assignment]
+        token_settings = args.get("token_settings", True) is not False
+        actions_policy = args.get("actions_policy", True) is not False
 
         # Under org standards, GitHub applies the org's token defaults to every repository:
-        # a repository-level setting exists only where this repository differs.
-        if org is None or (token, approve) != (
-            org.get("default_token") or "read",
-            bool(org.get("approve_pull_requests", False)),
-        ):
+        # a repository-level setting exists only where this repository differs. Without
+        # `token_settings`, the repository's own are kept as GitHub has them.
+        org_token = (
+            None
+            if org is None
+            else (org.get("default_token") or "read", bool(org.get("approve_pull_requests", False)))
+        )
+        if token_settings and (token, approve) != org_token:
             self.workflow_permissions = github.WorkflowRepositoryPermissions(
                 f"{name}-workflow-permissions",
                 repository=repository,
@@ -166,7 +178,8 @@ class RepositoryStandards(Component):
                 opts=self._child(),
             )
         allowed: list[str] = []
-        if org is None:
+        # Without `actions_policy`, the repository's own policy is kept as GitHub has it.
+        if actions_policy and org is None:
             # Exactly the actions this repository's workflows use, and its own extras.
             used = list(args.get("workflow_actions") or [])  # type: ignore[arg-type]
             extra = sorted(set(args.get("allowed_actions") or []) - set(used))  # type: ignore[arg-type]
@@ -182,7 +195,7 @@ class RepositoryStandards(Component):
                 sha_pinning_required=sha_pinning,
                 opts=self._child(),
             )
-        elif sha_pinning != (org.get("sha_pinning", True) is not False):
+        elif actions_policy and sha_pinning != (org.get("sha_pinning", True) is not False):
             # The org's `selected` list governs (GitHub refuses a repository-level list under
             # it): only the stricter SHA pinning is set here, with no list of its own.
             self.actions_permissions = github.ActionsRepositoryPermissions(

@@ -35,7 +35,8 @@ class RubyGemsPublishingArgs(TypedDict):
     repository: pulumi.Input[str]
     """Name of the repository the workflow is committed to."""
     branch: NotRequired[pulumi.Input[str]]
-    """Branch the workflow is committed to (default `main`)."""
+    """Branch the workflow is committed to (default `main`; empty: the repository's default
+    branch as GitHub has it)."""
     rubygems: NotRequired[pulumi.Input[RubyGemsSettingsArgs]]
     """The gem: Ruby version, gemspec, test command (every key has a default)."""
     manifest_path: NotRequired[pulumi.Input[str]]

@@ -33,6 +33,7 @@ import pulumi
 
 from components import ManifestError, load_manifest, parse_manifest
 from components._manifest import matching_shards
+from tools.adoption import adopted_repositories, first_up_lines, load_state, org_policy
 from tools.cli import plural
 from tools.cli import run as run_cli
 from tools.mock_engine import SECRET, Registration, mask, run_program, shutdown
@@ -231,6 +232,9 @@ class Report:
     # (registry host, config key of its credential, what changed: "", "new", "was <key>",
     # "no longer used"), by host.
     credentials: list[tuple[str, str, str]] = field(default_factory=list)
+    # What the first `pulumi up` changes on each repository this change adopts
+    # (tools/adoption.py): a title, then its lines.
+    adoption: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -325,7 +329,35 @@ def _repo_lines(base: Snapshot, head: Snapshot, report: Report) -> list[tuple[st
     return lines
 
 
-def compare(base: Snapshot, head: Snapshot, base_label: str, notes: list[str]) -> Report:
+def adoption_lines(
+    base: Snapshot, head: Snapshot, state: dict[str, Any] | None, label: str
+) -> list[str]:
+    """What the first `pulumi up` changes on each repository adopted in the working tree and
+    not at BASE (tools/adoption.py), against GitHub's ``state`` when given."""
+    newly = {
+        n
+        for n, r in head.repos.items()
+        if r.adopt and not (n in base.repos and base.repos[n].adopt)
+    }
+    resources = [
+        (r.repository, r.type, r.shown_inputs, r.options)
+        for r in head.resources.values()
+        if r.custom
+    ]
+    adopted = [
+        a for a in adopted_repositories(resources, head.files, head.owner) if a.name in newly
+    ]
+    return first_up_lines(head.owner, adopted, org_policy(resources), state, label)
+
+
+def compare(
+    base: Snapshot,
+    head: Snapshot,
+    base_label: str,
+    notes: list[str],
+    state: dict[str, Any] | None = None,
+    state_label: str = "",
+) -> Report:
     diffs: list[ResourceDiff] = []
     for urn in sorted(set(base.resources) | set(head.resources)):
         old, new = base.resources.get(urn), head.resources.get(urn)
@@ -348,6 +380,7 @@ def compare(base: Snapshot, head: Snapshot, base_label: str, notes: list[str]) -
     report = Report(base_label, head.owner or base.owner, notes, diffs, file_diffs, [])
     report.repositories = _repo_lines(base, head, report)
     report.credentials = credential_lines(base.credentials, head.credentials)
+    report.adoption = adoption_lines(base, head, state, state_label)
     return report
 
 
@@ -410,6 +443,8 @@ def render_text(report: Report) -> str:
     out = [f"ghpublish diff: {report.base} -> working tree", *report.notes, ""]
     out.append(_headline(report))
     out += ["", "Repositories:", *(f"  {name}: {line}" for name, line in report.repositories)]
+    if report.adoption:
+        out += ["", *report.adoption]
     if report.credentials:
         out += ["", f"{CREDENTIALS_TITLE}:"]
         out += [
@@ -453,6 +488,10 @@ def render_markdown(report: Report) -> str:
         out.append("")
     out += [f"**{_headline(report)}**", "", "### Repositories", ""]
     out += [f"- {_code(name)}: {line}" for name, line in report.repositories] or ["- (none)"]
+    if report.adoption:
+        title, *body = report.adoption
+        out += ["", f"### {title[:1].upper()}{title[1:].rstrip(':')}", ""]
+        out += list(_fenced(tuple(f"{line[2:]}\n" for line in body), "text"))
     if report.credentials:
         out += ["", f"### {CREDENTIALS_TITLE}", ""]
         out += [
@@ -525,7 +564,7 @@ def _within(whole: Snapshot, head: Snapshot, patterns: dict[str, tuple[str, ...]
     )
 
 
-def diff(base: str, manifest: str, shard: str | None = None) -> Report:
+def diff(base: str, manifest: str, shard: str | None = None, seed: str | None = None) -> Report:
     """The report for `manifest` (a path from the current directory) against `base`: of one
     shard's stack, both sides, when `shard` is set (a sharded manifest runs per shard)."""
     relative = os.path.relpath(manifest)
@@ -570,7 +609,7 @@ def diff(base: str, manifest: str, shard: str | None = None) -> Report:
                     " everything is shown as new."
                 )
                 old = Snapshot()
-    return compare(old, head, base, notes)
+    return compare(old, head, base, notes, load_state(seed) if seed else None, seed or "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -585,9 +624,17 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("SHARD") or None,
         help="the shard of a sharded manifest to compare (as ghpublish:shard)",
     )
+    parser.add_argument(
+        "--seed",
+        default=os.environ.get("SEED") or None,
+        help="GitHub's state (the simulator's seed format) the adoption report compares with",
+    )
     args = parser.parse_args(argv)
     try:
-        report = diff(args.base, args.manifest, args.shard)
+        report = diff(args.base, args.manifest, args.shard, args.seed)
+    except (OSError, ValueError) as error:
+        print(f"make diff: SEED {args.seed!r}: {error}", file=sys.stderr)
+        return EXIT_INVALID
     except UsageError as error:
         print(f"make diff: {error}", file=sys.stderr)
         return EXIT_INVALID

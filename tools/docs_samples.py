@@ -5,6 +5,8 @@ Each sample is what a command prints, run now on this checkout, so a page that i
 tests/test_docs.py regenerates them and compares with the committed files.
 
 - ``synth.txt``: ``make synth`` of publishing.yaml (its timing written as ``…``);
+- ``adoption.txt``: the adoption section of ``make synth
+  SEED=examples/rehearse/github-state.json``;
 - ``budget.txt``: ``make budget`` of publishing.yaml;
 - ``budget-1000.txt``: ``make budget`` of tools/bench.py's 1,000 fully featured
   repositories, abridged after the second wave;
@@ -61,6 +63,18 @@ def synth() -> str:
     return re.sub(r"\(\d+\.\d+s\)", "(…s)", text)
 
 
+def adoption() -> str:
+    """`make synth SEED=examples/rehearse/github-state.json`: its adoption section only."""
+    with tempfile.TemporaryDirectory(prefix="ghpublish-docs-") as tmp:
+        out = Path(tmp, "synth")
+        seed = "examples/rehearse/github-state.json"
+        text = _run("tools.synth", "--out", str(out), "--seed", seed, "--no-lint")
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("first pulumi up"))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("  "))
+    return "\n".join(lines[start:end]) + "\n"
+
+
 def budget() -> str:
     return _run("tools.budget", "--manifest", "publishing.yaml")
 
@@ -102,6 +116,7 @@ def diff() -> str:
 
 SAMPLES_BY_NAME: dict[str, Callable[[], str]] = {
     "synth.txt": synth,
+    "adoption.txt": adoption,
     "budget.txt": budget,
     "budget-1000.txt": budget_1000,
     "diff.md": diff,

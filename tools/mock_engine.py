@@ -171,6 +171,11 @@ class RecordingMonitor(mocks.MockMonitor):
                     self.violations.append(violation)
                     raise
             response = super().RegisterResource(request)
+            imported = self._imported(request)
+            if request.type == REPO_TYPE and request.importId and "defaultBranch" not in inputs:
+                # What the provider reads on import: GitHub's default branch (recorded, else
+                # unknown, as in a preview that has not read it yet).
+                response.object["defaultBranch"] = (imported or {}).get("defaultBranch", _UNKNOWN)
             if request.type == GITHUB_PROVIDER:
                 self._owners[f"{response.urn}::{response.id}"] = str(inputs.get("owner", ""))
             self.registrations.append(
@@ -188,7 +193,7 @@ class RecordingMonitor(mocks.MockMonitor):
                     provider=request.provider,
                     request=request.SerializeToString(),
                     ignore_changes=tuple(request.ignoreChanges),
-                    imported=self._imported(request),
+                    imported=imported,
                 )
             )
             if self.on_register is not None:

@@ -26,6 +26,7 @@ import pulumi
 
 from components import GhpublishError, load_manifest
 from components._manifest import manifest_name
+from tools.adoption import adopted_repositories, first_up_lines, load_state, org_policy
 from tools.budget import estimate, repository_of, requests_per_hour, verdict
 from tools.cli import EXIT_BUG, EXIT_FINDINGS, EXIT_INVALID, EXIT_IO, plural
 from tools.cli import run as run_cli
@@ -192,6 +193,15 @@ def repository_members(run: Run) -> dict[str, list[Registration]]:
     return members
 
 
+# Where a file without a branch goes: the provider commits it to the default branch.
+GITHUB_BRANCH = "the default branch GitHub has"
+
+
+def file_branch(inputs: dict[str, Any]) -> str:
+    """The branch a managed file is committed to, as the provider reads its inputs."""
+    return str(inputs.get("branch") or GITHUB_BRANCH)
+
+
 def summary(run: Run) -> list[str]:
     repos = run.outputs["repositories"]
     exposed = {r.plain_inputs["name"] for r in run.of_type(REPO_TYPE) if exposes(r)}
@@ -212,7 +222,7 @@ def summary(run: Run) -> list[str]:
             or "none"
         )
         images = ", ".join(repo.get("images") or []) or "none"
-        branches = sorted({r.plain_inputs["branch"] for r in mine if r.type == FILE_TYPE})
+        branches = sorted({file_branch(r.plain_inputs) for r in mine if r.type == FILE_TYPE})
         lines.append(
             f"{owner}/{name}: {how}, {plural(len(mine), 'resource')},"
             f" {plural(len(repo['files']), 'file')},"
@@ -220,6 +230,33 @@ def summary(run: Run) -> list[str]:
             + (f"; {EXPOSURE}" if name in exposed else "")
         )
     return lines
+
+
+def plan_resources(run: Run) -> list[tuple[str | None, str, dict[str, Any], dict[str, Any]]]:
+    """Each custom resource as the adoption report reads it: (the managed repository it
+    belongs to, or None, its type, plain inputs, options)."""
+    of: dict[str, str] = {}
+    for members in repository_members(run).values():
+        names = [r.plain_inputs["name"] for r in members if r.type == REPO_TYPE]
+        for r in members:
+            of[r.urn] = names[0] if names else ""
+    return [
+        (of.get(r.urn), r.type, r.plain_inputs, options(r)) for r in run.registrations if r.custom
+    ]
+
+
+def adoption_lines(run: Run, written: dict[str, str], seed: str | None) -> list[str]:
+    """What the first `pulumi up` changes on each adopted repository (tools/adoption.py)."""
+    resources = plan_resources(run)
+    owner = run.outputs["owner"]
+    generated = {rel.removeprefix("files/"): text for rel, text in written.items()}
+    return first_up_lines(
+        owner,
+        adopted_repositories(resources, generated, owner),
+        org_policy(resources),
+        load_state(seed) if seed else None,
+        seed or "",
+    )
 
 
 def _files_way(branches: list[str], repo: dict[str, Any]) -> str:
@@ -244,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", default=os.environ.get("MANIFEST") or "publishing.yaml")
     parser.add_argument("--out", default=os.environ.get("OUT") or "build/synth")
     parser.add_argument("--no-lint", action="store_true")
+    parser.add_argument(
+        "--seed",
+        default=os.environ.get("SEED") or None,
+        help="GitHub's state (the simulator's seed format) the adoption report compares with",
+    )
     parser.add_argument(
         "--shard",
         default=os.environ.get("SHARD") or None,
@@ -308,7 +350,12 @@ def _synth(args: argparse.Namespace, target: OutDir, started: float) -> int:
     written = [out / rel for rel in output if rel.startswith("files/")]
     elapsed = time.perf_counter() - started
 
-    for line in [*summary(run), *registry_lines(registry_credentials(run))]:
+    try:
+        adoption = adoption_lines(run, output, args.seed)
+    except (OSError, ValueError) as error:
+        print(f"synth: SEED {args.seed!r}: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    for line in [*summary(run), *adoption, *registry_lines(registry_credentials(run))]:
         print(line)
     print(
         f"synth: {plural(len(run.registrations), 'resource')}, {plural(len(written), 'file')}"

@@ -9,10 +9,11 @@ __all__ = [
     "deployment_environment",
     "managed_file",
     "managed_workflow",
+    "target_branch",
     "type_token",
 ]
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -69,6 +70,13 @@ class Component(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, depends_on=[*self._depends_on, *more], **extra)
 
 
+def target_branch(args: Mapping[str, Any]) -> str:
+    """The branch a component's `branch` argument names: `main` when not given, "" (the
+    repository's default branch as GitHub has it) when given empty."""
+    branch = args.get("branch")
+    return "main" if branch is None else branch  # type: ignore[no-any-return]
+
+
 def managed_file(
     owner: Component,
     role: str,
@@ -81,7 +89,8 @@ def managed_file(
 ) -> github.RepositoryFile:
     """One file ghpublish commits and keeps, named `<component>-<role>`.
 
-    ``branch`` is the repository's default branch; under `rollout: pull_request` the file
+    ``branch`` is the repository's default branch ("": the one GitHub has, which the
+    provider commits to when no branch is sent); under `rollout: pull_request` the file
     goes to the rollout branch the repository's component set (and its children's
     ``depends_on`` includes). The content must open with the managed-file header, so that
     whoever opens the file knows not to edit it by hand.
@@ -94,7 +103,7 @@ def managed_file(
     return github.RepositoryFile(
         f"{name}-{role}",
         repository=repository,
-        branch=owner._rollout_branch or branch,
+        branch=owner._rollout_branch or branch or None,
         file=path,
         content=content,
         # No commit author or email: GitHub signs (verified) a contents-API commit of a

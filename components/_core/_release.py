@@ -42,7 +42,7 @@ from ._ecosystem import package_visibility
 from ._fields import RELEASE_TYPES, Loc, ReleaseType, _Block, _pick
 from ._spec import RELEASE_ENVIRONMENT, RepositorySpec
 from ._steps import READ_CODE, checkout, header, per_ref_concurrency
-from ._workflow import Job, Permission, Step, Workflow
+from ._workflow import Job, Permission, Step, Workflow, pull_requests_to
 
 if TYPE_CHECKING:
     from ._ecosystem import Entry
@@ -319,7 +319,7 @@ def release_workflow(
     return Workflow(
         name=title,
         on={
-            "pull_request": {"branches": [repo.default_branch]},
+            "pull_request": pull_requests_to(repo.default_branch),
             "release": {"types": list(release_types)},
         },
         concurrency=per_ref_concurrency(group),

@@ -134,6 +134,7 @@ class RepositorySpec:
     name: str
     description: str
     visibility: Visibility
+    # "": the branch GitHub has as the default (an adopted repository whose entry names none).
     default_branch: str
     adopt: bool
     # Where this repository stands in the manifest, for messages and file headers.
@@ -146,8 +147,11 @@ class RepositorySpec:
     # Repository features ghpublish sets (`issues`, `projects`, `wiki`, `discussions`):
     # all four on a new repository, only those its own entry names on an adopted one.
     features: tuple[tuple[str, bool], ...] = ()
-    # Attributes of an adopted repository its own entry does not set (`description`,
-    # `visibility`): kept as GitHub has them; `visibility` above is then only assumed.
+    # What an adopted repository keeps as GitHub has it: the attributes its own entry does
+    # not set (`description`, `visibility`, `default_branch`) and the Actions and token
+    # settings (`default_token`, `approve_pull_requests`, `allow`, `sha_pinning`) neither its
+    # entry nor `defaults` sets. `visibility` and `actions` above are then only assumed;
+    # `default_branch` is then "" (the branch GitHub has, unknown offline).
     kept: frozenset[str] = frozenset()
     # The tags releases are made from (fnmatch syntax): the `release` environment deploys
     # them only, the tag ruleset protects them, the workflows read versions from them.

@@ -14,6 +14,7 @@ __all__ = [
     "Permission",
     "Step",
     "Workflow",
+    "pull_requests_to",
     "render",
     "shell_join",
     "workflow_actions",
@@ -131,6 +132,12 @@ class Workflow:
             missing = [need for need in job.needs if need not in ids]
             if missing:
                 raise WorkflowError(f"job {job.id!r} needs unknown jobs {missing}")
+
+
+def pull_requests_to(branch: str) -> dict[str, object]:
+    """The `pull_request` trigger of pull requests to ``branch``, the default branch; ""
+    (an adopted repository's branch as GitHub has it, unknown offline): every pull request."""
+    return {"branches": [branch]} if branch else {}
 
 
 def shell_join(argv: Sequence[str]) -> str:

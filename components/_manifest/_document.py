@@ -28,6 +28,7 @@ from ._properties import (
     resolve_properties,
 )
 from ._repository import (
+    Actions,
     OrgStandards,
     Repository,
     RepositoryDefaults,
@@ -131,10 +132,7 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
             blocks[eco.key] = spec
         values = {k: _pick(k, repo, defaults) for k in _BUILTIN}
         adopt = bool(values["adopt"])
-        # An adopted repository keeps what its own entry does not set, defaults included.
-        kept = frozenset(
-            k for k in ("description", "visibility") if adopt and _pick(k, repo, None) is None
-        )
+        kept = _kept(repo, defaults) if adopt else frozenset()
         standards, standards_problems = _resolve_standards(repo, defaults, index, org_standards)
         problems.extend(standards_problems)
         repos.append(
@@ -143,7 +141,12 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
                 name=repo.name,
                 description=values["description"] or _BUILTIN["description"],
                 visibility=values["visibility"] or _BUILTIN["visibility"],
-                default_branch=values["default_branch"] or _BUILTIN["default_branch"],
+                # An adopted repository's own branch, else GitHub's ("": unknown offline).
+                default_branch=(
+                    ""
+                    if "default_branch" in kept
+                    else (values["default_branch"] or _BUILTIN["default_branch"])
+                ),
                 adopt=adopt,
                 path=f"repositories[{index}]",
                 plan=manifest.plan,
@@ -162,6 +165,8 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
         problems.extend(plan_problems(repos[-1], index))
     problems.extend(org_plan_problems(manifest.plan, org_standards is not None))
     pipeline = _resolve_pipeline(manifest, problems)
+    if pipeline is not None:
+        problems.extend(_pipeline_branch_problems(pipeline.repository, repos))
     if pipeline is not None and pipeline.app_client_id is not None:
         pipeline = with_app_permissions(
             pipeline, org_standards is not None, repos, custom_properties=bool(custom)
@@ -181,3 +186,32 @@ def _resolve(manifest: Manifest, source: str) -> tuple[OrgSpec, list[tuple[Loc, 
         pipeline = with_images(pipeline, repos, shards, problems)
     org = dataclasses.replace(org, pipeline=pipeline, standards=org_standards, shards=shards)
     return org, problems
+
+
+def _kept(repo: Repository, defaults: RepositoryDefaults) -> frozenset[str]:
+    """What an adopted repository keeps as GitHub has it: the repository attributes and the
+    default branch its own entry does not set (defaults not included), and the Actions and
+    token settings neither its entry nor `defaults` sets (ghpublish's built-in defaults are
+    for the repositories it creates)."""
+    own = [
+        k for k in ("description", "visibility", "default_branch") if _pick(k, repo, None) is None
+    ]
+    actions = [k for k in Actions.model_fields if _pick(k, repo.actions, defaults.actions) is None]
+    return frozenset(own + actions)
+
+
+def _pipeline_branch_problems(name: str, repos: list[RepositorySpec]) -> list[tuple[Loc, str]]:
+    """The manifest repository's workflows name its default branch (`pulumi up` runs there):
+    adopted, its entry names it, since GitHub's is unknown offline."""
+    for index, repo in enumerate(repos):
+        if repo.name == name and "default_branch" in repo.kept:
+            return [
+                (
+                    ("repositories", index, "default_branch"),
+                    "is required for the manifest repository when it is adopted: its pipeline"
+                    " runs `pulumi up` on the default branch, which the workflows name, and"
+                    " ghpublish does not read GitHub's offline; add default_branch: <the"
+                    " branch GitHub shows> (an adopted repository's branch is never switched)",
+                )
+            ]
+    return []

@@ -218,7 +218,9 @@ class RepositoryDefaults(_blocks("_DefaultsBlocks", _Block, defaults=True)):  # 
         None, description="Repository visibility (default private)."
     )
     default_branch: Branch | None = Field(
-        None, description="Branch the managed files are committed to (default main)."
+        None,
+        description="Branch the managed files are committed to (default main). An adopted"
+        " repository's is its own entry's, else the one GitHub has (never switched).",
     )
     features: Features | None = Field(
         None,
@@ -228,10 +230,14 @@ class RepositoryDefaults(_blocks("_DefaultsBlocks", _Block, defaults=True)):  # 
     adopt: bool | None = Field(
         None,
         description="The repository exists already: import it, never create it, and change"
-        " only the repository attributes its own entry sets (default false).",
+        " only what the manifest writes for it: the repository attributes and default branch"
+        " its own entry sets, the Actions and token settings its entry or defaults set"
+        " (default false).",
     )
     actions: Actions | None = Field(
-        None, description="GITHUB_TOKEN and allowed actions (default: the standard's)."
+        None,
+        description="GITHUB_TOKEN and allowed actions (default: the standard's). An adopted"
+        " repository keeps GitHub's unless its entry or defaults set them.",
     )
     environment: Environment | None = Field(
         None, description="Protection of the `release` environment publishing jobs run in."

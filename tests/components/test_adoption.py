@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from conftest import RunManifest, one
 
+from components import ManifestError, parse_manifest
 from tools.github_state import repository_update
-from tools.mock_engine import Registration
+from tools.mock_engine import Registration, Run
 from tools.synth import plan
 
 REPO = "github:index/repository:Repository"
@@ -174,3 +176,118 @@ def test_a_new_repository_gets_githubs_feature_defaults(run_manifest: RunManifes
     )
     inputs = one(run, REPO, "org-fresh-repository").plain_inputs
     assert (inputs["hasIssues"], inputs["hasWiki"], inputs["hasDiscussions"]) == (True, False, True)
+
+
+# Issue 22 §1: adoption changes only what the manifest writes. ghpublish's built-in Actions
+# policy and token defaults are for the repositories it creates.
+FILE = "github:index/repositoryFile:RepositoryFile"
+ACTIONS = "github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions"
+TOKEN = "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions"
+BARE = """
+owner: acme
+plan: enterprise
+defaults: {default_branch: develop}
+repositories:
+  - name: portal
+    adopt: true
+    npm: {}
+  - name: fresh
+    npm: {}
+"""
+
+
+def _types(run: Run, repo: str) -> set[str]:
+    return {r.type for r in run.registrations if r.name.startswith(f"org-{repo}-")}
+
+
+def test_an_adopted_repository_keeps_its_actions_policy_token_and_branch(
+    run_manifest: RunManifest,
+) -> None:
+    run = run_manifest(BARE)
+    # Nothing in the manifest writes them: no resource would overwrite GitHub's.
+    assert not {ACTIONS, TOKEN} & _types(run, "portal")
+    # A repository ghpublish creates gets the standard.
+    assert {ACTIONS, TOKEN} <= _types(run, "fresh")
+    assert (
+        one(run, TOKEN, "org-fresh-standards-workflow-permissions").plain_inputs[
+            "defaultWorkflowPermissions"
+        ]
+        == "read"
+    )
+    # The adopted repository's file goes to the branch GitHub has (no branch: the provider
+    # commits to the default branch); `defaults: default_branch` is for created ones.
+    adopted = one(run, FILE, "org-portal-npm-workflow").plain_inputs
+    assert "branch" not in adopted
+    assert one(run, FILE, "org-fresh-npm-workflow").plain_inputs["branch"] == "develop"
+    assert "portal-branch" not in {r.name for r in run.registrations}
+    # Its release workflow tests every pull request (the branch is unknown offline).
+    assert "  pull_request: {}\n" in adopted["content"]
+
+
+def test_an_adopted_repository_gets_the_actions_settings_the_manifest_writes(
+    run_manifest: RunManifest,
+) -> None:
+    # `defaults:` writes the token: that group is set (approvals with it, the provider's PUT
+    # sends both); the policy, which nothing writes, is kept.
+    run = run_manifest(BARE.replace("defaults: {", "defaults: {actions: {default_token: write}, "))
+    assert TOKEN in _types(run, "portal") and ACTIONS not in _types(run, "portal")
+    token = one(run, TOKEN, "org-portal-standards-workflow-permissions").plain_inputs
+    assert (token["defaultWorkflowPermissions"], token["canApprovePullRequestReviews"]) == (
+        "write",
+        False,
+    )
+    # Its own entry writes `allow`: the whole policy is set, the token kept.
+    run = run_manifest(
+        BARE.replace("    adopt: true\n", "    adopt: true\n    actions: {allow: ['acme/*']}\n")
+    )
+    assert ACTIONS in _types(run, "portal") and TOKEN not in _types(run, "portal")
+    policy = one(run, ACTIONS, "org-portal-standards-actions-permissions").plain_inputs
+    assert policy["allowedActions"] == "selected" and policy["shaPinningRequired"] is True
+    assert "acme/*" in policy["allowedActionsConfig"]["patternsAlloweds"]
+    # Its own entry names its branch: the files go there, never switching the default.
+    run = run_manifest(
+        BARE.replace("    adopt: true\n", "    adopt: true\n    default_branch: master\n")
+    )
+    assert one(run, FILE, "org-portal-npm-workflow").plain_inputs["branch"] == "master"
+
+
+def test_a_rollout_of_an_adopted_repository_starts_from_githubs_default_branch(
+    run_manifest: RunManifest,
+) -> None:
+    run = run_manifest(
+        BARE.replace("    adopt: true\n", "    adopt: true\n    rollout: pull_request\n")
+    )
+    branch = one(run, "github:index/branch:Branch", "org-portal-rollout-branch").plain_inputs
+    # Not sent as `main` (the provider's default): the repository's default branch, an
+    # output of the imported repository (unknown under the mocks, read from GitHub on `up`).
+    assert branch.get("sourceBranch") != "main"
+    assert (
+        one(run, FILE, "org-portal-npm-workflow").plain_inputs["branch"] == "ghpublish/standardize"
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            "    adopt: true\n    npm: false\n",
+            "repositories[0].default_branch: is required for the manifest repository when it is"
+            " adopted",
+        ),
+        (
+            "    adopt: true\n    npm: false\n    container: {build_from_pulumi: true}\n",
+            "repositories[0].container.build_from_pulumi: builds the default branch, which an"
+            " adopted repository keeps as GitHub has it",
+        ),
+    ],
+)
+def test_what_names_an_adopted_repositorys_branch_needs_its_entry_to(
+    entry: str, message: str
+) -> None:
+    text = f"owner: acme\nplan: enterprise\nrepositories:\n  - name: publishing\n{entry}"
+    if "container" not in entry:
+        text += "manifest_repository: {name: publishing}\n"
+    with pytest.raises(ManifestError, match=re.escape(message)):
+        parse_manifest(text, "publishing.yaml")
+    named = text.replace("    adopt: true\n", "    adopt: true\n    default_branch: trunk\n")
+    parse_manifest(named, "publishing.yaml")

@@ -268,6 +268,17 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             pipeline["python_version"] = draw(st.sampled_from(["3.11", "3.12", "3.13.1"]))
         data["manifest_repository"] = pipeline
+    for repo in repositories:
+        # An adopted repository's branch is GitHub's unless its entry names one; what names
+        # the branch in generated text (the pipeline's workflows, a build of the default
+        # branch) needs it named.
+        build = (repo.get("container") or {}).get("build_from_pulumi")
+        builds_branch = build is True or (
+            isinstance(build, dict) and "ref" not in build and "path" not in build
+        )
+        holds_pipeline = repo["name"].upper() == data.get("manifest_repository", {}).get("name")
+        if repo.get("adopt") and "default_branch" not in repo and (builds_branch or holds_pipeline):
+            repo["default_branch"] = draw(branches)
     return data
 
 

@@ -85,7 +85,9 @@ def test_make_diff_reads_base_from_the_manifest_s_own_repository(tmp_path: Path)
     manifest.write_text(ONE, encoding="utf-8")
     git(org, "add", ".")
     git(org, "commit", "-qm", "base")
-    manifest.write_text(ONE.replace("name: gadgets\n", "name: gadgets\n    adopt: true\n"))
+    # Adopted on the branch it had (an adopted repository's is GitHub's unless named).
+    adopted = "name: gadgets\n    adopt: true\n    default_branch: main\n"
+    manifest.write_text(ONE.replace("name: gadgets\n", adopted))
     # Run from the ghpublish checkout, another repository whose HEAD has no such file.
     result = diff_from_the_project(manifest)
     assert result.returncode == 3, result.stderr
@@ -93,6 +95,7 @@ def test_make_diff_reads_base_from_the_manifest_s_own_repository(tmp_path: Path)
     assert "  acme/widgets: unchanged" in result.stdout
     assert "  acme/gadgets: changed: " in result.stdout
     assert "File " not in result.stdout  # the generated files name the manifest alike
+    assert "first pulumi up on adopted repositories" in result.stdout
 
     loose = tmp_path / "loose.yaml"
     loose.write_text(ONE, encoding="utf-8")

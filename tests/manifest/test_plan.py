@@ -56,7 +56,7 @@ repositories:
   - {{name: open, visibility: public, container: {{}}}}
   - {{name: closed, visibility: private, container: {{}}}}
   - {{name: lib, visibility: private, npm: {{}}}}
-  - {{name: kept, adopt: true, container: {{}}}}
+  - {{name: kept, adopt: true, container: {{}}, actions: {{sha_pinning: true}}}}
 {org}
 """
 
@@ -122,7 +122,7 @@ def test_the_org_policy_allows_verified_creators_only_where_patterns_do_not_reac
     public_only = (
         POLICY.format(plan="plan: team", org="org_standards: {}")
         .replace("visibility: private, container", "visibility: public, container")
-        .replace("  - {name: kept, adopt: true, container: {}}\n", "")
+        .replace("  - {name: kept, adopt: true, container: {}, actions: {sha_pinning: true}}\n", "")
     )
     org = one(run_manifest(public_only), ORG_ACTIONS, "org-org-standards-actions-permissions")
     assert org.plain_inputs["allowedActionsConfig"]["verifiedAllowed"] is False
@@ -174,7 +174,17 @@ def test_an_adopted_repository_is_judged_by_the_visibility_its_entry_sets() -> N
         "owner: acme\ndefaults: {visibility: internal}\nrepositories:\n  - {name: a, adopt: true}\n"
     )
     (repo,) = parse(text).repositories
-    assert repo.known_visibility is None and repo.kept == {"description", "visibility"}
+    assert repo.known_visibility is None
+    # Nothing in the manifest writes its Actions settings or branch either: all kept.
+    assert repo.kept == {
+        "description",
+        "visibility",
+        "default_branch",
+        "default_token",
+        "approve_pull_requests",
+        "allow",
+        "sha_pinning",
+    }
     assert errors(text.replace("adopt: true", "adopt: false")) != []
     public = parse(
         text.replace("internal", "public").replace("adopt: true}", "adopt: true, container: {}}")

@@ -133,7 +133,8 @@ def check_github(plan: dict[str, Any], state: dict[str, Any], owner: str) -> int
         elif kind == "RepositoryFile":
             base = f"{repos}/{i['repository']}"
             path = f"{base}/contents/{i['file']}"
-            if _get(state, base)["default_branch"] != i["branch"]:
+            # Sent without a branch: the provider commits to the default branch.
+            if "branch" in i and _get(state, base)["default_branch"] != i["branch"]:
                 path += f"?ref={i['branch']}"
             assert _decoded(_get(state, path)) == i["content"], path
         elif kind == "BranchDefault":
@@ -206,18 +207,6 @@ def check_github(plan: dict[str, Any], state: dict[str, Any], owner: str) -> int
             _check_ruleset(_under(state, f"/orgs/{owner}/rulesets"), i)
         elif kind == "RepositoryRuleset":
             _check_ruleset(_under(state, f"{repos}/{i['repository']}/rulesets"), i)
-        elif kind == "OrganizationCustomProperties":
-            definition = _get(state, f"/orgs/{owner}/properties/schema/{i['propertyName']}")
-            assert definition["value_type"] == i["valueType"]
-            assert definition["required"] == i.get("required", False)
-            assert definition["default_value"] == i.get("defaultValue")
-            assert definition["description"] == i.get("description")
-            assert definition["allowed_values"] == i.get("allowedValues")
-        elif kind == "RepositoryCustomProperty":
-            values = _get(state, f"{repos}/{i['repository']}/properties/values")
-            value = i["propertyValues"] if i["propertyType"] == "multi_select" else None
-            (found,) = [v for v in values if v["property_name"] == i["propertyName"]]
-            assert found["value"] == (value or i["propertyValues"][0]), i
         else:
             raise AssertionError(f"a resource type this test does not check: {kind}")
     return checked
@@ -233,9 +222,10 @@ def _files(synth_out: Path) -> dict[str, str]:
 
 
 def check_files_on_github(expected: dict[str, str], plan: dict[str, Any], state: Any) -> None:
-    """Each ``owner/repo/path`` → content of ``expected`` byte-equal on GitHub (its branch)."""
+    """Each ``owner/repo/path`` → content of ``expected`` byte-equal on GitHub (its branch;
+    a file sent without one is on the default branch)."""
     branches = {
-        (r["inputs"]["repository"], r["inputs"]["file"]): r["inputs"]["branch"]
+        (r["inputs"]["repository"], r["inputs"]["file"]): r["inputs"].get("branch")
         for r in plan["resources"]
         if r["type"].endswith(":RepositoryFile")
     }
@@ -243,7 +233,8 @@ def check_files_on_github(expected: dict[str, str], plan: dict[str, Any], state:
     for rel, content in expected.items():
         owner, repo, path = rel.split("/", 2)
         entry = f"/repos/{owner}/{repo}/contents/{path}"
-        if _get(state, f"/repos/{owner}/{repo}")["default_branch"] != branches[repo, path]:
+        branch = branches[repo, path]
+        if branch is not None and _get(state, f"/repos/{owner}/{repo}")["default_branch"] != branch:
             entry += f"?ref={branches[repo, path]}"
         assert base64.b64decode(_get(state, entry)["content"]) == content.encode(), rel
 
@@ -295,17 +286,23 @@ def test_example_up_leaves_what_the_manifest_says(example: Example) -> None:
     }
     assert golden == _files(example.out / "synth")  # the goldens are today's synth output
     check_files_on_github(golden, example.plan, state)
-    assert check_github(example.plan, state, "Acme-Widgets") == 64
+    assert check_github(example.plan, state, "Acme-Widgets") == 68
     assert example.second_preview == 0
     assert example.sim.violations == []
 
 
 def test_adopted_repositories_keep_what_the_manifest_does_not_set(example: Example) -> None:
-    """gadgets-js and publishing are adopted: every seeded field `up` was not told to set,
-    their seeded files and their Actions permissions are on GitHub as seeded."""
+    """gadgets-js, legacy-portal and publishing are adopted: every seeded field `up` was not
+    told to set, their seeded files but the managed ones, and their Actions permissions and
+    token defaults are on GitHub as seeded."""
     assert example.up.returncode == 0, _up_failed(example.up)
+    managed = {
+        f"/repos/Acme-Widgets/{r['inputs']['repository']}/contents/{r['inputs']['file']}"
+        for r in example.plan["resources"]
+        if r["type"].endswith(":RepositoryFile")
+    }
     for path, seeded in example.seed.items():
-        if not path.startswith("/repos/"):
+        if not path.startswith("/repos/") or path in managed:
             continue
         after = _get(example.after_up, path)
         if "/contents/" in path:
@@ -313,15 +310,24 @@ def test_adopted_repositories_keep_what_the_manifest_does_not_set(example: Examp
             continue
         for key, value in seeded.items():
             assert after.get(key) == value, (path, key)
-    # Adoption of the Actions permissions (a later issue): with `org_standards` the program
-    # registers no repository-level Actions permissions, so today `up` leaves gadgets-js's
-    # own `allowed_actions: all` in place (the organization's `selected` policy governs it).
-    # The assertion above (seeded == after) holds for /repos/.../actions/permissions too.
+    # An adopted repository keeps its own Actions policy and token default unless the
+    # manifest writes them (issue 22 §1): the assertion above (seeded == after) holds for
+    # /repos/.../actions/permissions and .../workflow too; legacy-portal's, on master.
     assert example.after_up["/repos/Acme-Widgets/gadgets-js/actions/permissions"] == {
         "enabled": True,
         "allowed_actions": "all",
     }
-    adopted = ("/repos/Acme-Widgets/gadgets-js", "/repos/Acme-Widgets/publishing")
+    portal = "/repos/Acme-Widgets/legacy-portal"
+    assert example.after_up[f"{portal}/actions/permissions/workflow"] == {
+        "default_workflow_permissions": "write",
+        "can_approve_pull_request_reviews": True,
+    }
+    assert example.after_up[portal]["default_branch"] == "master"
+    adopted = (
+        "/repos/Acme-Widgets/gadgets-js",
+        "/repos/Acme-Widgets/legacy-portal",
+        "/repos/Acme-Widgets/publishing",
+    )
     assert not [
         r
         for r in example.sim.requests

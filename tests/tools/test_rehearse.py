@@ -8,6 +8,7 @@ failed under CI=true.
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -111,11 +112,9 @@ def test_the_example_rehearses_clean_whatever_the_environment_holds(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    # The example's 2 custom property definitions and 12 values: 14 resources and 14
-    # refresh requests more than before them (one GET each).
     assert lines[-1] == (
-        "rehearse: 99 resources, up ok, second preview 0 changes, refresh 90 requests"
-        " (8.2 per repository; make budget estimates 90), 0 API contract violations"
+        "rehearse: 107 resources, up ok, second preview 0 changes, refresh 97 requests"
+        " (8.1 per repository; make budget estimates 97), 0 API contract violations"
     )
     assert lines[-2] == (
         "rehearse: 1 image built by `pulumi up` skipped (their context and registry are off"
@@ -123,11 +122,32 @@ def test_the_example_rehearses_clean_whatever_the_environment_holds(
     )
     state = json.loads((out / "github-state.json").read_text(encoding="utf-8"))
     assert "/repos/Acme-Widgets/widgets" in state
+    _assert_adopted_as_seeded(state)
     requests = [json.loads(line) for line in (out / "requests.jsonl").read_text().splitlines()]
     assert {r["phase"] for r in requests} == {"up", "preview", "refresh"}
     # The stack's state is the rehearsal's own, in OUT; the checkout gets no stack file.
     assert (out / "Pulumi.rehearse.yaml").is_file()
     assert not (ROOT / "Pulumi.rehearse.yaml").exists()
+
+
+LEGACY = "/repos/Acme-Widgets/legacy-portal"
+
+
+def _assert_adopted_as_seeded(state: dict[str, object]) -> None:
+    """legacy-portal, adopted with nothing but its package (publishing.yaml): every setting
+    of its own the seed gives it is as it was after `up`, its Actions policy and token
+    default included; its managed workflow went to its default branch, master."""
+    seed = json.loads(EXAMPLE_SEED.read_text(encoding="utf-8"))
+    for key in (LEGACY, f"{LEGACY}/actions/permissions", f"{LEGACY}/actions/permissions/workflow"):
+        for field, value in seed[key].items():
+            assert state[key][field] == value, (key, field)  # type: ignore[index]
+    assert state[LEGACY]["default_branch"] == "master"  # type: ignore[index]
+    workflow = state[f"{LEGACY}/contents/.github/workflows/release-package.yml"]
+    assert base64.b64decode(workflow["content"]).startswith(b"# Managed by ghpublish")  # type: ignore[index]
+    assert not any(k.startswith(f"{LEGACY}/") and "?ref=" in k for k in state)
+    # Its own workflow, not managed, is left as it was.
+    ci = f"{LEGACY}/contents/.github/workflows/ci.yml"
+    assert state[ci]["content"] == seed[ci]["content"]  # type: ignore[index]
 
 
 @pytest.mark.engine
@@ -157,53 +177,3 @@ def test_a_second_rehearsal_continues_the_same_stack_and_github(
     assert "updated" in summary
     for op in ("created", "replaced", "deleted"):
         assert op not in summary, summary
-
-
-@pytest.mark.engine
-def test_an_adopted_property_definition_is_kept_and_undeclared_ones_untouched(
-    ready: None, tmp_path: Path
-) -> None:
-    """With the real provider: `adopt: true` imports a definition GitHub has and never
-    rewrites it (the manifest's description differs), a definition the manifest does not
-    declare stays as it is, and a repository's value of the adopted property is set."""
-    schema = "/orgs/Acme-Widgets/properties/schema"
-    seed = json.loads(EXAMPLE_SEED.read_text(encoding="utf-8"))
-    cost_center = {
-        "property_name": "cost-center",
-        "value_type": "string",
-        "required": False,
-        "default_value": None,
-        "description": "Finance code",
-        "allowed_values": None,
-        "values_editable_by": "org_and_repo_actors",
-    }
-    legacy = {
-        "property_name": "legacy",
-        "value_type": "single_select",
-        "required": False,
-        "default_value": None,
-        "description": "Not ghpublish's",
-        "allowed_values": ["yes", "no"],
-        "values_editable_by": "org_actors",
-    }
-    seed[f"{schema}/cost-center"], seed[f"{schema}/legacy"] = cost_center, legacy
-    (tmp_path / "seed.json").write_text(json.dumps(seed), encoding="utf-8")
-    text = EXAMPLE.read_text(encoding="utf-8")
-    text = text.replace(
-        "custom_properties:\n",
-        "custom_properties:\n  cost-center:\n    description: The manifest says otherwise\n"
-        "    adopt: true\n",
-    ).replace("properties: {team: web}", "properties: {team: web, cost-center: '42'}")
-    manifest = tmp_path / "publishing.yaml"
-    manifest.write_text(text, encoding="utf-8")
-    out = tmp_path / "out"
-    outcome = rehearse(str(manifest), out, seed=str(tmp_path / "seed.json"))
-    assert outcome.up_ok and outcome.changes == 0 and outcome.violations == 0
-    state = json.loads((out / "github-state.json").read_text(encoding="utf-8"))
-    kept = {k: state[f"{schema}/cost-center"][k] for k in cost_center}
-    assert kept == cost_center
-    assert {k: state[f"{schema}/legacy"][k] for k in legacy} == legacy
-    assert {"property_name": "cost-center", "value": "42"} in state[
-        "/repos/Acme-Widgets/widgets-themes/properties/values"
-    ]
-    assert state[f"{schema}/team"]["allowed_values"] == ["platform", "web", "docs"]

@@ -77,6 +77,36 @@ KINDS: list[tuple[str, str, str | None]] = [
 ]
 
 
+# GitHub's settings of a new repository (POST /orgs/{org}/repos, its body's defaults), but
+# `allow_forking` (GitHub's default: not private): what a seeded repository that does not
+# set one has.
+NEW_REPOSITORY: dict[str, Any] = {
+    "default_branch": "main",
+    "has_issues": True,
+    "has_projects": True,
+    "has_wiki": True,
+    "has_pages": False,
+    "has_downloads": True,
+    "has_discussions": False,
+    "archived": False,
+    "disabled": False,
+    "is_template": False,
+    "allow_squash_merge": True,
+    "allow_merge_commit": True,
+    "allow_rebase_merge": True,
+    "allow_auto_merge": False,
+    "delete_branch_on_merge": False,
+    "allow_update_branch": False,
+    "web_commit_signoff_required": False,
+    "use_squash_pr_title_as_default": False,
+    "squash_merge_commit_title": "COMMIT_OR_PR_TITLE",
+    "squash_merge_commit_message": "COMMIT_MESSAGES",
+    "merge_commit_title": "MERGE_MESSAGE",
+    "merge_commit_message": "PR_TITLE",
+    "topics": [],
+}
+
+
 def _key_regex(template: str) -> re.Pattern[str]:
     """A state key's pattern: as the template's, but a branch name may hold slashes
     (`ghpublish/standardize`), which a key writes as they are."""
@@ -332,30 +362,8 @@ class Store:
         value.setdefault("license", None)
         # GitHub's defaults for a new repository (POST /orgs/{org}/repos, its body's defaults).
         defaults = {
-            "default_branch": "main",
-            "has_issues": True,
-            "has_projects": True,
-            "has_wiki": True,
-            "has_pages": False,
-            "has_downloads": True,
-            "has_discussions": False,
-            "archived": False,
-            "disabled": False,
-            "is_template": False,
-            "allow_squash_merge": True,
-            "allow_merge_commit": True,
-            "allow_rebase_merge": True,
-            "allow_auto_merge": False,
-            "delete_branch_on_merge": False,
-            "allow_update_branch": False,
+            **NEW_REPOSITORY,
             "allow_forking": not value["private"],
-            "web_commit_signoff_required": False,
-            "use_squash_pr_title_as_default": False,
-            "squash_merge_commit_title": "COMMIT_OR_PR_TITLE",
-            "squash_merge_commit_message": "COMMIT_MESSAGES",
-            "merge_commit_title": "MERGE_MESSAGE",
-            "merge_commit_message": "PR_TITLE",
-            "topics": [],
             "forks": 0,
             "forks_count": 0,
             "open_issues": 0,

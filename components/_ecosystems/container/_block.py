@@ -349,7 +349,19 @@ def _resolve_container(
                     " built as it is, a ref is read from the repository's git URL: keep one",
                 )
             )
-        branch = _pick("default_branch", repo, defaults) or _BUILTIN["default_branch"]
+        # An adopted repository's branch is its entry's, else GitHub's (unknown offline).
+        adopted = _pick("adopt", repo, defaults) is True
+        branch = _pick("default_branch", repo, None if adopted else defaults)
+        if build.path is None and build.ref is None and adopted and branch is None:
+            problems.append(
+                (
+                    (*loc, "build_from_pulumi"),
+                    "builds the default branch, which an adopted repository keeps as GitHub"
+                    " has it and ghpublish does not read offline: set build_from_pulumi.ref, or"
+                    " default_branch in the repository's entry",
+                )
+            )
+        branch = branch or _BUILTIN["default_branch"]
         ref = None if build.path is not None else (build.ref or branch)
         tags = pulumi_tags(build.tags) if build.tags else default_tags(ref)
         pulumi_build = PulumiBuildSpec(

@@ -51,7 +51,7 @@ from ..._core._release import (
 )
 from ..._core._spec import RELEASE_ENVIRONMENT, RepositorySpec
 from ..._core._steps import READ_CODE, header, per_ref_concurrency
-from ..._core._workflow import Job, Permission, Step, Workflow
+from ..._core._workflow import Job, Permission, Step, Workflow, pull_requests_to
 from ._spec import GHCR, ContainerSpec
 
 DOCKER_PUBLISH_PATH = ".github/workflows/docker-publish.yml"
@@ -449,7 +449,7 @@ def docker_publish(repo: RepositorySpec, source: str) -> Workflow:
     return Workflow(
         name="Publish container image",
         on={
-            "pull_request": {"branches": [repo.default_branch]},
+            "pull_request": pull_requests_to(repo.default_branch),
             "release": {"types": ["published"]},
         },
         concurrency=per_ref_concurrency("docker-publish"),
