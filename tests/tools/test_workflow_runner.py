@@ -327,7 +327,7 @@ def test_concurrency_is_evaluated(tmp_path: Path, fixture_package: Path) -> None
         ("{run: 'true', continue-on-error: true}", "keys ['continue-on-error'] not emulated"),
         ("{run: 'true', shell: pwsh}", "shell 'pwsh' not emulated"),
         ("{run: 'echo ${{ vars.X }}'}", "unknown context 'vars'"),
-        ("{run: 'true', if: 'failure()'}", "function failure() is not supported"),
+        ("{run: 'true', if: \"hashFiles('x') != ''\"}", "function hashFiles() is not supported"),
     ],
 )
 def test_what_the_harness_does_not_emulate_fails_the_test(
