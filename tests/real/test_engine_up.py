@@ -207,6 +207,18 @@ def check_github(plan: dict[str, Any], state: dict[str, Any], owner: str) -> int
             _check_ruleset(_under(state, f"/orgs/{owner}/rulesets"), i)
         elif kind == "RepositoryRuleset":
             _check_ruleset(_under(state, f"{repos}/{i['repository']}/rulesets"), i)
+        elif kind == "OrganizationCustomProperties":
+            definition = _get(state, f"/orgs/{owner}/properties/schema/{i['propertyName']}")
+            assert definition["value_type"] == i["valueType"]
+            assert definition["required"] == i.get("required", False)
+            assert definition["default_value"] == i.get("defaultValue")
+            assert definition["description"] == i.get("description")
+            assert definition["allowed_values"] == i.get("allowedValues")
+        elif kind == "RepositoryCustomProperty":
+            values = _get(state, f"{repos}/{i['repository']}/properties/values")
+            value = i["propertyValues"] if i["propertyType"] == "multi_select" else None
+            (found,) = [v for v in values if v["property_name"] == i["propertyName"]]
+            assert found["value"] == (value or i["propertyValues"][0]), i
         else:
             raise AssertionError(f"a resource type this test does not check: {kind}")
     return checked
@@ -286,7 +298,7 @@ def test_example_up_leaves_what_the_manifest_says(example: Example) -> None:
     }
     assert golden == _files(example.out / "synth")  # the goldens are today's synth output
     check_files_on_github(golden, example.plan, state)
-    assert check_github(example.plan, state, "Acme-Widgets") == 68
+    assert check_github(example.plan, state, "Acme-Widgets") == 69
     assert example.second_preview == 0
     assert example.sim.violations == []
 

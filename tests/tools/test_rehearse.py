@@ -112,6 +112,8 @@ def test_the_example_rehearses_clean_whatever_the_environment_holds(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
+    # The example's 2 custom property definitions and its repositories' values are a
+    # resource and one refresh GET each; the adopted legacy-portal adds its own.
     assert lines[-1] == (
         "rehearse: 107 resources, up ok, second preview 0 changes, refresh 97 requests"
         " (8.1 per repository; make budget estimates 97), 0 API contract violations"
@@ -177,3 +179,53 @@ def test_a_second_rehearsal_continues_the_same_stack_and_github(
     assert "updated" in summary
     for op in ("created", "replaced", "deleted"):
         assert op not in summary, summary
+
+
+@pytest.mark.engine
+def test_an_adopted_property_definition_is_kept_and_undeclared_ones_untouched(
+    ready: None, tmp_path: Path
+) -> None:
+    """With the real provider: `adopt: true` imports a definition GitHub has and never
+    rewrites it (the manifest's description differs), a definition the manifest does not
+    declare stays as it is, and a repository's value of the adopted property is set."""
+    schema = "/orgs/Acme-Widgets/properties/schema"
+    seed = json.loads(EXAMPLE_SEED.read_text(encoding="utf-8"))
+    cost_center = {
+        "property_name": "cost-center",
+        "value_type": "string",
+        "required": False,
+        "default_value": None,
+        "description": "Finance code",
+        "allowed_values": None,
+        "values_editable_by": "org_and_repo_actors",
+    }
+    legacy = {
+        "property_name": "legacy",
+        "value_type": "single_select",
+        "required": False,
+        "default_value": None,
+        "description": "Not ghpublish's",
+        "allowed_values": ["yes", "no"],
+        "values_editable_by": "org_actors",
+    }
+    seed[f"{schema}/cost-center"], seed[f"{schema}/legacy"] = cost_center, legacy
+    (tmp_path / "seed.json").write_text(json.dumps(seed), encoding="utf-8")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace(
+        "custom_properties:\n",
+        "custom_properties:\n  cost-center:\n    description: The manifest says otherwise\n"
+        "    adopt: true\n",
+    ).replace("properties: {team: web}", "properties: {team: web, cost-center: '42'}")
+    manifest = tmp_path / "publishing.yaml"
+    manifest.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    outcome = rehearse(str(manifest), out, seed=str(tmp_path / "seed.json"))
+    assert outcome.up_ok and outcome.changes == 0 and outcome.violations == 0
+    state = json.loads((out / "github-state.json").read_text(encoding="utf-8"))
+    kept = {k: state[f"{schema}/cost-center"][k] for k in cost_center}
+    assert kept == cost_center
+    assert {k: state[f"{schema}/legacy"][k] for k in legacy} == legacy
+    assert {"property_name": "cost-center", "value": "42"} in state[
+        "/repos/Acme-Widgets/widgets-themes/properties/values"
+    ]
+    assert state[f"{schema}/team"]["allowed_values"] == ["platform", "web", "docs"]
