@@ -34,6 +34,8 @@ repositories:
 """
 CHECKOUT = CATALOG["actions/checkout"].uses
 SETUP_NODE = CATALOG["actions/setup-node"].uses
+DOWNLOAD = CATALOG["actions/download-artifact"].uses
+UPLOAD = CATALOG["actions/upload-artifact"].uses
 CI = "on: push\njobs:\n  t:\n    steps:\n      - uses: actions/checkout@v4\n      - uses: ./local\n"
 
 
@@ -123,7 +125,7 @@ def test_against_githubs_state_it_names_each_change_and_a_policy_that_blocks(
         "    files: overwrites .github/workflows/release-package.yml on master",
         "    Actions policy: its own, kept: selected actions (not GitHub's own and 1 more), SHA"
         " pinning not required; BLOCKS ghpublish's workflows: its selected actions do not"
-        f" allow {CHECKOUT} (allow them in the"
+        f" allow {CHECKOUT}, {DOWNLOAD}, {UPLOAD} (allow them in the"
         " repository's Actions settings, or set actions.allow in its entry)",
         "    token: its own default, kept: write, workflows may approve pull requests",
     ]
@@ -137,7 +139,7 @@ def test_only_local_actions_or_actions_disabled_block_every_workflow(
     local = _report(run, tmp_path, _state(**{policy: {"allowed_actions": "local_only"}}))
     assert _policy_line(local).endswith(
         f"BLOCKS ghpublish's workflows: only local actions may run, not {CHECKOUT},"
-        f" {SETUP_NODE} (allow them in the"
+        f" {DOWNLOAD}, {SETUP_NODE}, {UPLOAD} (allow them in the"
         " repository's Actions settings, or set actions.allow in its entry)"
     )
     off = _report(run, tmp_path, _state(**{policy: {"enabled": False}}))
@@ -162,7 +164,7 @@ def test_org_standards_apply_over_its_own_and_stop_its_workflows_pinned_by_tag(
     assert lines[-3:] == [
         "    token: its own default, kept: write, workflows may approve pull requests",
         "    org_standards: the organization's policy applies to it: selected actions"
-        " (GitHub's own and 8 more), SHA pinning required; token read, workflows cannot"
+        " (GitHub's own and 7 more), SHA pinning required; token read, workflows cannot"
         " approve pull requests",
         "    its own workflows: SHA pinning required from then on stops .github/workflows/ci.yml"
         " (actions/checkout@v4)",
